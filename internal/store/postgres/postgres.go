@@ -1,0 +1,90 @@
+// Package postgres opens hookd's PostgreSQL store, for several hookd instances sharing one database.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx" for database/sql
+
+	"github.com/hookd/hookd/internal/store/sqlstore"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// claimSQL leases due deliveries; SKIP LOCKED lets instances claim side by side.
+const claimSQL = `WITH due AS (SELECT id FROM deliveries WHERE next_at <= ? ORDER BY next_at LIMIT ? FOR UPDATE SKIP LOCKED)
+	UPDATE deliveries d SET next_at = ?, lease = d.lease + 1 FROM due WHERE d.id = due.id RETURNING d.id, d.lease`
+
+// Channel is the LISTEN/NOTIFY channel that tells every instance new deliveries are due.
+const Channel = "hookd_deliveries"
+
+// Open connects, applies migrations (one instance at a time) and returns the store.
+func Open(ctx context.Context, url string) (*sqlstore.Store, error) {
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(16)
+	db.SetMaxIdleConns(16)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to postgres: %w", err)
+	}
+	migs, _ := fs.Sub(migrations, "migrations")
+	s := sqlstore.New(sqlstore.Dialect{
+		Name:       "postgres",
+		Numbered:   true,
+		ClaimSQL:   claimSQL,
+		LockSQL:    `SELECT pg_advisory_xact_lock(7215001)`,
+		NotifySQL:  `NOTIFY ` + Channel,
+		Migrations: migs,
+	}, db, db)
+	if err := s.Migrate(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	return s, nil
+}
+
+// Listen calls wake whenever any instance commits new deliveries, until ctx ends.
+// It reconnects after errors; a missed notification only delays work until the next poll.
+func Listen(ctx context.Context, url string, log *slog.Logger, wake func()) error {
+	for ctx.Err() == nil {
+		err := listenOnce(ctx, url, wake)
+		if ctx.Err() != nil {
+			break
+		}
+		log.Warn("postgres listener failed; reconnecting", "err", err)
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Second):
+		}
+	}
+	return nil
+}
+
+func listenOnce(ctx context.Context, url string, wake func()) error {
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	if _, err := conn.Exec(ctx, "LISTEN "+Channel); err != nil {
+		return err
+	}
+	for {
+		if _, err := conn.WaitForNotification(ctx); err != nil {
+			return err
+		}
+		wake()
+	}
+}

@@ -1,0 +1,64 @@
+// Package sqlite opens hookd's embedded store: one SQLite file in WAL mode, written
+// through a single connection (SQLite has one writer; queuing writers in Go beats
+// retrying SQLITE_BUSY) and read through a small pool.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+
+	_ "modernc.org/sqlite" // the pure-Go driver, registered as "sqlite"
+
+	"github.com/hookd/hookd/internal/store/sqlstore"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// claimSQL leases due deliveries; the single writer makes SKIP LOCKED unnecessary.
+const claimSQL = `WITH due AS (SELECT id FROM deliveries WHERE next_at <= ? ORDER BY next_at LIMIT ?)
+	UPDATE deliveries SET next_at = ?, lease = lease + 1 WHERE id IN (SELECT id FROM due) RETURNING id, lease`
+
+// FileName is the database file inside the data directory.
+const FileName = "hookd.db"
+
+// Open opens (creating if needed) the store in dir and applies migrations.
+func Open(ctx context.Context, dir string) (*sqlstore.Store, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	path := filepath.Join(dir, FileName)
+	params := url.Values{}
+	for _, p := range []string{"journal_mode(WAL)", "busy_timeout(10000)", "synchronous(FULL)", "foreign_keys(ON)"} {
+		params.Add("_pragma", p)
+	}
+	params.Set("_txlock", "immediate")
+	w, err := sql.Open("sqlite", "file:"+path+"?"+params.Encode())
+	if err != nil {
+		return nil, err
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	params.Add("_pragma", "query_only(1)")
+	r, err := sql.Open("sqlite", "file:"+path+"?"+params.Encode())
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	r.SetMaxOpenConns(8)
+	r.SetMaxIdleConns(8)
+	migs, _ := fs.Sub(migrations, "migrations")
+	s := sqlstore.New(sqlstore.Dialect{Name: "sqlite", ClaimSQL: claimSQL, Migrations: migs}, w, r)
+	if err := s.Migrate(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("migrate %s: %w", path, err)
+	}
+	return s, nil
+}

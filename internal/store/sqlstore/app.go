@@ -1,0 +1,97 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hookd/hookd/internal/store"
+	"github.com/hookd/hookd/internal/webhook"
+)
+
+// CreateApp inserts an app.
+func (s *Store) CreateApp(ctx context.Context, app *webhook.App) error {
+	_, err := s.w.ExecContext(ctx, s.q(`INSERT INTO apps (id, name, created_at) VALUES (?, ?, ?)`), app.ID, app.Name, ms(app.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("create app: %w", err)
+	}
+	return nil
+}
+
+// GetApp finds an app by id.
+func (s *Store) GetApp(ctx context.Context, id string) (*webhook.App, error) {
+	var a webhook.App
+	var created int64
+	err := s.r.QueryRowContext(ctx, s.q(`SELECT id, name, created_at FROM apps WHERE id = ?`), id).Scan(&a.ID, &a.Name, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, store.ErrAppNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get app: %w", err)
+	}
+	a.CreatedAt = fromMS(created)
+	return &a, nil
+}
+
+// CreateKey inserts an API key; the app must exist.
+func (s *Store) CreateKey(ctx context.Context, k *webhook.Key) error {
+	if _, err := s.GetApp(ctx, k.AppID); err != nil {
+		return err
+	}
+	_, err := s.w.ExecContext(ctx, s.q(`INSERT INTO api_keys (id, app_id, name, client_key, secret_hash, scopes, env, active, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		k.ID, k.AppID, k.Name, k.ClientKey, k.SecretHash, strings.Join(k.Scopes, ","), k.Env, k.Active, ms(k.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("create key: %w", err)
+	}
+	return nil
+}
+
+// KeyByClientKey finds a key by its public client key.
+func (s *Store) KeyByClientKey(ctx context.Context, clientKey string) (*webhook.Key, error) {
+	var k webhook.Key
+	var scopes string
+	var created int64
+	var used sql.NullInt64
+	err := s.r.QueryRowContext(ctx, s.q(`SELECT id, app_id, name, client_key, secret_hash, scopes, env, active, created_at, last_used_at
+		FROM api_keys WHERE client_key = ?`), clientKey).
+		Scan(&k.ID, &k.AppID, &k.Name, &k.ClientKey, &k.SecretHash, &scopes, &k.Env, &k.Active, &created, &used)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, store.ErrKeyNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get key: %w", err)
+	}
+	k.Scopes = strings.Split(scopes, ",")
+	k.CreatedAt = fromMS(created)
+	k.LastUsedAt = timePtr(used)
+	return &k, nil
+}
+
+// SetKeyActive activates or revokes a key.
+func (s *Store) SetKeyActive(ctx context.Context, id string, active bool) error {
+	res, err := s.w.ExecContext(ctx, s.q(`UPDATE api_keys SET active = ? WHERE id = ?`), active, id)
+	if err != nil {
+		return fmt.Errorf("set key active: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return store.ErrKeyNotFound
+	}
+	return nil
+}
+
+// TouchKey records that a key was used.
+func (s *Store) TouchKey(ctx context.Context, id string, now time.Time) error {
+	_, err := s.w.ExecContext(ctx, s.q(`UPDATE api_keys SET last_used_at = ? WHERE id = ?`), ms(now), id)
+	return err
+}
+
+// CountKeys counts every key of every app.
+func (s *Store) CountKeys(ctx context.Context) (int, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM api_keys`).Scan(&n)
+	return n, err
+}

@@ -1,0 +1,210 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hookd/hookd/internal/store"
+	"github.com/hookd/hookd/internal/webhook"
+)
+
+// rowsPerInsert keeps multi-row inserts under every driver's parameter limit.
+const rowsPerInsert = 200
+
+type target struct {
+	id         string
+	eventTypes []string
+}
+
+// CreateEvents commits events with their deliveries, idempotency records and counters in one transaction.
+func (s *Store) CreateEvents(ctx context.Context, events []store.NewEvent, now time.Time) ([]store.Created, error) {
+	out := make([]store.Created, len(events))
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		targets := map[string][]target{} // app id → active webhooks
+		seen := map[[2]string]int{}      // (app, idempotency key) → index in this batch
+		var evRows, dlvRows, idemRows []any
+		perWebhook := map[string]int64{}
+		for i, ne := range events {
+			out[i] = store.Created{}
+			if ne.IdempotencyKey != "" {
+				k := [2]string{ne.AppID, ne.IdempotencyKey}
+				if j, ok := seen[k]; ok {
+					out[i] = store.Created{Event: out[j].Event, Deliveries: out[j].Deliveries, Duplicate: true}
+					continue
+				}
+				prev, n, err := s.idempotent(ctx, tx, ne.AppID, ne.IdempotencyKey, now)
+				if err != nil {
+					return err
+				}
+				if prev != nil {
+					out[i] = store.Created{Event: prev, Deliveries: n, Duplicate: true}
+					seen[k] = i
+					continue
+				}
+				seen[k] = i
+			}
+			ts, ok := targets[ne.AppID]
+			if !ok {
+				var err error
+				if ts, err = s.activeWebhooks(ctx, tx, ne.AppID); err != nil {
+					return err
+				}
+				targets[ne.AppID] = ts
+			}
+			ev := &webhook.Event{ID: webhook.NewID(webhook.PrefixEvent, now), AppID: ne.AppID, Type: ne.Type, Payload: ne.Payload, IdempotencyKey: ne.IdempotencyKey, CreatedAt: now}
+			evRows = append(evRows, ev.ID, ev.AppID, ev.Type, string(ev.Payload), sql.NullString{String: ne.IdempotencyKey, Valid: ne.IdempotencyKey != ""}, ms(now))
+			n := 0
+			for _, t := range ts {
+				if !webhook.Matches(t.eventTypes, ne.Type) {
+					continue
+				}
+				n++
+				perWebhook[t.id]++
+				dlvRows = append(dlvRows, webhook.NewID(webhook.PrefixDelivery, now), ne.AppID, t.id, ev.ID, ne.Type, webhook.StatusPending, ms(now), ms(now))
+			}
+			if ne.IdempotencyKey != "" {
+				idemRows = append(idemRows, ne.AppID, ne.IdempotencyKey, ev.ID, n, ms(now))
+			}
+			out[i] = store.Created{Event: ev, Deliveries: n}
+		}
+		if err := s.insertRows(ctx, tx, `INSERT INTO events (id, app_id, type, payload, idempotency_key, created_at) VALUES `, 6, evRows, ""); err != nil {
+			return fmt.Errorf("insert events: %w", err)
+		}
+		if err := s.insertRows(ctx, tx, `INSERT INTO deliveries (id, app_id, webhook_id, event_id, event_type, status, next_at, created_at) VALUES `, 8, dlvRows, ""); err != nil {
+			return fmt.Errorf("insert deliveries: %w", err)
+		}
+		if err := s.insertRows(ctx, tx, `INSERT INTO idempotency_keys (app_id, idem_key, event_id, deliveries, created_at) VALUES `, 5, idemRows,
+			` ON CONFLICT (app_id, idem_key) DO UPDATE SET event_id = excluded.event_id, deliveries = excluded.deliveries, created_at = excluded.created_at`); err != nil {
+			return fmt.Errorf("insert idempotency keys: %w", err)
+		}
+		if len(dlvRows) > 0 && s.d.NotifySQL != "" {
+			if _, err := tx.ExecContext(ctx, s.d.NotifySQL); err != nil {
+				return fmt.Errorf("notify: %w", err)
+			}
+		}
+		hour := hourOf(now)
+		for id, n := range perWebhook {
+			if _, err := tx.ExecContext(ctx, s.q(`UPDATE webhooks SET total = total + ? WHERE id = ?`), n, id); err != nil {
+				return fmt.Errorf("count deliveries: %w", err)
+			}
+			if err := s.rollup(ctx, tx, id, hour, rollupDelta{events: n}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, prefix string, cols int, args []any, suffix string) error {
+	for len(args) > 0 {
+		n := min(len(args)/cols, rowsPerInsert)
+		if _, err := tx.ExecContext(ctx, s.q(prefix+placeholders(n, cols)+suffix), args[:n*cols]...); err != nil {
+			return err
+		}
+		args = args[n*cols:]
+	}
+	return nil
+}
+
+// idempotent returns the event first created with this key within the window, if any.
+func (s *Store) idempotent(ctx context.Context, tx *sql.Tx, appID, key string, now time.Time) (*webhook.Event, int, error) {
+	var eventID string
+	var n int
+	err := tx.QueryRowContext(ctx, s.q(`SELECT event_id, deliveries FROM idempotency_keys WHERE app_id = ? AND idem_key = ? AND created_at > ?`),
+		appID, key, ms(now.Add(-webhook.IdempotencyWindow))).Scan(&eventID, &n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, 0, nil
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("idempotency key: %w", err)
+	}
+	ev, err := scanEvent(tx.QueryRowContext(ctx, s.q(`SELECT `+eventColumns+` FROM events WHERE id = ?`), eventID))
+	if errors.Is(err, sql.ErrNoRows) { // removed by retention: the key still holds
+		return &webhook.Event{ID: eventID, AppID: appID, IdempotencyKey: key}, n, nil
+	}
+	return ev, n, err
+}
+
+func (s *Store) activeWebhooks(ctx context.Context, tx *sql.Tx, appID string) ([]target, error) {
+	rows, err := tx.QueryContext(ctx, s.q(`SELECT id, event_types FROM webhooks WHERE app_id = ? AND active = ?`), appID, true)
+	if err != nil {
+		return nil, fmt.Errorf("active webhooks: %w", err)
+	}
+	defer rows.Close()
+	var out []target
+	for rows.Next() {
+		var t target
+		var et string
+		if err := rows.Scan(&t.id, &et); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(et), &t.eventTypes); err != nil {
+			return nil, fmt.Errorf("webhook %s event_types: %w", t.id, err)
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+const eventColumns = `id, app_id, type, payload, idempotency_key, created_at`
+
+func scanEvent(row scanner) (*webhook.Event, error) {
+	var ev webhook.Event
+	var payload string
+	var idem sql.NullString
+	var created int64
+	if err := row.Scan(&ev.ID, &ev.AppID, &ev.Type, &payload, &idem, &created); err != nil {
+		return nil, err
+	}
+	ev.Payload = json.RawMessage(payload)
+	ev.IdempotencyKey = idem.String
+	ev.CreatedAt = fromMS(created)
+	return &ev, nil
+}
+
+// GetEvent returns one of appID's events with its deliveries.
+func (s *Store) GetEvent(ctx context.Context, appID, id string) (*webhook.Event, error) {
+	ev, err := scanEvent(s.r.QueryRowContext(ctx, s.q(`SELECT `+eventColumns+` FROM events WHERE id = ? AND app_id = ?`), id, appID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, store.ErrEventNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get event: %w", err)
+	}
+	rows, err := s.r.QueryContext(ctx, s.q(`SELECT `+deliveryColumns+` FROM deliveries WHERE event_id = ? ORDER BY id`), id)
+	if err != nil {
+		return nil, fmt.Errorf("event deliveries: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			return nil, err
+		}
+		ev.Deliveries = append(ev.Deliveries, *d)
+	}
+	return ev, rows.Err()
+}
+
+const deliveryColumns = `id, app_id, webhook_id, event_id, event_type, status, attempts, next_at, created_at, last_at, response_code, response_ms, last_error`
+
+func scanDelivery(row scanner) (*webhook.Delivery, error) {
+	var d webhook.Delivery
+	var next, last sql.NullInt64
+	var created int64
+	err := row.Scan(&d.ID, &d.AppID, &d.WebhookID, &d.EventID, &d.EventType, &d.Status, &d.Attempts, &next, &created, &last, &d.ResponseCode, &d.ResponseMS, &d.LastError)
+	if err != nil {
+		return nil, err
+	}
+	d.NextAt, d.LastAt = timePtr(next), timePtr(last)
+	d.CreatedAt = fromMS(created)
+	return &d, nil
+}

@@ -1,0 +1,239 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hookd/hookd/internal/store"
+	"github.com/hookd/hookd/internal/webhook"
+)
+
+// Claim leases up to limit due deliveries. The lease is next_at itself: a claimed delivery
+// becomes due again when the lease ends, which is how a crashed worker's work comes back.
+func (s *Store) Claim(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]store.Job, error) {
+	var jobs []store.Job
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		jobs = jobs[:0]
+		rows, err := tx.QueryContext(ctx, s.q(s.d.ClaimSQL), ms(now), limit, ms(now.Add(lease)))
+		if err != nil {
+			return fmt.Errorf("claim: %w", err)
+		}
+		leases := map[string]int64{}
+		var ids []any
+		for rows.Next() {
+			var id string
+			var l int64
+			if err := rows.Scan(&id, &l); err != nil {
+				rows.Close()
+				return err
+			}
+			leases[id] = l
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		rows, err = tx.QueryContext(ctx, s.q(`SELECT d.id, d.attempts, d.webhook_id, e.id, e.app_id, e.type, e.payload, e.created_at
+			FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.id IN (`+marks(len(ids))+`) ORDER BY d.id`), ids...)
+		if err != nil {
+			return fmt.Errorf("claimed deliveries: %w", err)
+		}
+		webhooks := map[string]*webhook.Webhook{}
+		var hookIDs []any
+		for rows.Next() {
+			var j store.Job
+			var ev webhook.Event
+			var payload string
+			var created int64
+			var hookID string
+			if err := rows.Scan(&j.DeliveryID, &j.Attempts, &hookID, &ev.ID, &ev.AppID, &ev.Type, &payload, &created); err != nil {
+				rows.Close()
+				return err
+			}
+			ev.Payload, ev.CreatedAt = json.RawMessage(payload), fromMS(created)
+			j.Event, j.Lease = &ev, leases[j.DeliveryID]
+			if _, ok := webhooks[hookID]; !ok {
+				webhooks[hookID] = nil
+				hookIDs = append(hookIDs, hookID)
+			}
+			j.Webhook = &webhook.Webhook{ID: hookID} // replaced below
+			jobs = append(jobs, j)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		rows, err = tx.QueryContext(ctx, s.q(`SELECT `+webhookColumns+` FROM webhooks WHERE id IN (`+marks(len(hookIDs))+`)`), hookIDs...)
+		if err != nil {
+			return fmt.Errorf("claimed webhooks: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			w, err := scanWebhook(rows)
+			if err != nil {
+				return err
+			}
+			webhooks[w.ID] = w
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		kept := jobs[:0]
+		for _, j := range jobs {
+			if w := webhooks[j.Webhook.ID]; w != nil {
+				j.Webhook = w
+				kept = append(kept, j)
+			}
+		}
+		jobs = kept
+		return nil
+	})
+	return jobs, err
+}
+
+func marks(n int) string { return strings.TrimSuffix(strings.Repeat("?,", n), ",") }
+
+type rollupDelta struct {
+	events, attempts, successes, failures, delivered, failed, rtCount int64
+	rtSum                                                            float64
+}
+
+func (s *Store) rollup(ctx context.Context, tx *sql.Tx, webhookID string, hour int64, d rollupDelta) error {
+	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO webhook_rollups (webhook_id, hour, events, attempts, successes, failures, delivered, failed, rt_sum_ms, rt_count)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (webhook_id, hour) DO UPDATE SET events = webhook_rollups.events + excluded.events,
+			attempts = webhook_rollups.attempts + excluded.attempts, successes = webhook_rollups.successes + excluded.successes,
+			failures = webhook_rollups.failures + excluded.failures, delivered = webhook_rollups.delivered + excluded.delivered,
+			failed = webhook_rollups.failed + excluded.failed, rt_sum_ms = webhook_rollups.rt_sum_ms + excluded.rt_sum_ms,
+			rt_count = webhook_rollups.rt_count + excluded.rt_count`),
+		webhookID, hour, d.events, d.attempts, d.successes, d.failures, d.delivered, d.failed, d.rtSum, d.rtCount)
+	if err != nil {
+		return fmt.Errorf("rollup: %w", err)
+	}
+	return nil
+}
+
+type counterDelta struct {
+	delivered, failed, rtCount int64
+	rtSum                      float64
+	last                       int64
+}
+
+// Complete records attempts, moves their deliveries on and updates counters and rollups, in one transaction.
+// An outcome whose lease was lost (the delivery was reclaimed) keeps its attempt row but moves nothing.
+func (s *Store) Complete(ctx context.Context, outcomes []store.Outcome) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		var rows []any
+		for _, o := range outcomes {
+			a := o.Attempt
+			reqH, _ := json.Marshal(a.RequestHeaders)
+			respH, _ := json.Marshal(a.ResponseHeaders)
+			rows = append(rows, a.ID, a.DeliveryID, a.WebhookID, a.AppID, a.EventID, a.Number, a.Trigger, a.StatusCode, a.DurationMS,
+				a.Cause, a.Error, string(reqH), string(respH), a.ResponseBody, a.Truncated, ms(a.CreatedAt))
+		}
+		if err := s.insertRows(ctx, tx, `INSERT INTO attempts (id, delivery_id, webhook_id, app_id, event_id, number, triggered_by, status_code, duration_ms,
+			cause, error, request_headers, response_headers, response_body, truncated, created_at) VALUES `, 16, rows, ""); err != nil {
+			return fmt.Errorf("insert attempts: %w", err)
+		}
+		counters := map[string]*counterDelta{}
+		type hourKey struct {
+			webhook string
+			hour    int64
+		}
+		rollups := map[hourKey]*rollupDelta{}
+		for _, o := range outcomes {
+			a := o.Attempt
+			res, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET status = ?, attempts = attempts + 1, next_at = ?, last_at = ?,
+				response_code = ?, response_ms = ?, last_error = ? WHERE id = ? AND lease = ?`),
+				o.Status, nullMS(o.NextAt), ms(a.CreatedAt), a.StatusCode, a.DurationMS, a.Error, o.Job.DeliveryID, o.Job.Lease)
+			if err != nil {
+				return fmt.Errorf("update delivery: %w", err)
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				continue
+			}
+			c := counters[a.WebhookID]
+			if c == nil {
+				c = &counterDelta{}
+				counters[a.WebhookID] = c
+			}
+			hk := hourKey{a.WebhookID, hourOf(a.CreatedAt)}
+			r := rollups[hk]
+			if r == nil {
+				r = &rollupDelta{}
+				rollups[hk] = r
+			}
+			r.attempts++
+			if a.Succeeded() {
+				r.successes++
+			} else {
+				r.failures++
+			}
+			switch o.Status {
+			case webhook.StatusDelivered:
+				c.delivered++
+				r.delivered++
+			case webhook.StatusFailed:
+				c.failed++
+				r.failed++
+			}
+			if a.StatusCode > 0 {
+				c.rtSum += a.DurationMS
+				c.rtCount++
+				r.rtSum += a.DurationMS
+				r.rtCount++
+			}
+			c.last = max(c.last, ms(a.CreatedAt))
+		}
+		for id, c := range counters {
+			_, err := tx.ExecContext(ctx, s.q(`UPDATE webhooks SET delivered = delivered + ?, failed = failed + ?, rt_sum_ms = rt_sum_ms + ?, rt_count = rt_count + ?,
+				last_delivery_at = CASE WHEN last_delivery_at IS NULL OR last_delivery_at < ? THEN ? ELSE last_delivery_at END WHERE id = ?`),
+				c.delivered, c.failed, c.rtSum, c.rtCount, c.last, c.last, id)
+			if err != nil {
+				return fmt.Errorf("update counters: %w", err)
+			}
+		}
+		for k, r := range rollups {
+			if err := s.rollup(ctx, tx, k.webhook, k.hour, *r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Release makes claimed deliveries due again at now.
+func (s *Store) Release(ctx context.Context, jobs []store.Job, now time.Time) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		for _, j := range jobs {
+			if _, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = ? WHERE id = ? AND lease = ?`), ms(now), j.DeliveryID, j.Lease); err != nil {
+				return fmt.Errorf("release: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// NextDue returns the earliest next_at of the queue.
+func (s *Store) NextDue(ctx context.Context) (time.Time, bool, error) {
+	var v sql.NullInt64
+	if err := s.r.QueryRowContext(ctx, `SELECT MIN(next_at) FROM deliveries WHERE next_at IS NOT NULL`).Scan(&v); err != nil {
+		return time.Time{}, false, fmt.Errorf("next due: %w", err)
+	}
+	return fromMS(v.Int64), v.Valid, nil
+}
+
+// QueueDepth is the sum of every webhook's pending count: exact, and cheap on any backlog.
+func (s *Store) QueueDepth(ctx context.Context) (int64, error) {
+	var n sql.NullInt64
+	err := s.r.QueryRowContext(ctx, `SELECT SUM(total - delivered - failed) FROM webhooks`).Scan(&n)
+	return n.Int64, err
+}

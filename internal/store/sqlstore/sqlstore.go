@@ -1,0 +1,168 @@
+// Package sqlstore is the SQL shared by hookd's SQLite and PostgreSQL stores. Queries are
+// written once, with ? placeholders, and rebound for PostgreSQL; only the claim query and
+// the schema differ per database (see Dialect).
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Dialect holds what differs between databases.
+type Dialect struct {
+	Name string
+	// Numbered placeholders ($1, $2…) instead of ?.
+	Numbered bool
+	// ClaimSQL leases due deliveries. Arguments: now, limit, lease-until. Returns id, lease.
+	ClaimSQL string
+	// NotifySQL, when set, runs in every transaction that creates due deliveries, to wake other instances.
+	NotifySQL string
+	// LockSQL, when set, runs first in the migration transaction so instances migrate one at a time.
+	LockSQL string
+	// Migrations holds NNN_name.sql files applied in order.
+	Migrations fs.FS
+}
+
+// Store implements store.Store over database/sql.
+type Store struct {
+	d     Dialect
+	w     *sql.DB // writes (SQLite: one connection, the single writer)
+	r     *sql.DB // reads
+	binds sync.Map
+}
+
+// New wraps open databases; w and r may be the same.
+func New(d Dialect, w, r *sql.DB) *Store {
+	return &Store{d: d, w: w, r: r}
+}
+
+// Close closes both databases.
+func (s *Store) Close() error {
+	err := s.w.Close()
+	if s.r != s.w {
+		if rerr := s.r.Close(); err == nil {
+			err = rerr
+		}
+	}
+	return err
+}
+
+// Ping checks the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.r.PingContext(ctx) }
+
+// q rebinds a query for the dialect, once per distinct query text.
+func (s *Store) q(query string) string {
+	if !s.d.Numbered {
+		return query
+	}
+	if v, ok := s.binds.Load(query); ok {
+		return v.(string)
+	}
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(query); i++ {
+		if query[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(query[i])
+	}
+	out := b.String()
+	if len(query) < 4096 { // don't cache one-off IN lists of every length
+		s.binds.Store(query, out)
+	}
+	return out
+}
+
+// tx runs fn in a write transaction.
+func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// Migrate applies the dialect's migrations not yet applied.
+func (s *Store) Migrate(ctx context.Context) error {
+	names, err := fs.Glob(s.d.Migrations, "*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if s.d.LockSQL != "" {
+			if _, err := tx.ExecContext(ctx, s.d.LockSQL); err != nil {
+				return fmt.Errorf("lock migrations: %w", err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
+			return fmt.Errorf("create schema_migrations: %w", err)
+		}
+		for _, name := range names {
+			v, err := strconv.Atoi(strings.SplitN(name, "_", 2)[0])
+			if err != nil {
+				return fmt.Errorf("migration %s: name must start with a number", name)
+			}
+			var n int
+			if err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`), v).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				continue
+			}
+			body, err := fs.ReadFile(s.d.Migrations, name)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+				return fmt.Errorf("migration %s: %w", name, err)
+			}
+			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`), v, time.Now().UnixMilli()); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// placeholders returns "(?,?,?),(?,?,?)" for rows of cols.
+func placeholders(rows, cols int) string {
+	one := "(" + strings.TrimSuffix(strings.Repeat("?,", cols), ",") + ")"
+	return strings.TrimSuffix(strings.Repeat(one+",", rows), ",")
+}
+
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
+
+func nullMS(t *time.Time) sql.NullInt64 {
+	if t == nil {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: t.UnixMilli(), Valid: true}
+}
+
+func timePtr(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromMS(v.Int64)
+	return &t
+}

@@ -1,0 +1,184 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hookd/hookd/internal/store"
+	"github.com/hookd/hookd/internal/webhook"
+)
+
+const webhookColumns = `numeric_id, id, app_id, name, url, description, event_types, active, encrypted, headers,
+	rate_limit, ordered, retry_schedule, timeout_ms, secret, created_at, updated_at,
+	total, delivered, failed, last_delivery_at, rt_sum_ms, rt_count`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanWebhook(row scanner) (*webhook.Webhook, error) {
+	var w webhook.Webhook
+	var eventTypes, headers string
+	var schedule sql.NullString
+	var timeoutMS, created, updated int64
+	var lastDelivery sql.NullInt64
+	err := row.Scan(&w.NumericID, &w.ID, &w.AppID, &w.Name, &w.URL, &w.Description, &eventTypes, &w.Active, &w.Encrypted, &headers,
+		&w.RateLimit, &w.Ordered, &schedule, &timeoutMS, &w.Secret, &created, &updated,
+		&w.Stats.Total, &w.Stats.Delivered, &w.Stats.Failed, &lastDelivery, &w.Stats.ResponseTimeMS, &w.Stats.Responses)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(eventTypes), &w.EventTypes); err != nil {
+		return nil, fmt.Errorf("webhook %s event_types: %w", w.ID, err)
+	}
+	if err := json.Unmarshal([]byte(headers), &w.Headers); err != nil {
+		return nil, fmt.Errorf("webhook %s headers: %w", w.ID, err)
+	}
+	if schedule.Valid {
+		var msList []int64
+		if err := json.Unmarshal([]byte(schedule.String), &msList); err != nil {
+			return nil, fmt.Errorf("webhook %s retry_schedule: %w", w.ID, err)
+		}
+		w.RetrySchedule = make([]time.Duration, len(msList))
+		for i, v := range msList {
+			w.RetrySchedule[i] = time.Duration(v) * time.Millisecond
+		}
+	}
+	w.Timeout = time.Duration(timeoutMS) * time.Millisecond
+	w.CreatedAt, w.UpdatedAt = fromMS(created), fromMS(updated)
+	w.Stats.LastDeliveryAt = timePtr(lastDelivery)
+	return &w, nil
+}
+
+// settings returns the JSON-encoded columns of w.
+func settings(w *webhook.Webhook) (eventTypes, headers string, schedule sql.NullString) {
+	et, _ := json.Marshal(nonNil(w.EventTypes))
+	h := w.Headers
+	if h == nil {
+		h = map[string]string{}
+	}
+	hb, _ := json.Marshal(h)
+	if w.RetrySchedule != nil {
+		msList := make([]int64, len(w.RetrySchedule))
+		for i, d := range w.RetrySchedule {
+			msList[i] = d.Milliseconds()
+		}
+		b, _ := json.Marshal(msList)
+		schedule = sql.NullString{String: string(b), Valid: true}
+	}
+	return string(et), string(hb), schedule
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// CreateWebhook inserts w and sets its NumericID.
+func (s *Store) CreateWebhook(ctx context.Context, w *webhook.Webhook) error {
+	eventTypes, headers, schedule := settings(w)
+	err := s.w.QueryRowContext(ctx, s.q(`INSERT INTO webhooks (id, app_id, name, url, description, event_types, active, encrypted, headers,
+		rate_limit, ordered, retry_schedule, timeout_ms, secret, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING numeric_id`),
+		w.ID, w.AppID, w.Name, w.URL, w.Description, eventTypes, w.Active, w.Encrypted, headers,
+		w.RateLimit, w.Ordered, schedule, w.Timeout.Milliseconds(), w.Secret, ms(w.CreatedAt), ms(w.UpdatedAt)).Scan(&w.NumericID)
+	if err != nil {
+		return fmt.Errorf("create webhook: %w", err)
+	}
+	return nil
+}
+
+// GetWebhook finds one of appID's webhooks with its stats.
+func (s *Store) GetWebhook(ctx context.Context, appID, id string, now time.Time) (*webhook.Webhook, error) {
+	return s.getWebhook(ctx, `SELECT `+webhookColumns+` FROM webhooks WHERE id = ? AND app_id = ?`, id, appID, now)
+}
+
+// GetWebhookByNumericID finds one of appID's webhooks by its integer id.
+func (s *Store) GetWebhookByNumericID(ctx context.Context, appID string, id int64, now time.Time) (*webhook.Webhook, error) {
+	return s.getWebhook(ctx, `SELECT `+webhookColumns+` FROM webhooks WHERE numeric_id = ? AND app_id = ?`, id, appID, now)
+}
+
+func (s *Store) getWebhook(ctx context.Context, query string, id any, appID string, now time.Time) (*webhook.Webhook, error) {
+	w, err := scanWebhook(s.r.QueryRowContext(ctx, s.q(query), id, appID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, store.ErrWebhookNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get webhook: %w", err)
+	}
+	since := hourOf(now.Add(-24 * time.Hour))
+	err = s.r.QueryRowContext(ctx, s.q(`SELECT COALESCE(SUM(events), 0), COALESCE(SUM(failures), 0) FROM webhook_rollups WHERE webhook_id = ? AND hour >= ?`), w.ID, since).
+		Scan(&w.Stats.Last24hEvents, &w.Stats.Last24hFails)
+	if err != nil {
+		return nil, fmt.Errorf("webhook rollups: %w", err)
+	}
+	return w, nil
+}
+
+// ListWebhooks pages through an app's webhooks by id.
+func (s *Store) ListWebhooks(ctx context.Context, appID, after string, limit int) ([]webhook.Webhook, error) {
+	rows, err := s.r.QueryContext(ctx, s.q(`SELECT `+webhookColumns+` FROM webhooks WHERE app_id = ? AND id > ? ORDER BY id LIMIT ?`), appID, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list webhooks: %w", err)
+	}
+	defer rows.Close()
+	var out []webhook.Webhook
+	for rows.Next() {
+		w, err := scanWebhook(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *w)
+	}
+	return out, rows.Err()
+}
+
+// UpdateWebhook saves w's settings and pauses or resumes its queue when Active changes.
+func (s *Store) UpdateWebhook(ctx context.Context, w *webhook.Webhook, now time.Time) error {
+	eventTypes, headers, schedule := settings(w)
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		var wasActive bool
+		err := tx.QueryRowContext(ctx, s.q(`SELECT active FROM webhooks WHERE id = ? AND app_id = ?`), w.ID, w.AppID).Scan(&wasActive)
+		if errors.Is(err, sql.ErrNoRows) {
+			return store.ErrWebhookNotFound
+		}
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, s.q(`UPDATE webhooks SET name = ?, url = ?, description = ?, event_types = ?, active = ?, encrypted = ?,
+			headers = ?, rate_limit = ?, ordered = ?, retry_schedule = ?, timeout_ms = ?, secret = ?, updated_at = ? WHERE id = ?`),
+			w.Name, w.URL, w.Description, eventTypes, w.Active, w.Encrypted, headers, w.RateLimit, w.Ordered, schedule,
+			w.Timeout.Milliseconds(), w.Secret, ms(w.UpdatedAt), w.ID)
+		if err != nil {
+			return fmt.Errorf("update webhook: %w", err)
+		}
+		switch {
+		case wasActive && !w.Active: // pause: queued deliveries wait, keeping their status
+			_, err = tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = NULL WHERE webhook_id = ? AND status IN ('pending', 'retrying')`), w.ID)
+		case !wasActive && w.Active: // resume now
+			_, err = tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = ? WHERE webhook_id = ? AND status IN ('pending', 'retrying')`), ms(now), w.ID)
+		}
+		return err
+	})
+}
+
+// DeleteWebhook removes the webhook and its unsent deliveries; history stays until retention.
+func (s *Store) DeleteWebhook(ctx context.Context, appID, id string) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.q(`DELETE FROM webhooks WHERE id = ? AND app_id = ?`), id, appID)
+		if err != nil {
+			return fmt.Errorf("delete webhook: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return store.ErrWebhookNotFound
+		}
+		_, err = tx.ExecContext(ctx, s.q(`DELETE FROM deliveries WHERE webhook_id = ? AND status IN ('pending', 'retrying')`), id)
+		return err
+	})
+}
+
+func hourOf(t time.Time) int64 { return t.Truncate(time.Hour).UnixMilli() }

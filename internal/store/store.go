@@ -1,0 +1,85 @@
+// Package store is hookd's storage contract. Two implementations share one SQL core
+// (sqlstore): SQLite (the embedded default) and PostgreSQL. storetest holds the one
+// conformance suite both must pass.
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/hookd/hookd/internal/webhook"
+)
+
+// Store is everything hookd keeps. Methods take now where time matters, so tests control it.
+type Store interface {
+	CreateApp(ctx context.Context, app *webhook.App) error
+	GetApp(ctx context.Context, id string) (*webhook.App, error)
+	CreateKey(ctx context.Context, key *webhook.Key) error
+	KeyByClientKey(ctx context.Context, clientKey string) (*webhook.Key, error)
+	SetKeyActive(ctx context.Context, id string, active bool) error
+	TouchKey(ctx context.Context, id string, now time.Time) error
+	CountKeys(ctx context.Context) (int, error)
+
+	CreateWebhook(ctx context.Context, w *webhook.Webhook) error
+	// GetWebhook finds one of appID's webhooks by its wh_ id, with its stats at now.
+	GetWebhook(ctx context.Context, appID, id string, now time.Time) (*webhook.Webhook, error)
+	GetWebhookByNumericID(ctx context.Context, appID string, id int64, now time.Time) (*webhook.Webhook, error)
+	// ListWebhooks returns up to limit webhooks with ids after the cursor, oldest first.
+	ListWebhooks(ctx context.Context, appID, after string, limit int) ([]webhook.Webhook, error)
+	// UpdateWebhook saves w's settings. Deactivating pauses its queued deliveries; activating resumes them.
+	UpdateWebhook(ctx context.Context, w *webhook.Webhook, now time.Time) error
+	// DeleteWebhook removes the webhook and every delivery of it not yet sent.
+	DeleteWebhook(ctx context.Context, appID, id string) error
+
+	// CreateEvents commits events and one delivery per matching active webhook, in one transaction.
+	CreateEvents(ctx context.Context, events []NewEvent, now time.Time) ([]Created, error)
+	GetEvent(ctx context.Context, appID, id string) (*webhook.Event, error)
+
+	// Claim leases up to limit due deliveries until now+lease. A lease that expires makes the
+	// delivery due again, so a crashed worker's deliveries are retried by someone else.
+	Claim(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Job, error)
+	// Complete records attempts, the deliveries' next states and the counters in one transaction.
+	Complete(ctx context.Context, outcomes []Outcome) error
+	// Release makes claimed deliveries due at now again, without an attempt (graceful shutdown).
+	Release(ctx context.Context, jobs []Job, now time.Time) error
+	// NextDue returns when the earliest queued delivery is due; ok=false when the queue is empty.
+	NextDue(ctx context.Context) (due time.Time, ok bool, err error)
+	// QueueDepth counts deliveries not yet final.
+	QueueDepth(ctx context.Context) (int64, error)
+
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// NewEvent is an event to commit.
+type NewEvent struct {
+	AppID          string
+	Type           string
+	Payload        json.RawMessage
+	IdempotencyKey string
+}
+
+// Created is the result of committing one NewEvent.
+type Created struct {
+	Event      *webhook.Event
+	Deliveries int  // deliveries created (or, for a duplicate, created the first time)
+	Duplicate  bool // the idempotency key was seen within the window: nothing was created
+}
+
+// Job is a claimed delivery with what is needed to send it.
+type Job struct {
+	DeliveryID string
+	Lease      int64 // fencing token: Complete only applies if the lease is still ours
+	Attempts   int   // attempts made before this one
+	Event      *webhook.Event
+	Webhook    *webhook.Webhook // shared by the jobs of one claim
+}
+
+// Outcome is one finished attempt and what happens to its delivery next.
+type Outcome struct {
+	Job     Job
+	Attempt *webhook.Attempt
+	Status  string     // the delivery's new status
+	NextAt  *time.Time // nil when Status is final
+}

@@ -1,0 +1,81 @@
+package webhook
+
+import (
+	"slices"
+	"strings"
+	"time"
+)
+
+// App is a tenant: it owns webhooks, keys and events.
+type App struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Scopes a key may hold.
+const (
+	ScopeWebhookRead   = "webhook:read"
+	ScopeWebhookWrite  = "webhook:write"
+	ScopeWebhookSecret = "webhook:secret"
+	ScopeEventWrite    = "event:write"
+	ScopeEventRead     = "event:read"
+	ScopeAdmin         = "admin"
+)
+
+// AllScopes lists every scope, in documentation order.
+var AllScopes = []string{ScopeWebhookRead, ScopeWebhookWrite, ScopeWebhookSecret, ScopeEventWrite, ScopeEventRead, ScopeAdmin}
+
+// Key environments.
+const (
+	EnvProduction  = "production"
+	EnvDevelopment = "development"
+)
+
+// Key is an API key of one app. Its secret is stored only as a hash.
+type Key struct {
+	ID         string     `json:"id"`
+	AppID      string     `json:"app_id"`
+	Name       string     `json:"name"`
+	ClientKey  string     `json:"client_key"`
+	SecretHash []byte     `json:"-"`
+	Scopes     []string   `json:"scopes"`
+	Env        string     `json:"environment"`
+	Active     bool       `json:"is_active"`
+	CreatedAt  time.Time  `json:"created_at"`
+	LastUsedAt *time.Time `json:"last_used_at"`
+}
+
+// HasScope reports whether the key holds scope; admin holds every scope.
+func (k *Key) HasScope(scope string) bool {
+	return slices.Contains(k.Scopes, scope) || slices.Contains(k.Scopes, ScopeAdmin)
+}
+
+// ParseScopes splits a comma list and rejects unknown scopes.
+func ParseScopes(s string) ([]string, error) {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		if !slices.Contains(AllScopes, p) {
+			return nil, Errorf(EInvalid, "unknown scope %q (known: %s)", p, strings.Join(AllScopes, ", "))
+		}
+		if !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	if len(out) == 0 {
+		return nil, Errorf(EInvalid, "at least one scope is required (known: %s)", strings.Join(AllScopes, ", "))
+	}
+	return out, nil
+}
+
+// ValidateEnv checks a key environment.
+func ValidateEnv(env string) error {
+	if env != EnvProduction && env != EnvDevelopment {
+		return Errorf(EInvalid, "environment must be %q or %q, not %q", EnvProduction, EnvDevelopment, env)
+	}
+	return nil
+}

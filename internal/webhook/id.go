@@ -1,0 +1,86 @@
+package webhook
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"strings"
+	"sync"
+	"time"
+)
+
+// ID prefixes, one per noun.
+const (
+	PrefixApp      = "app_"
+	PrefixKey      = "key_"
+	PrefixWebhook  = "wh_"
+	PrefixEvent    = "msg_"
+	PrefixDelivery = "dlv_"
+	PrefixAttempt  = "atmpt_"
+	PrefixJob      = "job_"
+)
+
+// crockford is the ULID alphabet: time-sortable when compared as strings.
+const crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+var idMu sync.Mutex
+var lastMS uint64
+var lastRand [10]byte
+
+// NewID returns prefix followed by a 26-character ULID. IDs made by one
+// process are strictly increasing, even within one millisecond.
+func NewID(prefix string, now time.Time) string {
+	ms := uint64(now.UnixMilli())
+	idMu.Lock()
+	if ms <= lastMS {
+		ms = lastMS
+		incr(&lastRand)
+	} else {
+		lastMS = ms
+		_, _ = rand.Read(lastRand[:])
+		lastRand[0] &= 0x7f // leave room to increment within a millisecond
+	}
+	r := lastRand
+	idMu.Unlock()
+
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[0:8], ms<<16)
+	copy(b[6:], r[:])
+	var out [26]byte
+	encodeULID(&out, &b)
+	return prefix + string(out[:])
+}
+
+func incr(r *[10]byte) {
+	for i := len(r) - 1; i >= 0; i-- {
+		r[i]++
+		if r[i] != 0 {
+			return
+		}
+	}
+}
+
+func encodeULID(dst *[26]byte, id *[16]byte) {
+	// 128 bits → 26 base32 chars (the first carries 3 bits).
+	var hi, lo uint64
+	hi = binary.BigEndian.Uint64(id[0:8])
+	lo = binary.BigEndian.Uint64(id[8:16])
+	for i := 25; i >= 0; i-- {
+		dst[i] = crockford[lo&31]
+		lo = lo>>5 | hi<<59
+		hi >>= 5
+	}
+}
+
+// ValidID reports whether s is prefix followed by a well-formed ULID body.
+func ValidID(prefix, s string) bool {
+	body, ok := strings.CutPrefix(s, prefix)
+	if !ok || len(body) != 26 || body[0] > '7' {
+		return false
+	}
+	for i := 0; i < len(body); i++ {
+		if strings.IndexByte(crockford, body[i]) < 0 {
+			return false
+		}
+	}
+	return true
+}

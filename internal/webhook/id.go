@@ -84,3 +84,19 @@ func ValidID(prefix, s string) bool {
 	}
 	return true
 }
+
+// ValidIDFormat is the lenient check for ids in request paths: the prefix and 1–64 letters
+// or digits. A well-formed id that names nothing is a 404; anything else is a 400.
+func ValidIDFormat(prefix, s string) bool {
+	body, ok := strings.CutPrefix(s, prefix)
+	if !ok || len(body) == 0 || len(body) > 64 {
+		return false
+	}
+	for i := 0; i < len(body); i++ {
+		c := body[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z') {
+			return false
+		}
+	}
+	return true
+}

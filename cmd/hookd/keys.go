@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/hookd/hookd/internal/store"
+	"github.com/hookd/hookd/internal/webhook"
+)
+
+// createdKey is how a new key is shown, the one time its secret is.
+type createdKey struct {
+	*webhook.Key
+	ClientSecret string `json:"client_secret"`
+	Token        string `json:"token"`
+}
+
+// newKey creates a key for appID; the secret exists only in the returned value.
+func newKey(ctx context.Context, st store.Store, appID, name string, scopes []string, env string) (*createdKey, error) {
+	now := time.Now()
+	ck, secret := webhook.NewKeyCredentials()
+	k := &webhook.Key{ID: webhook.NewID(webhook.PrefixKey, now), AppID: appID, Name: name, ClientKey: ck, SecretHash: webhook.HashSecret(secret),
+		Scopes: scopes, Env: env, Active: true, CreatedAt: now}
+	if err := st.CreateKey(ctx, k); err != nil {
+		return nil, err
+	}
+	return &createdKey{Key: k, ClientSecret: secret, Token: webhook.Token(ck, secret)}, nil
+}
+
+func runKeys(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	if len(args) == 0 {
+		return fmt.Errorf("usage: hookd keys create|revoke …")
+	}
+	fs := newFlagSet("keys " + args[0])
+	var sf storeFlags
+	sf.register(fs, getenv)
+	switch args[0] {
+	case "create":
+		appID := fs.String("app", "", "app id")
+		scopes := fs.String("scopes", "webhook:read,webhook:write,webhook:secret,event:write,event:read", "comma-separated scopes")
+		env := fs.String("env", webhook.EnvProduction, "production or development")
+		name := fs.String("name", "cli", "key name")
+		if _, err := parse(fs, args[1:]); err != nil {
+			return err
+		}
+		if err := need("app", *appID); err != nil {
+			return err
+		}
+		sc, err := webhook.ParseScopes(*scopes)
+		if err != nil {
+			return err
+		}
+		if err := webhook.ValidateEnv(*env); err != nil {
+			return err
+		}
+		st, err := sf.open(ctx)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		k, err := newKey(ctx, st, *appID, *name, sc, *env)
+		if err != nil {
+			return err
+		}
+		return printJSON(stdout, k)
+	case "revoke":
+		pos, err := parse(fs, args[1:])
+		if err != nil {
+			return err
+		}
+		if len(pos) != 1 {
+			return fmt.Errorf("usage: hookd keys revoke KEY_ID")
+		}
+		st, err := sf.open(ctx)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		if err := st.SetKeyActive(ctx, pos[0], false); err != nil {
+			return err
+		}
+		return printJSON(stdout, map[string]any{"id": pos[0], "is_active": false})
+	default:
+		return fmt.Errorf("unknown keys command %q (create, revoke)", args[0])
+	}
+}

@@ -1,0 +1,64 @@
+// Command hookd is a webhook delivery service. See README.md.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "hookd:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `usage: hookd <command> [flags]
+
+commands:
+  serve                      run the API, the delivery workers and maintenance
+  migrate                    apply database migrations and exit
+  apps create --name N       create an app (tenant)
+  keys create --app ID --scopes a,b --env production|development
+  keys revoke KEY_ID
+  send --app ID --type T --data JSON
+  bench                      measure throughput and latency end to end
+
+every command that touches the store takes --data-dir DIR (SQLite, default ./hookd-data)
+or --database-url postgres://… (also HOOKD_DATA_DIR, HOOKD_DATABASE_URL).
+`
+
+// run is hookd without the process: tests call it directly.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("no command given")
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "serve":
+		return runServe(ctx, rest, getenv, stdout, stderr)
+	case "migrate":
+		return runMigrate(ctx, rest, getenv, stdout)
+	case "apps":
+		return runApps(ctx, rest, getenv, stdout)
+	case "keys":
+		return runKeys(ctx, rest, getenv, stdout)
+	case "send":
+		return runSend(ctx, rest, getenv, stdout)
+	case "bench":
+		return runBench(ctx, rest, getenv, stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("unknown command %q", cmd)
+	}
+}

@@ -1,0 +1,159 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hookd/hookd/internal/delivery"
+	"github.com/hookd/hookd/internal/ingest"
+	"github.com/hookd/hookd/internal/metrics"
+	"github.com/hookd/hookd/internal/netguard"
+	"github.com/hookd/hookd/internal/server"
+	"github.com/hookd/hookd/internal/store"
+	"github.com/hookd/hookd/internal/store/postgres"
+	"github.com/hookd/hookd/internal/webhook"
+)
+
+type serveConfig struct {
+	store        storeFlags
+	addr         string
+	allowNetwork listFlag
+	workers      int
+	perWebhook   int
+	maxPayload   int64
+	logLevel     string
+}
+
+func (c *serveConfig) register(fs *flag.FlagSet, getenv func(string) string) {
+	c.store.register(fs, getenv)
+	fs.StringVar(&c.addr, "addr", envOr(getenv, "HOOKD_ADDR", "127.0.0.1:8080"), "address to listen on")
+	fs.Var(&c.allowNetwork, "allow-network", "CIDR deliveries may reach despite the SSRF guard (repeatable; HOOKD_ALLOW_NETWORK, comma-separated)")
+	fs.IntVar(&c.workers, "workers", 256, "delivery requests in flight in all")
+	fs.IntVar(&c.perWebhook, "per-webhook", 64, "delivery requests in flight per webhook")
+	fs.Int64Var(&c.maxPayload, "max-payload", webhook.DefaultMaxPayload, "largest event payload in bytes")
+	fs.StringVar(&c.logLevel, "log-level", envOr(getenv, "HOOKD_LOG_LEVEL", "info"), "debug, info, warn or error")
+	if v := getenv("HOOKD_ALLOW_NETWORK"); v != "" {
+		c.allowNetwork = strings.Split(v, ",")
+	}
+}
+
+func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("serve")
+	var cfg serveConfig
+	cfg.register(fs, getenv)
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	allow, err := netguard.ParseAllow(cfg.allowNetwork)
+	if err != nil {
+		return fmt.Errorf("--allow-network: %w", err)
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.logLevel)); err != nil {
+		return fmt.Errorf("--log-level: %w", err)
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	st, err := cfg.store.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := bootstrap(ctx, st, stdout); err != nil {
+		return err
+	}
+	log.Info("config", "store", cfg.store.describe(), "addr", cfg.addr, "allow_network", cfg.allowNetwork,
+		"workers", cfg.workers, "per_webhook", cfg.perWebhook, "max_payload", cfg.maxPayload)
+
+	m := metrics.New(st.QueueDepth)
+	sender := delivery.NewSender(netguard.New(allow))
+	defer sender.Close()
+	pool := delivery.NewPool(st, sender, log, m, delivery.Options{Workers: cfg.workers, PerWebhook: cfg.perWebhook})
+	batcher := ingest.New(st, pool.Wake)
+	srv := &http.Server{
+		Handler:           server.New(st, batcher, m, log, server.Options{MaxPayload: cfg.maxPayload}),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "hookd listening on http://%s\n", ln.Addr())
+
+	// Stop in order: the API first (no new events), then ingestion (commit what is queued),
+	// then the workers (finish in-flight deliveries), then the store.
+	ingestCtx, stopIngest := context.WithCancel(context.WithoutCancel(ctx))
+	poolCtx, stopPool := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopIngest()
+	defer stopPool()
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = batcher.Run(ingestCtx) })
+	poolDone := make(chan struct{})
+	go func() { defer close(poolDone); _ = pool.Run(poolCtx) }()
+	if cfg.store.databaseURL != "" {
+		wg.Go(func() { _ = postgres.Listen(poolCtx, cfg.store.databaseURL, log, pool.Wake) })
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down")
+	case err = <-serveErr:
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(shutdownCtx)
+	stopIngest()
+	stopPool()
+	<-poolDone
+	wg.Wait()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	log.Info("stopped")
+	return err
+}
+
+// bootstrap creates an admin key on a store that has none and prints it, once.
+func bootstrap(ctx context.Context, st store.Store, stdout io.Writer) error {
+	n, err := st.CountKeys(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	now := time.Now()
+	app := &webhook.App{ID: webhook.NewID(webhook.PrefixApp, now), Name: "default", CreatedAt: now}
+	if err := st.CreateApp(ctx, app); err != nil {
+		return err
+	}
+	k, err := newKey(ctx, st, app.ID, "bootstrap admin", webhook.AllScopes, webhook.EnvProduction)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "bootstrap admin key for app %s (shown once, keep it safe):\n  token: %s\n  x-client-key: %s\n  x-client-secret: %s\n",
+		app.ID, k.Token, k.ClientKey, k.ClientSecret)
+	return nil
+}
+
+// redactURL hides a password in a database URL.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparseable URL)"
+	}
+	return u.Redacted()
+}

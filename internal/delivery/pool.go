@@ -1,0 +1,267 @@
+package delivery
+
+import (
+	"cmp"
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/hookd/hookd/internal/metrics"
+	"github.com/hookd/hookd/internal/store"
+	"github.com/hookd/hookd/internal/webhook"
+)
+
+// Options tune the pool; zero values take the defaults.
+type Options struct {
+	Workers         int           // requests in flight in all (default 256)
+	PerWebhook      int           // requests in flight per webhook (default 64)
+	Batch           int           // deliveries per claim (default 256)
+	Lease           time.Duration // how long a claim holds a delivery (default 2 min; above the longest timeout)
+	Poll            time.Duration // longest sleep without a wake-up (default 1 s)
+	ShutdownTimeout time.Duration // how long in-flight requests may finish on shutdown (default 10 s)
+}
+
+// Pool claims due deliveries and sends them, recording every attempt.
+type Pool struct {
+	store   store.Store
+	sender  *Sender
+	log     *slog.Logger
+	metrics *metrics.Metrics
+	opts    Options
+	wake    chan struct{}
+
+	mu       sync.Mutex
+	inFlight int
+	perHook  map[string]int
+	slotFree chan struct{}
+}
+
+// deferDelay is how long a delivery waits when its webhook already has PerWebhook requests in flight.
+const deferDelay = 200 * time.Millisecond
+
+// NewPool returns a pool; call Run to start it.
+func NewPool(s store.Store, sender *Sender, log *slog.Logger, m *metrics.Metrics, opts Options) *Pool {
+	opts.Workers = cmp.Or(opts.Workers, 256)
+	opts.PerWebhook = cmp.Or(opts.PerWebhook, 64)
+	opts.Batch = cmp.Or(opts.Batch, 256)
+	opts.Lease = cmp.Or(opts.Lease, 2*time.Minute)
+	opts.Poll = cmp.Or(opts.Poll, time.Second)
+	opts.ShutdownTimeout = cmp.Or(opts.ShutdownTimeout, 10*time.Second)
+	return &Pool{store: s, sender: sender, log: log, metrics: m, opts: opts,
+		wake: make(chan struct{}, 1), perHook: map[string]int{}, slotFree: make(chan struct{}, 1)}
+}
+
+// Wake tells the pool new work may be due. It never blocks.
+func (p *Pool) Wake() {
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
+type result struct {
+	outcome store.Outcome
+	release bool // shutdown cut the request short: give the delivery back, record nothing
+}
+
+// Run claims and sends until ctx ends, then stops claiming, lets in-flight requests finish
+// within ShutdownTimeout, and releases what is left.
+func (p *Pool) Run(ctx context.Context) error {
+	results := make(chan result, p.opts.Workers)
+	recorded := make(chan struct{})
+	go func() { defer close(recorded); p.record(results) }()
+
+	sendCtx, cancelSends := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelSends()
+	var wg sync.WaitGroup
+
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for ctx.Err() == nil {
+		p.mu.Lock()
+		free := p.opts.Workers - p.inFlight
+		p.mu.Unlock()
+		if free <= 0 {
+			p.waitFor(ctx, p.slotFree)
+			continue
+		}
+		ask := min(free, p.opts.Batch)
+		now := time.Now()
+		jobs, err := p.store.Claim(ctx, now, p.opts.Lease, ask)
+		if err != nil {
+			if ctx.Err() == nil {
+				p.log.Error("claim deliveries", "err", err)
+				p.sleep(ctx, p.opts.Poll)
+			}
+			continue
+		}
+		var deferred []store.Job
+		for _, j := range jobs {
+			if !p.acquire(j.Webhook.ID) {
+				deferred = append(deferred, j)
+				continue
+			}
+			wg.Go(func() {
+				r := p.sender.Send(sendCtx, j, webhook.TriggerScheduled, time.Now())
+				p.release(j.Webhook.ID)
+				if sendCtx.Err() != nil {
+					results <- result{outcome: store.Outcome{Job: j}, release: true}
+					return
+				}
+				results <- result{outcome: Next(j, r, time.Now())}
+			})
+		}
+		if len(deferred) > 0 {
+			if err := p.store.Release(ctx, deferred, now.Add(deferDelay)); err != nil && ctx.Err() == nil {
+				p.log.Error("defer deliveries", "err", err)
+			}
+		}
+		switch {
+		case len(jobs) == ask && len(deferred) == 0 && ask == p.opts.Batch:
+			continue // a full batch: there is probably more
+		case len(jobs) == ask && len(deferred) == 0:
+			p.waitFor(ctx, p.slotFree) // limited by free workers
+		default:
+			p.idle(ctx, timer)
+		}
+	}
+
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(p.opts.ShutdownTimeout):
+		p.log.Warn("shutdown deadline reached; releasing deliveries still in flight")
+		cancelSends()
+		<-done
+	}
+	close(results)
+	<-recorded
+	return nil
+}
+
+// idle waits for a wake-up, the next due delivery or the poll interval.
+func (p *Pool) idle(ctx context.Context, timer *time.Timer) {
+	wait := p.opts.Poll
+	if due, ok, err := p.store.NextDue(ctx); err == nil && ok {
+		wait = min(wait, max(time.Until(due), time.Millisecond))
+	}
+	timer.Reset(wait)
+	select {
+	case <-ctx.Done():
+	case <-p.wake:
+	case <-timer.C:
+	}
+	if !timer.Stop() {
+		select {
+		case <-timer.C:
+		default:
+		}
+	}
+}
+
+func (p *Pool) waitFor(ctx context.Context, ch <-chan struct{}) {
+	select {
+	case <-ctx.Done():
+	case <-ch:
+	}
+}
+
+func (p *Pool) sleep(ctx context.Context, d time.Duration) {
+	select {
+	case <-ctx.Done():
+	case <-time.After(d):
+	}
+}
+
+func (p *Pool) acquire(webhookID string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.perHook[webhookID] >= p.opts.PerWebhook {
+		return false
+	}
+	p.perHook[webhookID]++
+	p.inFlight++
+	p.metrics.InFlight.Inc()
+	return true
+}
+
+func (p *Pool) release(webhookID string) {
+	p.mu.Lock()
+	if p.perHook[webhookID]--; p.perHook[webhookID] <= 0 {
+		delete(p.perHook, webhookID)
+	}
+	p.inFlight--
+	p.mu.Unlock()
+	p.metrics.InFlight.Dec()
+	select {
+	case p.slotFree <- struct{}{}:
+	default:
+	}
+}
+
+// record writes outcomes in batches: whatever finished while the last batch was being written.
+func (p *Pool) record(results <-chan result) {
+	const maxBatch = 512
+	var outcomes []store.Outcome
+	var releases []store.Job
+	for r := range results {
+		outcomes, releases = outcomes[:0], releases[:0]
+		add := func(r result) {
+			if r.release {
+				releases = append(releases, r.outcome.Job)
+			} else {
+				outcomes = append(outcomes, r.outcome)
+			}
+		}
+		add(r)
+	drain:
+		for len(outcomes)+len(releases) < maxBatch {
+			select {
+			case r, ok := <-results:
+				if !ok {
+					break drain
+				}
+				add(r)
+			default:
+				break drain
+			}
+		}
+		p.complete(outcomes)
+		if len(releases) > 0 {
+			if err := p.store.Release(context.Background(), releases, time.Now()); err != nil {
+				p.log.Error("release deliveries", "err", err, "count", len(releases))
+			}
+		}
+	}
+}
+
+// complete writes a batch of outcomes, retrying a few times. If it still fails, the leases
+// run out and the deliveries are sent again: at-least-once, never lost.
+func (p *Pool) complete(outcomes []store.Outcome) {
+	if len(outcomes) == 0 {
+		return
+	}
+	var err error
+	for try := range 5 {
+		if err = p.store.Complete(context.Background(), outcomes); err == nil {
+			break
+		}
+		time.Sleep(time.Duration(try+1) * 100 * time.Millisecond)
+	}
+	if err != nil {
+		p.log.Error("record attempts; their deliveries will be retried when the lease ends", "err", err, "count", len(outcomes))
+		return
+	}
+	retry := false
+	for _, o := range outcomes {
+		retry = retry || o.NextAt != nil
+		p.metrics.Deliveries.WithLabelValues(o.Status).Inc()
+		p.metrics.Attempts.WithLabelValues(cmp.Or(o.Attempt.Cause, "ok")).Inc()
+		p.metrics.AttemptLatency.Observe(o.Attempt.DurationMS / 1000)
+	}
+	if retry {
+		p.Wake() // the idle loop may be sleeping past the new retry's due time
+	}
+}

@@ -1,0 +1,132 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/hookd/hookd/internal/webhook"
+)
+
+// status maps hookd's error codes to HTTP, in this one place.
+func status(code string) int {
+	switch code {
+	case webhook.EInvalid:
+		return http.StatusBadRequest
+	case webhook.ENotFound:
+		return http.StatusNotFound
+	case webhook.EConflict:
+		return http.StatusConflict
+	case webhook.ETooLarge:
+		return http.StatusRequestEntityTooLarge
+	case webhook.EUnauthorized:
+		return http.StatusUnauthorized
+	case webhook.EForbidden:
+		return http.StatusForbidden
+	default:
+		return http.StatusInternalServerError
+	}
+}
+
+// v0Error is seed 001's error body.
+type v0Error struct {
+	StatusCode int    `json:"statusCode"`
+	Message    string `json:"message"`
+	Error      string `json:"error"`
+	Details    string `json:"details,omitempty"`
+}
+
+// detailedError carries 001's "details" beside the message.
+type detailedError struct {
+	err     *webhook.Error
+	details string
+}
+
+func (e *detailedError) Error() string { return e.err.Message }
+func (e *detailedError) Unwrap() error { return e.err }
+
+func withDetails(code, message, details string) error {
+	return &detailedError{err: &webhook.Error{Code: code, Message: message}, details: details}
+}
+
+// writeError answers with err in the /api/v0 shape; unexpected errors are logged, never shown.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	code := webhook.ErrorCode(err)
+	st := status(code)
+	body := v0Error{StatusCode: st, Message: webhook.ErrorMessage(err), Error: http.StatusText(st)}
+	var de *detailedError
+	if errors.As(err, &de) {
+		body.Details = de.details
+	}
+	if st == http.StatusInternalServerError {
+		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	writeJSON(w, st, body)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// decode reads one strict JSON value of at most limit bytes into v: unknown fields and
+// wrong types are named in the error.
+func decode(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
+	body := http.MaxBytesReader(w, r.Body, limit)
+	dec := json.NewDecoder(body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return decodeError(err, limit)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return webhook.Errorf(webhook.EInvalid, "request body must hold one JSON value")
+	}
+	return nil
+}
+
+func decodeError(err error, limit int64) error {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return webhook.Errorf(webhook.ETooLarge, "request body is larger than %d bytes", limit)
+	case errors.Is(err, io.EOF):
+		return webhook.Errorf(webhook.EInvalid, "request body is empty; expected a JSON object")
+	case errors.As(err, &syntax):
+		return webhook.Errorf(webhook.EInvalid, "request body is not valid JSON (at byte %d): %v", syntax.Offset, err)
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			field = "request body"
+		}
+		return webhook.Errorf(webhook.EInvalid, "%s must be %s, not %s", field, jsonKind(typ.Type.Kind().String()), typ.Value)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return webhook.Errorf(webhook.EInvalid, "unknown field %s", strings.TrimPrefix(err.Error(), "json: unknown field "))
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return webhook.Errorf(webhook.EInvalid, "request body is truncated JSON")
+	default:
+		return webhook.Errorf(webhook.EInvalid, "request body: %v", err)
+	}
+}
+
+func jsonKind(goKind string) string {
+	switch goKind {
+	case "string":
+		return "a string"
+	case "bool":
+		return "a boolean"
+	case "slice", "array":
+		return "an array"
+	case "map", "struct", "ptr":
+		return "an object"
+	case "int", "int64", "int32", "float64", "float32", "uint", "uint64":
+		return "a number"
+	default:
+		return fmt.Sprintf("a %s", goKind)
+	}
+}

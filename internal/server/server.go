@@ -1,0 +1,65 @@
+// Package server is hookd's HTTP API. routes.go lists every route.
+package server
+
+import (
+	"cmp"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/hookd/hookd/internal/ingest"
+	"github.com/hookd/hookd/internal/metrics"
+	"github.com/hookd/hookd/internal/store"
+	"github.com/hookd/hookd/internal/webhook"
+)
+
+// Options are the server's limits; zero values take defaults.
+type Options struct {
+	MaxPayload int64 // bytes of one event's payload (default 256 KiB)
+}
+
+// Server holds the API's dependencies.
+type Server struct {
+	store   store.Store
+	ingest  *ingest.Batcher
+	metrics *metrics.Metrics
+	log     *slog.Logger
+	opts    Options
+	now     func() time.Time
+	touched touchedKeys
+}
+
+// New returns the API as one handler.
+func New(s store.Store, b *ingest.Batcher, m *metrics.Metrics, log *slog.Logger, opts Options) http.Handler {
+	opts.MaxPayload = cmp.Or(opts.MaxPayload, webhook.DefaultMaxPayload)
+	srv := &Server{store: s, ingest: b, metrics: m, log: log, opts: opts, now: time.Now}
+	mux := http.NewServeMux()
+	srv.routes(mux)
+	return srv.instrument(mux)
+}
+
+// instrument counts requests by route pattern and status.
+func (s *Server) instrument(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		mux.ServeHTTP(rec, r)
+		pattern := r.Pattern
+		if pattern == "" {
+			pattern = "unmatched"
+		}
+		s.metrics.APIRequests.WithLabelValues(pattern, strconv.Itoa(rec.status)).Inc()
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }

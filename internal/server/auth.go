@@ -85,12 +85,13 @@ func (s *Server) touch(ctx context.Context, k *webhook.Key) {
 // touchedKeys is the last time each key's use was written.
 type touchedKeys = sync.Map
 
-// requireScope wraps a handler with authentication for scope.
-func (s *Server) requireScope(scope string, h http.HandlerFunc) http.Handler {
+// requireScope wraps a handler with authentication for scope; failures answer in the
+// error shape of the route's family.
+func (s *Server) requireScope(f family, scope string, h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		k, err := s.authenticate(r, scope)
 		if err != nil {
-			s.writeError(w, r, err)
+			s.writeFamilyError(f, w, r, err)
 			return
 		}
 		h(w, r.WithContext(context.WithValue(r.Context(), keyCtx, k)))

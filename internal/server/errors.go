@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/hookd/hookd/internal/webhook"
@@ -29,6 +30,52 @@ func status(code string) int {
 	default:
 		return http.StatusInternalServerError
 	}
+}
+
+// family is a group of routes that share an error shape.
+type family int
+
+const (
+	v0 family = iota // /api/v0: seed 001's {"statusCode","message","error","details"}
+	v1               // /v1: {"code","detail"}, as Svix-style APIs answer
+	v3               // /api/v3: JSON:API {"errors":[{"status","title","detail","source"}]}
+)
+
+// writeFamilyError answers err in f's shape.
+func (s *Server) writeFamilyError(f family, w http.ResponseWriter, r *http.Request, err error) {
+	switch f {
+	case v1:
+		s.writeV1Error(w, r, err)
+	case v3:
+		s.writeV3Error(w, r, err, "")
+	default:
+		s.writeError(w, r, err)
+	}
+}
+
+// writeV1Error answers in the /v1 shape.
+func (s *Server) writeV1Error(w http.ResponseWriter, r *http.Request, err error) {
+	code := webhook.ErrorCode(err)
+	st := status(code)
+	if st == http.StatusInternalServerError {
+		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	writeJSON(w, st, map[string]string{"code": code, "detail": webhook.ErrorMessage(err)})
+}
+
+// writeV3Error answers with a JSON:API error document; parameter names the query parameter at fault.
+func (s *Server) writeV3Error(w http.ResponseWriter, r *http.Request, err error, parameter string) {
+	st := status(webhook.ErrorCode(err))
+	if st == http.StatusInternalServerError {
+		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	e := map[string]any{"status": strconv.Itoa(st), "title": http.StatusText(st), "detail": webhook.ErrorMessage(err)}
+	if parameter != "" {
+		e["source"] = map[string]string{"parameter": parameter}
+	}
+	w.Header().Set("Content-Type", "application/vnd.api+json")
+	w.WriteHeader(st)
+	_ = json.NewEncoder(w).Encode(map[string]any{"errors": []any{e}})
 }
 
 // v0Error is seed 001's error body.

@@ -13,6 +13,10 @@ import (
 
 // Store is everything hookd keeps. Methods take now where time matters, so tests control it.
 type Store interface {
+	Monitor  // monitoring reads (monitor.go)
+	Security // keys, limits and secrets (security.go)
+	Control  // delivery control actions (control.go)
+
 	CreateApp(ctx context.Context, app *webhook.App) error
 	GetApp(ctx context.Context, id string) (*webhook.App, error)
 	CreateKey(ctx context.Context, key *webhook.Key) error

@@ -103,7 +103,7 @@ func marks(n int) string { return strings.TrimSuffix(strings.Repeat("?,", n), ",
 
 type rollupDelta struct {
 	events, attempts, successes, failures, delivered, failed, rtCount int64
-	rtSum                                                            float64
+	rtSum                                                             float64
 }
 
 func (s *Store) rollup(ctx context.Context, tx *sql.Tx, webhookID string, hour int64, d rollupDelta) error {

@@ -15,12 +15,14 @@ import (
 	"github.com/hookd/hookd/internal/webhook"
 )
 
+type storeTest struct {
+	name string
+	fn   func(t *testing.T, s store.Store)
+}
+
 // Run runs the suite; open returns a fresh, empty, migrated store for each test.
 func Run(t *testing.T, open func(t *testing.T) store.Store) {
-	tests := []struct {
-		name string
-		fn   func(t *testing.T, s store.Store)
-	}{
+	tests := []storeTest{
 		{"AppsAndKeys", testAppsAndKeys},
 		{"WebhookCRUD", testWebhookCRUD},
 		{"FanOutAndFilters", testFanOut},
@@ -31,6 +33,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"DeleteDropsQueue", testDeleteDropsQueue},
 		{"ConcurrentClaims", testConcurrentClaims},
 	}
+	tests = append(tests, monitorTests...)
+	tests = append(tests, securityTests...)
+	tests = append(tests, controlTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
 	}

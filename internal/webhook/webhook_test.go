@@ -1,0 +1,121 @@
+package webhook
+
+import (
+	"sort"
+	"testing"
+	"time"
+)
+
+func TestMatches(t *testing.T) {
+	tests := []struct {
+		patterns []string
+		typ      string
+		want     bool
+	}{
+		{nil, "anything", true},
+		{[]string{"*"}, "a.b", true},
+		{[]string{"invoice.paid"}, "invoice.paid", true},
+		{[]string{"invoice.paid"}, "invoice.failed", false},
+		{[]string{"invoice.*"}, "invoice.paid", true},
+		{[]string{"invoice.*"}, "invoice.line.added", true},
+		{[]string{"invoice.*"}, "invoice", false},
+		{[]string{"invoice.*"}, "invoices.paid", false},
+		{[]string{"invoice.*"}, "invoice.", false},
+		{[]string{"user.created", "invoice.*"}, "user.created", true},
+	}
+	for _, tt := range tests {
+		if got := Matches(tt.patterns, tt.typ); got != tt.want {
+			t.Errorf("Matches(%q, %q) = %v, want %v", tt.patterns, tt.typ, got, tt.want)
+		}
+	}
+}
+
+func TestNewIDIsSortableAndValid(t *testing.T) {
+	now := time.Now()
+	var ids []string
+	for range 1000 {
+		ids = append(ids, NewID(PrefixEvent, now))
+	}
+	ids = append(ids, NewID(PrefixEvent, now.Add(time.Millisecond)))
+	if !sort.StringsAreSorted(ids) {
+		t.Error("ids made in order are not sorted")
+	}
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if !ValidID(PrefixEvent, id) || !ValidIDFormat(PrefixEvent, id) || seen[id] {
+			t.Fatalf("id %q invalid or repeated", id)
+		}
+		seen[id] = true
+	}
+	for _, bad := range []string{"", "msg_", "wh_01ARZ3NDEKTSV4RRFFQ69G5FAV", "msg_01ARZ3NDEKTSV4RRFFQ69G5FA!", "msg_81ARZ3NDEKTSV4RRFFQ69G5FAV"} {
+		if ValidID(PrefixEvent, bad) {
+			t.Errorf("ValidID(%q) = true", bad)
+		}
+	}
+	for _, tc := range []struct {
+		id   string
+		want bool
+	}{{"wh_123456789", true}, {"wh_", false}, {"wh_12-3", false}, {"123", false}, {"wh_" + string(make([]byte, 65)), false}} {
+		if got := ValidIDFormat(PrefixWebhook, tc.id); got != tc.want {
+			t.Errorf("ValidIDFormat(%q) = %v, want %v", tc.id, got, tc.want)
+		}
+	}
+}
+
+func TestNextRetryAt(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for attempts, d := range DefaultRetrySchedule {
+		at, ok := NextRetryAt(now, attempts+1, DefaultRetrySchedule, 0)
+		lo, hi := now.Add(d*8/10), now.Add(d*12/10)
+		if !ok || at.Before(lo) || at.After(hi) {
+			t.Errorf("after %d attempts: %v, %v; want within %v..%v", attempts+1, at, ok, lo, hi)
+		}
+	}
+	if _, ok := NextRetryAt(now, len(DefaultRetrySchedule)+1, DefaultRetrySchedule, 0); ok {
+		t.Error("schedule exhausted but a retry was scheduled")
+	}
+	if at, _ := NextRetryAt(now, 1, DefaultRetrySchedule, 30*time.Second); !at.Equal(now.Add(30 * time.Second)) {
+		t.Errorf("Retry-After 30s gave %v", at)
+	}
+	if at, _ := NextRetryAt(now, 1, DefaultRetrySchedule, 48*time.Hour); !at.Equal(now.Add(MaxRetryAfter)) {
+		t.Errorf("Retry-After 48h gave %v, want clamped to %v", at, MaxRetryAfter)
+	}
+	if _, ok := NextRetryAt(now, 1, []time.Duration{}, 0); ok {
+		t.Error("empty schedule retried")
+	}
+}
+
+func TestValidate(t *testing.T) {
+	base := func() *Webhook { return &Webhook{Name: "n", URL: "https://example.com/h"} }
+	tests := []struct {
+		name string
+		mod  func(*Webhook)
+		want string // "" = valid
+	}{
+		{"ok", func(*Webhook) {}, ""},
+		{"no name", func(w *Webhook) { w.Name = " " }, "name is required"},
+		{"no url", func(w *Webhook) { w.URL = "" }, "url is required"},
+		{"ftp", func(w *Webhook) { w.URL = "ftp://x" }, `url must be an absolute http or https URL, got "ftp://x"`},
+		{"no host", func(w *Webhook) { w.URL = "http:///x" }, `url must include a host, got "http:///x"`},
+		{"credentials", func(w *Webhook) { w.URL = "https://u:p@x.example" }, "url must not contain credentials; use headers instead"},
+		{"bad pattern", func(w *Webhook) { w.EventTypes = []string{"a b"} }, `event_types: "a b" is not an event type or a prefix.* pattern`},
+		{"reserved header", func(w *Webhook) { w.Headers = map[string]string{"webhook-signature": "x"} }, `headers: "webhook-signature" is set by hookd and cannot be overridden`},
+		{"negative rate", func(w *Webhook) { w.RateLimit = -1 }, "rate_limit must be 0 (none) or a positive number of deliveries per second"},
+		{"timeout", func(w *Webhook) { w.Timeout = time.Hour }, "timeout must be between 1 and 60 seconds"},
+	}
+	for _, tt := range tests {
+		w := base()
+		tt.mod(w)
+		err := w.Validate()
+		got := ""
+		if err != nil {
+			got = err.Error()
+			if ErrorCode(err) != EInvalid {
+				t.Errorf("%s: code %q, want %q", tt.name, ErrorCode(err), EInvalid)
+			}
+		}
+		if got != tt.want {
+			t.Errorf("%s: Validate() = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}

@@ -41,6 +41,11 @@ type Webhook struct {
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 	Stats         Stats
+
+	// During a rotation the previous secret keeps signing beside Secret until PreviousUntil.
+	PreviousSecret string
+	PreviousUntil  *time.Time
+	EncryptionKey  []byte // 32 bytes when Encrypted: deliveries are JWE (dir, A256GCM) under it
 }
 
 // Stats are a webhook's counters, kept exact in the same transaction as every state change.

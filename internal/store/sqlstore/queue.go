@@ -77,7 +77,7 @@ func (s *Store) Claim(ctx context.Context, now time.Time, lease time.Duration, l
 		}
 		defer rows.Close()
 		for rows.Next() {
-			w, err := scanWebhook(rows)
+			w, err := s.scanWebhook(rows)
 			if err != nil {
 				return err
 			}

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/hookd/hookd/internal/secretbox"
 )
 
 // Dialect holds what differs between databases.
@@ -36,6 +38,7 @@ type Store struct {
 	w     *sql.DB // writes (SQLite: one connection, the single writer)
 	r     *sql.DB // reads
 	binds sync.Map
+	box   *secretbox.Box // seals secrets at rest (security.go); nil keeps them in the clear
 }
 
 // New wraps open databases; w and r may be the same.

@@ -14,22 +14,29 @@ import (
 
 const webhookColumns = `numeric_id, id, app_id, name, url, description, event_types, active, encrypted, headers,
 	rate_limit, ordered, retry_schedule, timeout_ms, secret, created_at, updated_at,
-	total, delivered, failed, last_delivery_at, rt_sum_ms, rt_count`
+	total, delivered, failed, last_delivery_at, rt_sum_ms, rt_count, secret_prev, secret_prev_until, encryption_key`
 
 type scanner interface{ Scan(dest ...any) error }
 
-func scanWebhook(row scanner) (*webhook.Webhook, error) {
+// scanWebhook reads webhookColumns and opens the sealed secrets (security.go).
+func (s *Store) scanWebhook(row scanner) (*webhook.Webhook, error) {
 	var w webhook.Webhook
 	var eventTypes, headers string
 	var schedule sql.NullString
 	var timeoutMS, created, updated int64
-	var lastDelivery sql.NullInt64
+	var lastDelivery, prevUntil sql.NullInt64
+	var secret, prevSecret, encKey string
 	err := row.Scan(&w.NumericID, &w.ID, &w.AppID, &w.Name, &w.URL, &w.Description, &eventTypes, &w.Active, &w.Encrypted, &headers,
-		&w.RateLimit, &w.Ordered, &schedule, &timeoutMS, &w.Secret, &created, &updated,
-		&w.Stats.Total, &w.Stats.Delivered, &w.Stats.Failed, &lastDelivery, &w.Stats.ResponseTimeMS, &w.Stats.Responses)
+		&w.RateLimit, &w.Ordered, &schedule, &timeoutMS, &secret, &created, &updated,
+		&w.Stats.Total, &w.Stats.Delivered, &w.Stats.Failed, &lastDelivery, &w.Stats.ResponseTimeMS, &w.Stats.Responses,
+		&prevSecret, &prevUntil, &encKey)
 	if err != nil {
 		return nil, err
 	}
+	if err := s.openSecrets(&w, secret, prevSecret, encKey); err != nil {
+		return nil, err
+	}
+	w.PreviousUntil = timePtr(prevUntil)
 	if err := json.Unmarshal([]byte(eventTypes), &w.EventTypes); err != nil {
 		return nil, fmt.Errorf("webhook %s event_types: %w", w.ID, err)
 	}
@@ -82,10 +89,11 @@ func nonNil(s []string) []string {
 func (s *Store) CreateWebhook(ctx context.Context, w *webhook.Webhook) error {
 	eventTypes, headers, schedule := settings(w)
 	err := s.w.QueryRowContext(ctx, s.q(`INSERT INTO webhooks (id, app_id, name, url, description, event_types, active, encrypted, headers,
-		rate_limit, ordered, retry_schedule, timeout_ms, secret, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING numeric_id`),
+		rate_limit, ordered, retry_schedule, timeout_ms, secret, created_at, updated_at, encryption_key)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING numeric_id`),
 		w.ID, w.AppID, w.Name, w.URL, w.Description, eventTypes, w.Active, w.Encrypted, headers,
-		w.RateLimit, w.Ordered, schedule, w.Timeout.Milliseconds(), w.Secret, ms(w.CreatedAt), ms(w.UpdatedAt)).Scan(&w.NumericID)
+		w.RateLimit, w.Ordered, schedule, w.Timeout.Milliseconds(), s.sealSecret(w.ID, w.Secret), ms(w.CreatedAt), ms(w.UpdatedAt),
+		s.sealKey(w.ID, w.EncryptionKey)).Scan(&w.NumericID)
 	if err != nil {
 		return fmt.Errorf("create webhook: %w", err)
 	}
@@ -103,7 +111,7 @@ func (s *Store) GetWebhookByNumericID(ctx context.Context, appID string, id int6
 }
 
 func (s *Store) getWebhook(ctx context.Context, query string, id any, appID string, now time.Time) (*webhook.Webhook, error) {
-	w, err := scanWebhook(s.r.QueryRowContext(ctx, s.q(query), id, appID))
+	w, err := s.scanWebhook(s.r.QueryRowContext(ctx, s.q(query), id, appID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, store.ErrWebhookNotFound
 	}
@@ -128,7 +136,7 @@ func (s *Store) ListWebhooks(ctx context.Context, appID, after string, limit int
 	defer rows.Close()
 	var out []webhook.Webhook
 	for rows.Next() {
-		w, err := scanWebhook(rows)
+		w, err := s.scanWebhook(rows)
 		if err != nil {
 			return nil, err
 		}
@@ -150,9 +158,10 @@ func (s *Store) UpdateWebhook(ctx context.Context, w *webhook.Webhook, now time.
 			return err
 		}
 		_, err = tx.ExecContext(ctx, s.q(`UPDATE webhooks SET name = ?, url = ?, description = ?, event_types = ?, active = ?, encrypted = ?,
-			headers = ?, rate_limit = ?, ordered = ?, retry_schedule = ?, timeout_ms = ?, secret = ?, updated_at = ? WHERE id = ?`),
+			headers = ?, rate_limit = ?, ordered = ?, retry_schedule = ?, timeout_ms = ?, updated_at = ?,
+			encryption_key = COALESCE(NULLIF(encryption_key, ''), ?) WHERE id = ?`),
 			w.Name, w.URL, w.Description, eventTypes, w.Active, w.Encrypted, headers, w.RateLimit, w.Ordered, schedule,
-			w.Timeout.Milliseconds(), w.Secret, ms(w.UpdatedAt), w.ID)
+			w.Timeout.Milliseconds(), ms(w.UpdatedAt), s.sealKey(w.ID, w.EncryptionKey), w.ID)
 		if err != nil {
 			return fmt.Errorf("update webhook: %w", err)
 		}

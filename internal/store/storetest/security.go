@@ -1,4 +1,220 @@
 package storetest
 
+import (
+	"bytes"
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hookd/hookd/internal/secretbox"
+	"github.com/hookd/hookd/internal/signature"
+	"github.com/hookd/hookd/internal/store"
+	"github.com/hookd/hookd/internal/webhook"
+)
+
 // securityTests are the conformance cases for store.Security.
-var securityTests = []storeTest{}
+var securityTests = []storeTest{
+	{"AdminAppsAndKeys", testAdminAppsAndKeys},
+	{"DeleteAppDropsEverything", testDeleteApp},
+	{"CountRequests", testCountRequests},
+	{"RotateSecret", testRotateSecret},
+	{"SecretsSealedAtRest", testSecretsSealed},
+}
+
+func newKey(t *testing.T, s store.Store, appID string) *webhook.Key {
+	t.Helper()
+	ck, secret := webhook.NewKeyCredentials()
+	k := &webhook.Key{ID: webhook.NewID(webhook.PrefixKey, t0), AppID: appID, Name: "k", ClientKey: ck, SecretHash: webhook.HashSecret(secret),
+		Scopes: []string{webhook.ScopeWebhookRead}, Env: webhook.EnvDevelopment, Active: true, CreatedAt: t0}
+	if err := s.CreateKey(context.Background(), k); err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func testAdminAppsAndKeys(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	a, b := newApp(t, s), newApp(t, s)
+	apps, err := s.ListApps(ctx, "", 10)
+	if err != nil || len(apps) != 2 || apps[0].ID != a.ID || apps[1].ID != b.ID {
+		t.Fatalf("ListApps = %v, %v; want [%s %s]", apps, err, a.ID, b.ID)
+	}
+	if page, _ := s.ListApps(ctx, a.ID, 10); len(page) != 1 || page[0].ID != b.ID {
+		t.Errorf("ListApps after %s = %v, want [%s]", a.ID, page, b.ID)
+	}
+	k1, k2, kb := newKey(t, s, a.ID), newKey(t, s, a.ID), newKey(t, s, b.ID)
+	keys, err := s.ListKeys(ctx, a.ID)
+	if err != nil || len(keys) != 2 || keys[0].ID != k1.ID || keys[1].ID != k2.ID {
+		t.Fatalf("ListKeys(a) = %v, %v; want [%s %s]", keys, err, k1.ID, k2.ID)
+	}
+	if !bytes.Equal(keys[0].SecretHash, k1.SecretHash) || keys[0].Env != webhook.EnvDevelopment || keys[0].Scopes[0] != webhook.ScopeWebhookRead {
+		t.Errorf("ListKeys(a)[0] = %+v, want %+v", keys[0], k1)
+	}
+	got, err := s.GetKey(ctx, kb.ID)
+	if err != nil || got.AppID != b.ID || got.ClientKey != kb.ClientKey {
+		t.Errorf("GetKey = %+v, %v; want %+v", got, err, kb)
+	}
+	if err := s.TouchKey(ctx, k1.ID, t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.GetKey(ctx, k1.ID); got.LastUsedAt == nil || !got.LastUsedAt.Equal(t0.Add(time.Minute)) {
+		t.Errorf("last_used_at = %v, want %v", got.LastUsedAt, t0.Add(time.Minute))
+	}
+	if err := s.DeleteKey(ctx, k1.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.GetKey(ctx, k1.ID)
+	wantCode(t, err, webhook.ENotFound)
+	_, err = s.KeyByClientKey(ctx, k1.ClientKey)
+	wantCode(t, err, webhook.ENotFound)
+	wantCode(t, s.DeleteKey(ctx, k1.ID), webhook.ENotFound)
+	if keys, _ := s.ListKeys(ctx, a.ID); len(keys) != 1 || keys[0].ID != k2.ID {
+		t.Errorf("ListKeys after delete = %v, want [%s]", keys, k2.ID)
+	}
+}
+
+func testDeleteApp(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	a, b := newApp(t, s), newApp(t, s)
+	ka, kb := newKey(t, s, a.ID), newKey(t, s, b.ID)
+	wa, wb := newWebhook(t, s, a.ID, nil), newWebhook(t, s, b.ID, nil)
+	send(t, s, a.ID, "invoice.paid")
+	send(t, s, b.ID, "invoice.paid")
+	if err := s.DeleteApp(ctx, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.GetApp(ctx, a.ID)
+	wantCode(t, err, webhook.ENotFound)
+	_, err = s.GetKey(ctx, ka.ID)
+	wantCode(t, err, webhook.ENotFound)
+	_, err = s.GetWebhook(ctx, a.ID, wa.ID, t0)
+	wantCode(t, err, webhook.ENotFound)
+	wantCode(t, s.DeleteApp(ctx, a.ID), webhook.ENotFound)
+	if _, err := s.GetKey(ctx, kb.ID); err != nil {
+		t.Errorf("the other app's key: %v", err)
+	}
+	if _, err := s.GetWebhook(ctx, b.ID, wb.ID, t0); err != nil {
+		t.Errorf("the other app's webhook: %v", err)
+	}
+	jobs, err := s.Claim(ctx, t0.Add(time.Second), time.Minute, 10)
+	if err != nil || len(jobs) != 1 || jobs[0].Webhook.ID != wb.ID {
+		t.Errorf("claimable after delete = %d jobs, %v; want only the other app's one", len(jobs), err)
+	}
+}
+
+func testCountRequests(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	w1, w2 := t0.Truncate(time.Hour), t0.Truncate(time.Hour).Add(time.Hour)
+	got, err := s.CountRequests(ctx, w1, map[string]int64{"key_a": 3, "key_b": 1})
+	if err != nil || got["key_a"] != 3 || got["key_b"] != 1 {
+		t.Fatalf("first count = %v, %v; want a=3 b=1", got, err)
+	}
+	// Concurrent callers (several instances) add up exactly.
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Go(func() {
+			if _, err := s.CountRequests(ctx, w1, map[string]int64{"key_a": 1}); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	got, err = s.CountRequests(ctx, w1, map[string]int64{"key_a": 1})
+	if err != nil || got["key_a"] != 24 {
+		t.Errorf("after 20 concurrent calls = %v, %v; want a=24", got, err)
+	}
+	got, _ = s.CountRequests(ctx, w2, map[string]int64{"key_a": 1})
+	if got["key_a"] != 1 {
+		t.Errorf("next window = %d, want 1 (a fresh window)", got["key_a"])
+	}
+	if err := s.PruneRequests(ctx, w2); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = s.CountRequests(ctx, w1, map[string]int64{"key_b": 1})
+	if got["key_b"] != 1 {
+		t.Errorf("pruned window = %d, want 1 (counted afresh)", got["key_b"])
+	}
+	if got, _ := s.CountRequests(ctx, w2, map[string]int64{"key_a": 1}); got["key_a"] != 2 {
+		t.Errorf("unpruned window = %d, want 2", got["key_a"])
+	}
+}
+
+func testRotateSecret(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	app, other := newApp(t, s), newApp(t, s)
+	w := newWebhook(t, s, app.ID, nil)
+	next := signature.NewSecret()
+	until := t0.Add(24 * time.Hour)
+	wantCode(t, s.RotateSecret(ctx, other.ID, w.ID, next, until, t0), webhook.ENotFound)
+	if err := s.RotateSecret(ctx, app.ID, w.ID, next, until, t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.GetWebhook(ctx, app.ID, w.ID, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Secret != next || got.PreviousSecret != w.Secret || got.PreviousUntil == nil || !got.PreviousUntil.Equal(until) {
+		t.Errorf("after rotation: secret new %v, previous old %v, until %v; want true, true, %v", got.Secret == next, got.PreviousSecret == w.Secret, got.PreviousUntil, until)
+	}
+	if !got.UpdatedAt.Equal(t0.Add(time.Minute)) {
+		t.Errorf("updated_at = %v, want %v", got.UpdatedAt, t0.Add(time.Minute))
+	}
+	// Claimed jobs carry both secrets, for signing.
+	send(t, s, app.ID, "invoice.paid")
+	jobs, err := s.Claim(ctx, t0.Add(time.Second), time.Minute, 10)
+	if err != nil || len(jobs) != 1 || jobs[0].Webhook.Secret != next || jobs[0].Webhook.PreviousSecret != w.Secret {
+		t.Errorf("claimed job secrets wrong (%d jobs, %v)", len(jobs), err)
+	}
+	// Updating settings leaves the secrets alone.
+	got.Name = "renamed"
+	if err := s.UpdateWebhook(ctx, got, t0); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := s.GetWebhook(ctx, app.ID, w.ID, t0); again.Secret != next || again.PreviousSecret != w.Secret {
+		t.Error("UpdateWebhook changed the secrets")
+	}
+}
+
+func testSecretsSealed(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	box, _ := secretbox.New(secretbox.NewKey())
+	s.UseSecretBox(box)
+	app := newApp(t, s)
+	encKey := bytes.Repeat([]byte{7}, 32)
+	w := newWebhook(t, s, app.ID, func(w *webhook.Webhook) { w.Encrypted, w.EncryptionKey = true, encKey })
+	plain := newWebhook(t, s, app.ID, nil)
+	if err := s.RotateSecret(ctx, app.ID, plain.ID, signature.NewSecret(), t0.Add(time.Hour), t0); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.GetWebhook(ctx, app.ID, w.ID, t0)
+	if err != nil || got.Secret != w.Secret || !bytes.Equal(got.EncryptionKey, encKey) {
+		t.Fatalf("read back through the box: secret equal %v, key equal %v, %v", got != nil && got.Secret == w.Secret, got != nil && bytes.Equal(got.EncryptionKey, encKey), err)
+	}
+	// A setting update does not replace the key.
+	got.EncryptionKey = bytes.Repeat([]byte{9}, 32)
+	if err := s.UpdateWebhook(ctx, got, t0); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := s.GetWebhook(ctx, app.ID, w.ID, t0); !bytes.Equal(again.EncryptionKey, encKey) {
+		t.Error("UpdateWebhook replaced an existing encryption key")
+	}
+	// Under another server key nothing opens: the values were sealed, not stored in the clear.
+	other, _ := secretbox.New(secretbox.NewKey())
+	s.UseSecretBox(other)
+	for _, id := range []string{w.ID, plain.ID} {
+		_, err := s.GetWebhook(ctx, app.ID, id, t0)
+		if err == nil {
+			t.Errorf("webhook %s opened under another server key; its secrets are not sealed", id)
+			continue
+		}
+		if msg := err.Error(); strings.Contains(msg, w.Secret) || strings.Contains(msg, "sb1:") {
+			t.Errorf("error %q shows secret material", msg)
+		}
+	}
+	s.UseSecretBox(nil)
+	if _, err := s.GetWebhook(ctx, app.ID, w.ID, t0); err == nil {
+		t.Error("sealed webhook opened without a server key")
+	}
+}

@@ -1,0 +1,223 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hookd/hookd/internal/secretbox"
+	"github.com/hookd/hookd/internal/store"
+	"github.com/hookd/hookd/internal/webhook"
+)
+
+// UseSecretBox seals secrets written from now on and opens sealed ones. Call it before use.
+func (s *Store) UseSecretBox(box *secretbox.Box) { s.box = box }
+
+// The additional data that binds a sealed value to its webhook and column.
+func secretAAD(id string) string { return "webhook " + id + " signing secret" }
+func keyAAD(id string) string    { return "webhook " + id + " encryption key" }
+
+func (s *Store) sealSecret(id, secret string) string {
+	if s.box == nil || secret == "" {
+		return secret
+	}
+	return s.box.Seal(secret, secretAAD(id))
+}
+
+func (s *Store) sealKey(id string, key []byte) string {
+	if len(key) == 0 {
+		return ""
+	}
+	enc := base64.StdEncoding.EncodeToString(key)
+	if s.box == nil {
+		return enc
+	}
+	return s.box.Seal(enc, keyAAD(id))
+}
+
+func (s *Store) open(v, aad string) (string, error) {
+	if !secretbox.Sealed(v) {
+		return v, nil // kept in the clear (no server key when it was written)
+	}
+	if s.box == nil {
+		return "", errors.New("secret is sealed but no server key is configured")
+	}
+	return s.box.Open(v, aad)
+}
+
+// openSecrets fills w's secrets from their stored forms. Errors never include the values.
+func (s *Store) openSecrets(w *webhook.Webhook, secret, prev, encKey string) error {
+	var err error
+	if w.Secret, err = s.open(secret, secretAAD(w.ID)); err != nil {
+		return fmt.Errorf("webhook %s signing secret: %w", w.ID, err)
+	}
+	if w.PreviousSecret, err = s.open(prev, secretAAD(w.ID)); err != nil {
+		return fmt.Errorf("webhook %s previous signing secret: %w", w.ID, err)
+	}
+	if encKey == "" {
+		return nil
+	}
+	k, err := s.open(encKey, keyAAD(w.ID))
+	if err != nil {
+		return fmt.Errorf("webhook %s encryption key: %w", w.ID, err)
+	}
+	if w.EncryptionKey, err = base64.StdEncoding.DecodeString(k); err != nil {
+		return fmt.Errorf("webhook %s encryption key is not base64", w.ID)
+	}
+	return nil
+}
+
+// RotateSecret moves the current secret to the previous slot until until and sets the new one.
+// The stored (sealed) value moves as it is: both slots share one binding.
+func (s *Store) RotateSecret(ctx context.Context, appID, id, secret string, until, now time.Time) error {
+	res, err := s.w.ExecContext(ctx, s.q(`UPDATE webhooks SET secret_prev = secret, secret_prev_until = ?, secret = ?, updated_at = ?
+		WHERE id = ? AND app_id = ?`), ms(until), s.sealSecret(id, secret), ms(now), id, appID)
+	if err != nil {
+		return fmt.Errorf("rotate secret: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return store.ErrWebhookNotFound
+	}
+	return nil
+}
+
+// ListApps pages through every app by id.
+func (s *Store) ListApps(ctx context.Context, after string, limit int) ([]webhook.App, error) {
+	rows, err := s.r.QueryContext(ctx, s.q(`SELECT id, name, created_at FROM apps WHERE id > ? ORDER BY id LIMIT ?`), after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list apps: %w", err)
+	}
+	defer rows.Close()
+	var out []webhook.App
+	for rows.Next() {
+		var a webhook.App
+		var created int64
+		if err := rows.Scan(&a.ID, &a.Name, &created); err != nil {
+			return nil, err
+		}
+		a.CreatedAt = fromMS(created)
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// DeleteApp removes the app, its keys, its webhooks and every delivery of it not yet sent.
+func (s *Store) DeleteApp(ctx context.Context, id string) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		for _, q := range []string{
+			`DELETE FROM deliveries WHERE app_id = ? AND status IN ('pending', 'retrying')`,
+			`DELETE FROM api_keys WHERE app_id = ?`,
+			`DELETE FROM webhooks WHERE app_id = ?`,
+		} {
+			if _, err := tx.ExecContext(ctx, s.q(q), id); err != nil {
+				return fmt.Errorf("delete app: %w", err)
+			}
+		}
+		res, err := tx.ExecContext(ctx, s.q(`DELETE FROM apps WHERE id = ?`), id)
+		if err != nil {
+			return fmt.Errorf("delete app: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return store.ErrAppNotFound
+		}
+		return nil
+	})
+}
+
+const keyColumns = `id, app_id, name, client_key, secret_hash, scopes, env, active, created_at, last_used_at`
+
+func scanKey(row scanner) (*webhook.Key, error) {
+	var k webhook.Key
+	var scopes string
+	var created int64
+	var used sql.NullInt64
+	if err := row.Scan(&k.ID, &k.AppID, &k.Name, &k.ClientKey, &k.SecretHash, &scopes, &k.Env, &k.Active, &created, &used); err != nil {
+		return nil, err
+	}
+	k.Scopes = strings.Split(scopes, ",")
+	k.CreatedAt = fromMS(created)
+	k.LastUsedAt = timePtr(used)
+	return &k, nil
+}
+
+// GetKey finds a key by id.
+func (s *Store) GetKey(ctx context.Context, id string) (*webhook.Key, error) {
+	k, err := scanKey(s.r.QueryRowContext(ctx, s.q(`SELECT `+keyColumns+` FROM api_keys WHERE id = ?`), id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, store.ErrKeyNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get key: %w", err)
+	}
+	return k, nil
+}
+
+// ListKeys returns an app's keys by id.
+func (s *Store) ListKeys(ctx context.Context, appID string) ([]webhook.Key, error) {
+	rows, err := s.r.QueryContext(ctx, s.q(`SELECT `+keyColumns+` FROM api_keys WHERE app_id = ? ORDER BY id`), appID)
+	if err != nil {
+		return nil, fmt.Errorf("list keys: %w", err)
+	}
+	defer rows.Close()
+	var out []webhook.Key
+	for rows.Next() {
+		k, err := scanKey(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *k)
+	}
+	return out, rows.Err()
+}
+
+// DeleteKey removes a key.
+func (s *Store) DeleteKey(ctx context.Context, id string) error {
+	res, err := s.w.ExecContext(ctx, s.q(`DELETE FROM api_keys WHERE id = ?`), id)
+	if err != nil {
+		return fmt.Errorf("delete key: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return store.ErrKeyNotFound
+	}
+	return nil
+}
+
+// CountRequests adds every key's requests to its window in one statement and returns the totals.
+func (s *Store) CountRequests(ctx context.Context, window time.Time, n map[string]int64) (map[string]int64, error) {
+	if len(n) == 0 {
+		return map[string]int64{}, nil
+	}
+	args := make([]any, 0, 3*len(n))
+	for id, c := range n {
+		args = append(args, id, ms(window), c)
+	}
+	rows, err := s.w.QueryContext(ctx, s.q(`INSERT INTO rate_limits (key_id, window_start, count) VALUES `+placeholders(len(n), 3)+`
+		ON CONFLICT (key_id, window_start) DO UPDATE SET count = rate_limits.count + excluded.count RETURNING key_id, count`), args...)
+	if err != nil {
+		return nil, fmt.Errorf("count requests: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[string]int64, len(n))
+	for rows.Next() {
+		var id string
+		var c int64
+		if err := rows.Scan(&id, &c); err != nil {
+			return nil, fmt.Errorf("count requests: %w", err)
+		}
+		out[id] = c
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("count requests: %w", err)
+	}
+	return out, nil
+}
+
+// PruneRequests deletes windows that started before before.
+func (s *Store) PruneRequests(ctx context.Context, before time.Time) error {
+	_, err := s.w.ExecContext(ctx, s.q(`DELETE FROM rate_limits WHERE window_start < ?`), ms(before))
+	return err
+}

@@ -1,0 +1,163 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+)
+
+// benchJSON runs a tiny bench through run() and decodes its one JSON object.
+func benchJSON(t *testing.T, args ...string) map[string]any {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	args = append([]string{"bench", "--events", "200", "--concurrency", "8", "--rate", "200", "--duration", "500ms", "--idle", "3", "--json"}, args...)
+	if err := run(context.Background(), args, noEnv, &out, &errOut); err != nil {
+		t.Fatalf("hookd %s: %v\n%s", strings.Join(args, " "), err, errOut.String())
+	}
+	dec := json.NewDecoder(&out)
+	var v map[string]any
+	if err := dec.Decode(&v); err != nil {
+		t.Fatalf("stdout %q is not a JSON object: %v", out.String(), err)
+	}
+	if dec.More() {
+		t.Fatalf("stdout holds more than one JSON value: %q", out.String())
+	}
+	return v
+}
+
+func checkBench(t *testing.T, v map[string]any, wantStore string) {
+	t.Helper()
+	for _, k := range []string{"store", "raw_ceiling_rps", "accepted_per_s", "delivered_per_s", "ratio_to_ceiling", "latency_ms",
+		"idle_latency_ms", "cpu_s_per_1000", "peak_rss_mb", "events", "delivered", "lost"} {
+		if _, ok := v[k]; !ok {
+			t.Errorf("key %q missing from %v", k, v)
+		}
+	}
+	lat, _ := v["latency_ms"].(map[string]any)
+	for _, k := range []string{"p50", "p95", "p99"} {
+		if f, ok := lat[k].(float64); !ok || f <= 0 {
+			t.Errorf("latency_ms.%s = %v, want a positive number", k, lat[k])
+		}
+	}
+	if got := v["store"]; got != wantStore {
+		t.Errorf("store = %v, want %s", got, wantStore)
+	}
+	// 500 warm-up events are capped at --events (200), plus 200 at full load, 100 paced and 3 idle.
+	if got, want := v["events"], float64(200+200+100+3); got != want {
+		t.Errorf("events = %v, want %v", got, want)
+	}
+	if got, want := v["delivered"], v["events"]; got != want {
+		t.Errorf("delivered = %v, want events = %v", got, want)
+	}
+	if got := v["lost"]; got != float64(0) {
+		t.Errorf("lost = %v, want 0", got)
+	}
+	for _, k := range []string{"raw_ceiling_rps", "accepted_per_s", "delivered_per_s", "ratio_to_ceiling", "idle_latency_ms", "cpu_s_per_1000", "peak_rss_mb"} {
+		if f, ok := v[k].(float64); !ok || f <= 0 {
+			t.Errorf("%s = %v, want a positive number", k, v[k])
+		}
+	}
+}
+
+func TestBenchSQLite(t *testing.T) {
+	checkBench(t, benchJSON(t), "sqlite")
+}
+
+func TestBenchPostgres(t *testing.T) {
+	url := os.Getenv("HOOKD_TEST_POSTGRES_URL")
+	if url == "" {
+		t.Skip("HOOKD_TEST_POSTGRES_URL not set")
+	}
+	checkBench(t, benchJSON(t, "--store", "postgres", "--database-url", url), "postgres")
+}
+
+func TestBenchTable(t *testing.T) {
+	var out, errOut bytes.Buffer
+	args := []string{"bench", "--events", "50", "--concurrency", "4", "--rate", "0", "--idle", "1"}
+	if err := run(context.Background(), args, noEnv, &out, &errOut); err != nil {
+		t.Fatalf("hookd bench: %v\n%s", err, errOut.String())
+	}
+	for _, want := range []string{"raw loopback ceiling", "events accepted", "deliveries end to end", "latency at full load",
+		"idle latency", "CPU per 1,000 deliveries", "peak RSS", "events / delivered / lost  101 / 101 / 0"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, out.String())
+		}
+	}
+	if !strings.Contains(errOut.String(), "posted") {
+		t.Errorf("stderr holds no progress line: %q", errOut.String())
+	}
+}
+
+func TestBenchFlags(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--events", "0"}, "--events"},
+		{[]string{"--payload", "10"}, "--payload"},
+		{[]string{"--store", "mysql"}, "--store"},
+		{[]string{"--store", "postgres"}, "--database-url"},
+		{[]string{"--webhooks", "0"}, "--webhooks"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			err := run(context.Background(), append([]string{"bench"}, tt.args...), noEnv, &bytes.Buffer{}, &bytes.Buffer{})
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %v, want one naming %s", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestBenchPayload(t *testing.T) {
+	tests := []struct {
+		size, typ, phase int
+		sent             int64
+	}{
+		{512, 0, phaseFull, 1763900000123456789},
+		{minBenchPayload, 3, phaseIdle, 42},
+		{4096, 17, phaseRaw, 1},
+	}
+	for _, tt := range tests {
+		body := benchBody(nil, tt.typ, tt.phase, tt.sent, tt.size)
+		var req struct {
+			EventType string          `json:"event_type"`
+			Payload   json.RawMessage `json:"payload"`
+		}
+		if err := json.Unmarshal(body, &req); err != nil {
+			t.Fatalf("body %q: %v", body, err)
+		}
+		if got := len(req.Payload); got != tt.size {
+			t.Errorf("payload is %d bytes, want %d: %s", got, tt.size, req.Payload)
+		}
+		if got, want := req.EventType, benchType(tt.typ); got != want {
+			t.Errorf("event_type = %q, want %q", got, want)
+		}
+		// What the receiver gets is hookd's envelope around the payload.
+		env := []byte(`{"type":"` + req.EventType + `","timestamp":"2026-11-23T12:00:00.000Z","data":` + string(req.Payload) + `}`)
+		sent, phase, ok := parseBenchPayload(env)
+		if !ok || sent != tt.sent || phase != tt.phase {
+			t.Errorf("parseBenchPayload = %d, %d, %v; want %d, %d, true", sent, phase, ok, tt.sent, tt.phase)
+		}
+	}
+	if _, _, ok := parseBenchPayload([]byte(`{"type":"x","data":{}}`)); ok {
+		t.Error("parseBenchPayload accepted a body without a send time")
+	}
+}
+
+func TestPercentiles(t *testing.T) {
+	var v []float64
+	for i := 100; i >= 1; i-- {
+		v = append(v, float64(i))
+	}
+	got := percentiles(v)
+	if want := (latencyMS{P50: 50, P95: 95, P99: 99, Max: 100}); got != want {
+		t.Errorf("percentiles(1..100) = %+v, want %+v", got, want)
+	}
+	if got := percentiles(nil); got != (latencyMS{}) {
+		t.Errorf("percentiles(nil) = %+v, want zeros", got)
+	}
+}

@@ -32,6 +32,7 @@ type serveConfig struct {
 	perWebhook   int
 	maxPayload   int64
 	logLevel     string
+	lease        time.Duration
 }
 
 func (c *serveConfig) register(fs *flag.FlagSet, getenv func(string) string) {
@@ -41,6 +42,7 @@ func (c *serveConfig) register(fs *flag.FlagSet, getenv func(string) string) {
 	fs.IntVar(&c.workers, "workers", 256, "delivery requests in flight in all")
 	fs.IntVar(&c.perWebhook, "per-webhook", 64, "delivery requests in flight per webhook")
 	fs.Int64Var(&c.maxPayload, "max-payload", webhook.DefaultMaxPayload, "largest event payload in bytes")
+	fs.DurationVar(&c.lease, "lease", 2*time.Minute, "how long a claimed delivery is held; a crashed instance's deliveries come back after it")
 	fs.StringVar(&c.logLevel, "log-level", envOr(getenv, "HOOKD_LOG_LEVEL", "info"), "debug, info, warn or error")
 	if v := getenv("HOOKD_ALLOW_NETWORK"); v != "" {
 		c.allowNetwork = strings.Split(v, ",")
@@ -78,7 +80,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	m := metrics.New(st.QueueDepth)
 	sender := delivery.NewSender(netguard.New(allow))
 	defer sender.Close()
-	pool := delivery.NewPool(st, sender, log, m, delivery.Options{Workers: cfg.workers, PerWebhook: cfg.perWebhook})
+	pool := delivery.NewPool(st, sender, log, m, delivery.Options{Workers: cfg.workers, PerWebhook: cfg.perWebhook, Lease: cfg.lease})
 	batcher := ingest.New(st, pool.Wake)
 	srv := &http.Server{
 		Handler:           server.New(st, batcher, m, log, server.Options{MaxPayload: cfg.maxPayload}),

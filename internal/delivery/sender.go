@@ -5,13 +5,18 @@ package delivery
 import (
 	"bytes"
 	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"sync"
 	"time"
@@ -67,6 +72,80 @@ func (s *Sender) key(secret string) (signature.Key, error) {
 	return k, nil
 }
 
+// signingKeys are the keys that sign a delivery to w at now: its secret and, during a
+// rotation's grace period, the previous one too.
+func (s *Sender) signingKeys(w *webhook.Webhook, now time.Time) ([]signature.Key, error) {
+	k, err := s.key(w.Secret)
+	if err != nil {
+		return nil, err
+	}
+	keys := []signature.Key{k}
+	if w.PreviousSecret != "" && w.PreviousUntil != nil && now.Before(*w.PreviousUntil) {
+		prev, err := s.key(w.PreviousSecret)
+		if err != nil {
+			return nil, err
+		}
+		keys = append(keys, prev)
+	}
+	return keys, nil
+}
+
+// jweHeader is the protected header of every encrypted delivery, base64url-encoded.
+var jweHeader = base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"dir","enc":"A256GCM","cty":"application/json"}`))
+
+// encrypt returns the JWE compact serialization (RFC 7516) of plaintext under key with
+// direct encryption (alg dir) and AES-256-GCM: header..iv.ciphertext.tag.
+func encrypt(key, plaintext []byte) ([]byte, error) {
+	if len(key) != 32 {
+		return nil, fmt.Errorf("want a 256-bit key, have %d bits", 8*len(key))
+	}
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, err
+	}
+	gcm, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, err
+	}
+	iv := make([]byte, gcm.NonceSize())
+	_, _ = rand.Read(iv)
+	sealed := gcm.Seal(nil, iv, plaintext, []byte(jweHeader)) // the AAD is the encoded header
+	ct, tag := sealed[:len(sealed)-gcm.Overhead()], sealed[len(sealed)-gcm.Overhead():]
+	enc := base64.RawURLEncoding
+	out := make([]byte, 0, len(jweHeader)+4+enc.EncodedLen(len(iv))+enc.EncodedLen(len(ct))+enc.EncodedLen(len(tag)))
+	out = append(out, jweHeader...)
+	out = append(out, '.', '.')
+	out = enc.AppendEncode(out, iv)
+	out = append(out, '.')
+	out = enc.AppendEncode(out, ct)
+	out = append(out, '.')
+	return enc.AppendEncode(out, tag), nil
+}
+
+// dialURL rewrites a host written as an obscure IPv4 form (decimal 2130706433, octal
+// 0177.0.0.1, hex 0x7f.1, short 127.1) or a mapped IPv6 address to its plain form, so the
+// request dials that address (where the guard checks it) instead of asking DNS about it.
+func dialURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	host := u.Hostname()
+	addr, ok := netguard.NormalizeHost(host)
+	if !ok || addr.String() == host {
+		return raw
+	}
+	h := addr.String()
+	if addr.Is6() {
+		h = "[" + h + "]"
+	}
+	if port := u.Port(); port != "" {
+		h += ":" + port
+	}
+	u.Host = h
+	return u.String()
+}
+
 // Envelope is the Standard Webhooks body: {"type","timestamp","data"}.
 func Envelope(ev *webhook.Event) []byte {
 	b := make([]byte, 0, len(ev.Payload)+len(ev.Type)+64)
@@ -92,16 +171,23 @@ func (s *Sender) Send(ctx context.Context, j store.Job, trigger string, now time
 		ID: webhook.NewID(webhook.PrefixAttempt, now), DeliveryID: j.DeliveryID, WebhookID: w.ID, AppID: ev.AppID, EventID: ev.ID,
 		Number: j.Attempts + 1, Trigger: trigger, CreatedAt: now,
 	}
-	key, err := s.key(w.Secret)
+	keys, err := s.signingKeys(w, now)
 	if err != nil {
 		a.Cause, a.Error = webhook.CauseConnection, "webhook signing secret is unusable: "+err.Error()
 		return Result{Attempt: a}
 	}
-	body := Envelope(ev)
+	body, contentType := Envelope(ev), "application/json"
+	if w.Encrypted {
+		if body, err = encrypt(w.EncryptionKey, body); err != nil {
+			a.Cause, a.Error = webhook.CauseConnection, "webhook encryption key is unusable: "+err.Error()
+			return Result{Attempt: a}
+		}
+		contentType = "application/jose"
+	}
 	ts := now.Unix()
 	ctx, cancel := context.WithTimeout(ctx, w.EffectiveTimeout())
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, dialURL(w.URL), bytes.NewReader(body))
 	if err != nil {
 		a.Cause, a.Error = webhook.CauseConnection, "cannot build request: "+err.Error()
 		return Result{Attempt: a}
@@ -109,11 +195,11 @@ func (s *Sender) Send(ctx context.Context, j store.Job, trigger string, now time
 	for k, v := range w.Headers {
 		req.Header.Set(k, v)
 	}
-	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Content-Type", contentType)
 	req.Header.Set("User-Agent", UserAgent)
 	req.Header.Set("Webhook-Id", ev.ID)
 	req.Header.Set("Webhook-Timestamp", strconv.FormatInt(ts, 10))
-	req.Header.Set("Webhook-Signature", key.Sign(ev.ID, ts, body))
+	req.Header.Set("Webhook-Signature", signature.Header(keys, ev.ID, ts, body))
 	a.RequestHeaders = flatten(req.Header)
 
 	start := time.Now()

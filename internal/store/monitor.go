@@ -1,4 +1,113 @@
 package store
 
+import (
+	"context"
+	"time"
+
+	"github.com/hookd/hookd/internal/webhook"
+)
+
 // Monitor holds the store methods for monitoring surfaces: messages, attempts, calls, rollups, retention.
-type Monitor interface{}
+// Every read takes the caller's app id: another app's webhook, message or attempt is not found.
+type Monitor interface {
+	// ListMessages returns one webhook's deliveries, newest first, that match f.
+	ListMessages(ctx context.Context, appID, webhookID string, f MessageFilter) ([]webhook.Delivery, error)
+	// GetMessage returns the delivery of event eventID to webhookID, and the event with its payload.
+	GetMessage(ctx context.Context, appID, webhookID, eventID string) (*webhook.Delivery, *webhook.Event, error)
+	// ListAttempts returns the attempts made to deliver eventID to webhookID, newest first, ids below
+	// before (when set), without response bodies.
+	ListAttempts(ctx context.Context, appID, webhookID, eventID, before string, limit int) ([]webhook.Attempt, error)
+	// GetAttempt returns one attempt of eventID to webhookID, with response body and headers.
+	GetAttempt(ctx context.Context, appID, webhookID, eventID, attemptID string) (*webhook.Attempt, error)
+	// ListCalls returns one webhook's attempts selected, sorted and paged by q; total is counted
+	// only when q.Count (it is the one read that may count the log, because the caller asked).
+	ListCalls(ctx context.Context, appID, webhookID string, q CallQuery) (calls []webhook.Attempt, total int64, err error)
+	// GetCall returns one of webhookID's attempts by id.
+	GetCall(ctx context.Context, appID, webhookID, attemptID string) (*webhook.Attempt, error)
+	// RecentAttempts returns the webhook's last n attempts, newest first, without response bodies.
+	RecentAttempts(ctx context.Context, appID, webhookID string, n int) ([]webhook.Attempt, error)
+	// Rollups returns webhookID's hourly rollups with since <= hour < until, oldest first.
+	Rollups(ctx context.Context, webhookID string, since, until time.Time) ([]Rollup, error)
+	// Purge deletes at most batch rows of each kind older than before: attempts, final deliveries
+	// (last attempt before the cutoff) and events no delivery refers to. Counters and rollups stay.
+	Purge(ctx context.Context, before time.Time, batch int) (Purged, error)
+}
+
+// Not-found errors of the monitoring reads.
+var (
+	ErrMessageNotFound = webhook.Errorf(webhook.ENotFound, "Message not found")
+	ErrAttemptNotFound = webhook.Errorf(webhook.ENotFound, "Attempt not found")
+	ErrCallNotFound    = webhook.Errorf(webhook.ENotFound, "Call not found")
+)
+
+// MessageFilter selects a page of one webhook's deliveries.
+type MessageFilter struct {
+	Before     string     // delivery id cursor: only deliveries with a smaller id
+	Limit      int        // rows to return
+	Statuses   []string   // any of; empty = all
+	EventTypes []string   // any of; empty = all
+	Since      *time.Time // created strictly after
+	Until      *time.Time // created strictly before
+}
+
+// Call fields that /api/v3 may filter and sort on.
+const (
+	CallID        = "id"
+	CallHTTPCode  = "http_code"
+	CallCreatedAt = "created_at"
+	CallHeaders   = "headers"
+	CallBody      = "body"
+)
+
+// Filter operators on calls.
+const (
+	OpEq  = "eq" // any of Values
+	OpLt  = "lt"
+	OpLte = "lte"
+	OpGt  = "gt"
+	OpGte = "gte"
+)
+
+// CallFilter is one condition; conditions are ANDed. Values are string (id, headers, body),
+// int64 (http_code) or time.Time (created_at); comparisons take exactly one value.
+type CallFilter struct {
+	Field  string
+	Op     string
+	Values []any
+}
+
+// CallSort is one sort key.
+type CallSort struct {
+	Field string // id, http_code or created_at
+	Desc  bool
+}
+
+// CallQuery selects a page of calls. Sort falls back to id ascending; id always breaks ties.
+type CallQuery struct {
+	Filters []CallFilter
+	Sort    []CallSort
+	Offset  int
+	Limit   int
+	Count   bool
+}
+
+// Rollup is one hour of one webhook's counters.
+type Rollup struct {
+	Hour      time.Time
+	Events    int64 // deliveries created
+	Attempts  int64
+	Successes int64 // attempts answered 2xx
+	Failures  int64 // attempts that did not
+	Delivered int64 // deliveries that ended delivered
+	Failed    int64 // deliveries that ended failed
+	RTSumMS   float64
+	RTCount   int64
+}
+
+// Purged counts what one Purge call deleted.
+type Purged struct {
+	Attempts, Deliveries, Events int64
+}
+
+// Total is every row deleted.
+func (p Purged) Total() int64 { return p.Attempts + p.Deliveries + p.Events }

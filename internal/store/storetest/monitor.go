@@ -1,4 +1,516 @@
 package storetest
 
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hookd/hookd/internal/store"
+	"github.com/hookd/hookd/internal/webhook"
+)
+
 // monitorTests are the conformance cases for store.Monitor.
-var monitorTests = []storeTest{}
+var monitorTests = []storeTest{
+	{"MonitorMessages", testMonitorMessages},
+	{"MonitorAttempts", testMonitorAttempts},
+	{"MonitorCalls", testMonitorCalls},
+	{"MonitorCallsRejectUnknown", testMonitorCallsRejectUnknown},
+	{"MonitorRollups", testMonitorRollups},
+	{"MonitorPurge", testMonitorPurge},
+	{"MonitorCountersMatchLog", testCountersMatchLog},
+}
+
+func sendAt(t *testing.T, s store.Store, appID string, at time.Time, types ...string) []store.Created {
+	t.Helper()
+	var evs []store.NewEvent
+	for i, typ := range types {
+		evs = append(evs, store.NewEvent{AppID: appID, Type: typ, Payload: json.RawMessage(fmt.Sprintf(`{"n":%d}`, i))})
+	}
+	got, err := s.CreateEvents(context.Background(), evs, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+// attemptAt is outcome with the attempt made at a given time and answered with code.
+func attemptAt(j store.Job, code int, status string, next *time.Time, at time.Time) store.Outcome {
+	o := outcome(j, code, status, next)
+	o.Attempt.ID = webhook.NewID(webhook.PrefixAttempt, at)
+	o.Attempt.CreatedAt = at
+	o.Attempt.ResponseBody = fmt.Sprintf("body %d", code)
+	o.Attempt.ResponseHeaders = map[string]string{"X-Code": fmt.Sprint(code)}
+	return o
+}
+
+func messageIDs(ds []webhook.Delivery) []string {
+	out := make([]string, len(ds))
+	for i, d := range ds {
+		out[i] = d.EventID
+	}
+	return out
+}
+
+func sameStrings(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func testMonitorMessages(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	app, other := newApp(t, s), newApp(t, s)
+	w := newWebhook(t, s, app.ID, nil)
+	newWebhook(t, s, other.ID, nil)
+	var evs []string // oldest first
+	for i, typ := range []string{"a.x", "b.x", "a.x", "c.x", "a.x"} {
+		c := sendAt(t, s, app.ID, t0.Add(time.Duration(i)*time.Hour), typ)
+		evs = append(evs, c[0].Event.ID)
+	}
+	sendAt(t, s, other.ID, t0.Add(10*time.Hour), "a.x")            // not due when the two oldest are claimed
+	jobs, err := s.Claim(ctx, t0.Add(5*time.Hour), time.Minute, 2) // the two oldest
+	if err != nil || len(jobs) != 2 {
+		t.Fatalf("claim = %d, %v", len(jobs), err)
+	}
+	at := t0.Add(5 * time.Hour)
+	if err := s.Complete(ctx, []store.Outcome{attemptAt(jobs[0], 200, webhook.StatusDelivered, nil, at), attemptAt(jobs[1], 500, webhook.StatusFailed, nil, at)}); err != nil {
+		t.Fatal(err)
+	}
+	newest := []string{evs[4], evs[3], evs[2], evs[1], evs[0]}
+	tests := []struct {
+		name string
+		f    store.MessageFilter
+		want []string
+	}{
+		{"all newest first", store.MessageFilter{Limit: 10}, newest},
+		{"limit", store.MessageFilter{Limit: 2}, newest[:2]},
+		{"status", store.MessageFilter{Limit: 10, Statuses: []string{webhook.StatusDelivered, webhook.StatusFailed}}, []string{evs[1], evs[0]}},
+		{"pending", store.MessageFilter{Limit: 10, Statuses: []string{webhook.StatusPending}}, newest[:3]},
+		{"event types", store.MessageFilter{Limit: 10, EventTypes: []string{"a.x", "c.x"}}, []string{evs[4], evs[3], evs[2], evs[0]}},
+		{"since", store.MessageFilter{Limit: 10, Since: ptr(t0.Add(2 * time.Hour))}, newest[:2]},
+		{"until", store.MessageFilter{Limit: 10, Until: ptr(t0.Add(2 * time.Hour))}, []string{evs[1], evs[0]}},
+		{"window", store.MessageFilter{Limit: 10, Since: ptr(t0), Until: ptr(t0.Add(3 * time.Hour))}, []string{evs[2], evs[1]}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := s.ListMessages(ctx, app.ID, w.ID, tt.f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ids := messageIDs(got); !sameStrings(ids, tt.want) {
+				t.Errorf("got %v, want %v", ids, tt.want)
+			}
+		})
+	}
+	// Cursor pages cover everything once.
+	var all []string
+	f := store.MessageFilter{Limit: 2}
+	for range 10 {
+		page, err := s.ListMessages(ctx, app.ID, w.ID, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page) == 0 {
+			break
+		}
+		all = append(all, messageIDs(page)...)
+		f.Before = page[len(page)-1].ID
+	}
+	if !sameStrings(all, newest) {
+		t.Errorf("paged: got %v, want %v", all, newest)
+	}
+
+	d, ev, err := s.GetMessage(ctx, app.ID, w.ID, evs[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Status != webhook.StatusFailed || d.ResponseCode != 500 || d.Attempts != 1 || string(ev.Payload) != `{"n":0}` || ev.Type != "b.x" {
+		t.Errorf("GetMessage = %+v, %+v; want the failed b.x with its payload", d, ev)
+	}
+	_, err = s.ListMessages(ctx, other.ID, w.ID, store.MessageFilter{Limit: 10})
+	wantCode(t, err, webhook.ENotFound)
+	_, _, err = s.GetMessage(ctx, other.ID, w.ID, evs[1])
+	wantCode(t, err, webhook.ENotFound)
+	_, _, err = s.GetMessage(ctx, app.ID, w.ID, webhook.NewID(webhook.PrefixEvent, t0))
+	if err != store.ErrMessageNotFound {
+		t.Errorf("unknown message: err = %v, want %v", err, store.ErrMessageNotFound)
+	}
+}
+
+func sameStats(a, b webhook.Stats) bool {
+	la, lb := a.LastDeliveryAt, b.LastDeliveryAt
+	a.LastDeliveryAt, b.LastDeliveryAt = nil, nil
+	return a == b && (la == nil) == (lb == nil) && (la == nil || la.Equal(*lb))
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func testMonitorAttempts(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	app, other := newApp(t, s), newApp(t, s)
+	w := newWebhook(t, s, app.ID, nil)
+	ev := sendAt(t, s, app.ID, t0, "a.x")[0].Event.ID
+	var ids []string
+	for i, code := range []int{500, 502, 200} {
+		at := t0.Add(time.Duration(i) * time.Minute)
+		jobs, err := s.Claim(ctx, at, time.Second, 10)
+		if err != nil || len(jobs) != 1 {
+			t.Fatalf("claim %d = %d, %v", i, len(jobs), err)
+		}
+		status, next := webhook.StatusRetrying, ptr(at.Add(time.Minute))
+		if code == 200 {
+			status, next = webhook.StatusDelivered, nil
+		}
+		o := attemptAt(jobs[0], code, status, next, at)
+		ids = append(ids, o.Attempt.ID)
+		if err := s.Complete(ctx, []store.Outcome{o}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.ListAttempts(ctx, app.ID, w.ID, ev, "", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3 || got[0].ID != ids[2] || got[2].ID != ids[0] || got[0].Number != 3 || got[0].StatusCode != 200 {
+		t.Fatalf("ListAttempts = %+v, want 3 newest first", got)
+	}
+	for _, a := range got {
+		if a.ResponseBody != "" {
+			t.Errorf("attempt %s in a list carries its body %q", a.ID, a.ResponseBody)
+		}
+	}
+	page, _ := s.ListAttempts(ctx, app.ID, w.ID, ev, ids[2], 1)
+	if len(page) != 1 || page[0].ID != ids[1] {
+		t.Errorf("page after %s = %v, want [%s]", ids[2], page, ids[1])
+	}
+	a, err := s.GetAttempt(ctx, app.ID, w.ID, ev, ids[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.ResponseBody != "body 500" || a.ResponseHeaders["X-Code"] != "500" || a.RequestHeaders["webhook-id"] != ev ||
+		a.Cause != webhook.CauseHTTP || a.Trigger != webhook.TriggerScheduled || !a.CreatedAt.Equal(t0) {
+		t.Errorf("GetAttempt = %+v", a)
+	}
+	c, err := s.GetCall(ctx, app.ID, w.ID, ids[1])
+	if err != nil || c.ResponseBody != "body 502" {
+		t.Errorf("GetCall = %+v, %v", c, err)
+	}
+	recent, err := s.RecentAttempts(ctx, app.ID, w.ID, 2)
+	if err != nil || len(recent) != 2 || recent[0].ID != ids[2] {
+		t.Errorf("RecentAttempts = %v, %v", recent, err)
+	}
+	for _, call := range []func() error{
+		func() error { _, err := s.ListAttempts(ctx, other.ID, w.ID, ev, "", 10); return err },
+		func() error { _, err := s.GetAttempt(ctx, other.ID, w.ID, ev, ids[0]); return err },
+		func() error { _, err := s.GetCall(ctx, other.ID, w.ID, ids[0]); return err },
+		func() error { _, err := s.RecentAttempts(ctx, other.ID, w.ID, 10); return err },
+		func() error {
+			_, err := s.GetAttempt(ctx, app.ID, w.ID, ev, webhook.NewID(webhook.PrefixAttempt, t0))
+			return err
+		},
+		func() error {
+			_, err := s.GetCall(ctx, app.ID, w.ID, webhook.NewID(webhook.PrefixAttempt, t0))
+			return err
+		},
+	} {
+		wantCode(t, call(), webhook.ENotFound)
+	}
+}
+
+// callsFixture makes one webhook with six attempts: codes 200, 500, 404, 200, 503, 200, a minute apart.
+func callsFixture(t *testing.T, s store.Store) (appID, webhookID string, ids []string) {
+	ctx := context.Background()
+	app := newApp(t, s)
+	w := newWebhook(t, s, app.ID, nil)
+	codes := []int{200, 500, 404, 200, 503, 200}
+	sendAt(t, s, app.ID, t0, "a", "a", "a", "a", "a", "a")
+	jobs, err := s.Claim(ctx, t0, time.Minute, 10)
+	if err != nil || len(jobs) != 6 {
+		t.Fatalf("claim = %d, %v", len(jobs), err)
+	}
+	for i, code := range codes {
+		status := webhook.StatusDelivered
+		if code != 200 {
+			status = webhook.StatusFailed
+		}
+		o := attemptAt(jobs[i], code, status, nil, t0.Add(time.Duration(i)*time.Minute))
+		ids = append(ids, o.Attempt.ID)
+		if err := s.Complete(ctx, []store.Outcome{o}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return app.ID, w.ID, ids
+}
+
+func testMonitorCalls(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	appID, hookID, ids := callsFixture(t, s)
+	at := func(i int) time.Time { return t0.Add(time.Duration(i) * time.Minute) }
+	pick := func(is ...int) []string {
+		out := make([]string, len(is))
+		for k, i := range is {
+			out[k] = ids[i]
+		}
+		return out
+	}
+	tests := []struct {
+		name  string
+		q     store.CallQuery
+		want  []string
+		total int64
+	}{
+		{"default id order", store.CallQuery{Limit: 10}, pick(0, 1, 2, 3, 4, 5), 0},
+		{"page", store.CallQuery{Limit: 2, Offset: 2, Count: true}, pick(2, 3), 6},
+		{"code any of", store.CallQuery{Limit: 10, Filters: []store.CallFilter{{Field: store.CallHTTPCode, Op: store.OpEq, Values: []any{int64(500), int64(404)}}}}, pick(1, 2), 0},
+		{"code gte, sorted desc", store.CallQuery{Limit: 10, Count: true, Filters: []store.CallFilter{{Field: store.CallHTTPCode, Op: store.OpGte, Values: []any{int64(400)}}},
+			Sort: []store.CallSort{{Field: store.CallHTTPCode, Desc: true}}}, pick(4, 1, 2), 3},
+		{"code lt", store.CallQuery{Limit: 10, Filters: []store.CallFilter{{Field: store.CallHTTPCode, Op: store.OpLt, Values: []any{int64(404)}}}}, pick(0, 3, 5), 0},
+		{"created window", store.CallQuery{Limit: 10, Filters: []store.CallFilter{
+			{Field: store.CallCreatedAt, Op: store.OpGt, Values: []any{at(1)}}, {Field: store.CallCreatedAt, Op: store.OpLte, Values: []any{at(4)}}}}, pick(2, 3, 4), 0},
+		{"created equal", store.CallQuery{Limit: 10, Filters: []store.CallFilter{{Field: store.CallCreatedAt, Values: []any{at(5), at(0)}}}}, pick(0, 5), 0},
+		{"newest first", store.CallQuery{Limit: 3, Sort: []store.CallSort{{Field: store.CallCreatedAt, Desc: true}}}, pick(5, 4, 3), 0},
+		{"code then newest", store.CallQuery{Limit: 10, Sort: []store.CallSort{{Field: store.CallHTTPCode}, {Field: store.CallCreatedAt, Desc: true}}}, pick(5, 3, 0, 2, 1, 4), 0},
+		{"id any of", store.CallQuery{Limit: 10, Filters: []store.CallFilter{{Field: store.CallID, Values: []any{ids[3], ids[1]}}}}, pick(1, 3), 0},
+		{"body", store.CallQuery{Limit: 10, Count: true, Filters: []store.CallFilter{{Field: store.CallBody, Values: []any{"body 200"}}}}, pick(0, 3, 5), 3},
+		{"headers", store.CallQuery{Limit: 10, Filters: []store.CallFilter{{Field: store.CallHeaders, Values: []any{`{"X-Code":"404"}`}}}}, pick(2), 0},
+		{"nothing", store.CallQuery{Limit: 10, Count: true, Filters: []store.CallFilter{{Field: store.CallHTTPCode, Values: []any{int64(418)}}}}, nil, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, total, err := s.ListCalls(ctx, appID, hookID, tt.q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			gotIDs := make([]string, len(got))
+			for i, a := range got {
+				gotIDs[i] = a.ID
+			}
+			if !sameStrings(gotIDs, tt.want) && !(len(gotIDs) == 0 && len(tt.want) == 0) {
+				t.Errorf("got %v, want %v", gotIDs, tt.want)
+			}
+			if total != tt.total {
+				t.Errorf("total = %d, want %d", total, tt.total)
+			}
+		})
+	}
+	other := newApp(t, s)
+	_, _, err := s.ListCalls(ctx, other.ID, hookID, store.CallQuery{Limit: 10})
+	wantCode(t, err, webhook.ENotFound)
+}
+
+func testMonitorCallsRejectUnknown(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	appID, hookID, _ := callsFixture(t, s)
+	bad := []store.CallQuery{
+		{Limit: 10, Filters: []store.CallFilter{{Field: "secret", Values: []any{"x"}}}},
+		{Limit: 10, Filters: []store.CallFilter{{Field: "id; DROP TABLE attempts", Values: []any{"x"}}}},
+		{Limit: 10, Filters: []store.CallFilter{{Field: store.CallHTTPCode, Op: "like", Values: []any{int64(1)}}}},
+		{Limit: 10, Filters: []store.CallFilter{{Field: store.CallBody, Op: store.OpLt, Values: []any{"a"}}}},
+		{Limit: 10, Filters: []store.CallFilter{{Field: store.CallHTTPCode, Values: []any{"200"}}}},
+		{Limit: 10, Filters: []store.CallFilter{{Field: store.CallHTTPCode, Op: store.OpGt, Values: []any{int64(1), int64(2)}}}},
+		{Limit: 10, Filters: []store.CallFilter{{Field: store.CallHTTPCode}}},
+		{Limit: 10, Sort: []store.CallSort{{Field: "body"}}},
+		{Limit: 0},
+	}
+	for i, q := range bad {
+		_, _, err := s.ListCalls(ctx, appID, hookID, q)
+		if webhook.ErrorCode(err) != webhook.EInvalid {
+			t.Errorf("query %d (%+v): err = %v, want an invalid-input error", i, q, err)
+		}
+	}
+	if _, _, err := s.ListCalls(ctx, appID, hookID, store.CallQuery{Limit: 1}); err != nil {
+		t.Errorf("attempts table unusable after rejected queries: %v", err)
+	}
+}
+
+func testMonitorRollups(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	appID, hookID, _ := callsFixture(t, s)
+	sendAt(t, s, appID, t0.Add(2*time.Hour+30*time.Minute), "a")
+	got, err := s.Rollups(ctx, hookID, t0.Add(-time.Hour), t0.Add(3*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || !got[0].Hour.Equal(t0) || !got[1].Hour.Equal(t0.Add(2*time.Hour)) {
+		t.Fatalf("rollups = %+v, want hours %v and %v", got, t0, t0.Add(2*time.Hour))
+	}
+	r := got[0]
+	if r.Events != 6 || r.Attempts != 6 || r.Successes != 3 || r.Failures != 3 || r.Delivered != 3 || r.Failed != 3 || r.RTCount != 6 || r.RTSumMS != 75 {
+		t.Errorf("hour %v = %+v", r.Hour, r)
+	}
+	if got[1].Events != 1 || got[1].Attempts != 0 {
+		t.Errorf("hour %v = %+v, want one event", got[1].Hour, got[1])
+	}
+	if none, _ := s.Rollups(ctx, hookID, t0.Add(time.Hour), t0.Add(2*time.Hour)); len(none) != 0 {
+		t.Errorf("empty window: %v", none)
+	}
+}
+
+func testMonitorPurge(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	app := newApp(t, s)
+	w := newWebhook(t, s, app.ID, nil)
+	old := sendAt(t, s, app.ID, t0, "a", "a", "a", "a", "a") // 5 deliveries
+	jobs, _ := s.Claim(ctx, t0, time.Minute, 10)
+	var outs []store.Outcome
+	for i, j := range jobs[:4] {
+		code, status := 200, webhook.StatusDelivered
+		if i == 3 {
+			code, status = 500, webhook.StatusFailed
+		}
+		outs = append(outs, attemptAt(j, code, status, nil, t0))
+	}
+	if err := s.Complete(ctx, outs); err != nil {
+		t.Fatal(err)
+	}
+	// jobs[4] stays pending: its delivery and event must survive.
+	fresh := sendAt(t, s, app.ID, t0.Add(50*24*time.Hour), "b")
+	before, _ := s.GetWebhook(ctx, app.ID, w.ID, t0)
+	rollBefore, _ := s.Rollups(ctx, w.ID, t0.Add(-time.Hour), t0.Add(60*24*time.Hour))
+
+	cut := t0.Add(24 * time.Hour)
+	var total store.Purged
+	for range 20 {
+		p, err := s.Purge(ctx, cut, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Attempts > 2 || p.Deliveries > 2 || p.Events > 2 {
+			t.Fatalf("one batch deleted %+v, more than 2 of a kind", p)
+		}
+		total.Attempts += p.Attempts
+		total.Deliveries += p.Deliveries
+		total.Events += p.Events
+		if p.Total() == 0 {
+			break
+		}
+	}
+	if total != (store.Purged{Attempts: 4, Deliveries: 4, Events: 4}) {
+		t.Errorf("purged %+v, want 4 attempts, 4 deliveries, 4 events", total)
+	}
+	msgs, _ := s.ListMessages(ctx, app.ID, w.ID, store.MessageFilter{Limit: 10})
+	if ids := messageIDs(msgs); !sameStrings(ids, []string{fresh[0].Event.ID, jobs[4].Event.ID}) {
+		t.Errorf("messages left = %v, want the fresh one and the pending one", ids)
+	}
+	if _, err := s.GetEvent(ctx, app.ID, old[0].Event.ID); webhook.ErrorCode(err) != webhook.ENotFound {
+		t.Errorf("purged event still readable: %v", err)
+	}
+	if calls, _, _ := s.ListCalls(ctx, app.ID, w.ID, store.CallQuery{Limit: 10}); len(calls) != 0 {
+		t.Errorf("%d attempts left, want 0", len(calls))
+	}
+	after, _ := s.GetWebhook(ctx, app.ID, w.ID, t0)
+	if !sameStats(after.Stats, before.Stats) {
+		t.Errorf("counters changed by purge: %+v, were %+v", after.Stats, before.Stats)
+	}
+	rollAfter, _ := s.Rollups(ctx, w.ID, t0.Add(-time.Hour), t0.Add(60*24*time.Hour))
+	if len(rollAfter) != len(rollBefore) || rollAfter[0] != rollBefore[0] {
+		t.Errorf("rollups changed by purge: %+v, were %+v", rollAfter, rollBefore)
+	}
+	// The pending delivery is still claimable with its payload.
+	if j, _ := s.Claim(ctx, t0.Add(51*24*time.Hour), time.Minute, 10); len(j) != 2 {
+		t.Errorf("claim after purge = %d jobs, want 2 (the pending and the fresh)", len(j))
+	}
+}
+
+// testCountersMatchLog drives random outcomes (retries, failures, stale leases) from concurrent
+// workers and checks that the counters and rollups equal what the log says.
+func testCountersMatchLog(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	app := newApp(t, s)
+	hooks := []*webhook.Webhook{newWebhook(t, s, app.ID, nil), newWebhook(t, s, app.ID, nil)}
+	types := make([]string, 60)
+	for i := range types {
+		types[i] = "t"
+	}
+	sendAt(t, s, app.ID, t0, types...)
+	now := t0
+	var mu sync.Mutex
+	for round := 0; round < 12; round++ {
+		now = now.Add(time.Hour)
+		var wg sync.WaitGroup
+		errs := make(chan error, 3)
+		for worker := range 3 {
+			rng := rand.New(rand.NewPCG(uint64(round), uint64(worker)))
+			wg.Go(func() {
+				jobs, err := s.Claim(ctx, now, 30*time.Minute, 15)
+				if err != nil {
+					errs <- err
+					return
+				}
+				var outs []store.Outcome
+				for _, j := range jobs {
+					mu.Lock()
+					r := rng.IntN(10)
+					mu.Unlock()
+					at := now.Add(time.Duration(r) * time.Minute)
+					switch {
+					case r < 4:
+						outs = append(outs, attemptAt(j, 200, webhook.StatusDelivered, nil, at))
+					case r < 6:
+						outs = append(outs, attemptAt(j, 500, webhook.StatusFailed, nil, at))
+					default:
+						next := now.Add(time.Hour)
+						outs = append(outs, attemptAt(j, 503, webhook.StatusRetrying, &next, at))
+					}
+				}
+				if err := s.Complete(ctx, outs); err != nil {
+					errs <- err
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+	}
+	for _, h := range hooks {
+		w, err := s.GetWebhook(ctx, app.ID, h.ID, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		msgs, _ := s.ListMessages(ctx, app.ID, h.ID, store.MessageFilter{Limit: 1000})
+		byStatus := map[string]int64{}
+		for _, d := range msgs {
+			byStatus[d.Status]++
+		}
+		calls, nCalls, _ := s.ListCalls(ctx, app.ID, h.ID, store.CallQuery{Limit: 1000, Count: true})
+		var ok, failed int64
+		for _, c := range calls {
+			if c.StatusCode == 200 {
+				ok++
+			} else {
+				failed++
+			}
+		}
+		st := w.Stats
+		if st.Total != int64(len(msgs)) || st.Delivered != byStatus[webhook.StatusDelivered] || st.Failed != byStatus[webhook.StatusFailed] ||
+			st.Pending() != byStatus[webhook.StatusPending]+byStatus[webhook.StatusRetrying] || st.Responses != nCalls {
+			t.Errorf("webhook %s: counters %+v, log has %d deliveries %v and %d attempts", h.ID, st, len(msgs), byStatus, nCalls)
+		}
+		rs, _ := s.Rollups(ctx, h.ID, t0.Add(-time.Hour), now.Add(2*time.Hour))
+		var sum store.Rollup
+		for _, r := range rs {
+			sum.Events += r.Events
+			sum.Attempts += r.Attempts
+			sum.Successes += r.Successes
+			sum.Failures += r.Failures
+			sum.Delivered += r.Delivered
+			sum.Failed += r.Failed
+		}
+		if sum.Events != st.Total || sum.Attempts != nCalls || sum.Successes != ok || sum.Failures != failed ||
+			sum.Delivered != st.Delivered || sum.Failed != st.Failed {
+			t.Errorf("webhook %s: rollups sum to %+v; log: %d attempts (%d ok, %d failed), counters %+v", h.ID, sum, nCalls, ok, failed, st)
+		}
+	}
+}

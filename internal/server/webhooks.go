@@ -141,7 +141,13 @@ func (in *webhookInput) apply(w *webhook.Webhook) error {
 		}
 		w.Timeout = time.Duration(*in.Timeout * float64(time.Second))
 	}
-	return w.Validate()
+	if err := w.Validate(); err != nil {
+		return err
+	}
+	if w.Encrypted && len(w.EncryptionKey) == 0 {
+		w.EncryptionKey = newEncryptionKey() // shown at creation and by GET …/secret (secret.go)
+	}
+	return checkURLHost(w.URL)
 }
 
 func set[T any](dst *T, v *T) {
@@ -178,7 +184,8 @@ func (s *Server) handleWebhookCreate(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, struct {
 		webhookJSON
 		SigningSecret string `json:"signing_secret"`
-	}{out, hook.Secret})
+		EncryptionKey string `json:"encryption_key,omitempty"`
+	}{out, hook.Secret, s.secretOf(hook).EncryptionKey})
 }
 
 var errBadWebhookID = webhook.Errorf(webhook.EInvalid, "Invalid webhook ID format")
@@ -193,6 +200,11 @@ func (s *Server) loadWebhook(r *http.Request) (*webhook.Webhook, error) {
 }
 
 func (s *Server) handleWebhookGet(w http.ResponseWriter, r *http.Request) {
+	eventsLimit, err := recentEventsParams(r) // 0: recent_events not asked for
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	hook, err := s.loadWebhook(r)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -205,7 +217,19 @@ func (s *Server) handleWebhookGet(w http.ResponseWriter, r *http.Request) {
 	}
 	out := toWebhookJSON(hook)
 	out.App = &appJSON{ID: app.ID, Name: app.Name}
-	writeJSON(w, http.StatusOK, out)
+	if eventsLimit == 0 {
+		writeJSON(w, http.StatusOK, out)
+		return
+	}
+	recent, err := s.recentEvents(r.Context(), hook, eventsLimit)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, struct {
+		webhookJSON
+		RecentEvents []recentEventJSON `json:"recent_events"`
+	}{out, recent})
 }
 
 func (s *Server) handleWebhookList(w http.ResponseWriter, r *http.Request) {

@@ -1,0 +1,195 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/hookd/hookd/internal/webhook"
+)
+
+// /api/v3 (seed 003): a webhook's call log as JSON:API documents. Read-only.
+
+const jsonAPI = "application/vnd.api+json"
+
+var errBadCallID = webhook.Errorf(webhook.EInvalid, "Invalid call ID format")
+
+type resourceJSON struct {
+	Type          string         `json:"type"`
+	ID            string         `json:"id"`
+	Attributes    map[string]any `json:"attributes"`
+	Relationships map[string]any `json:"relationships,omitempty"`
+}
+
+// loadV3Webhook reads {webhook_id}: the webhook's integer id or its wh_ id.
+func (s *Server) loadV3Webhook(r *http.Request) (*webhook.Webhook, error) {
+	id, appID := r.PathValue("webhook_id"), keyFrom(r.Context()).AppID
+	if allDigits(id) && len(id) <= 18 {
+		n, _ := strconv.ParseInt(id, 10, 64)
+		return s.store.GetWebhookByNumericID(r.Context(), appID, n, s.now())
+	}
+	if !webhook.ValidIDFormat(webhook.PrefixWebhook, id) {
+		return nil, errBadWebhookID
+	}
+	return s.store.GetWebhook(r.Context(), appID, id, s.now())
+}
+
+// writeV3 answers a JSON:API error, naming the query parameter when the query was at fault.
+func (s *Server) writeV3(w http.ResponseWriter, r *http.Request, err error) {
+	var qe *queryError
+	if errors.As(err, &qe) {
+		s.writeV3Error(w, r, qe.err, qe.param)
+		return
+	}
+	s.writeV3Error(w, r, err, "")
+}
+
+func writeJSONAPI(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", jsonAPI)
+	w.WriteHeader(http.StatusOK)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func (q *v3Query) callResource(a *webhook.Attempt, hook *webhook.Webhook) resourceJSON {
+	attrs := map[string]any{}
+	for _, name := range callAttributes {
+		if !q.wants(callType, name) {
+			continue
+		}
+		switch name {
+		case "id":
+			attrs[name] = a.ID
+		case "http_code":
+			attrs[name] = a.StatusCode
+		case "headers":
+			h, _ := json.Marshal(nonNilHeaders(a.ResponseHeaders)) // the stored text: filter[headers] compares with it
+			attrs[name] = string(h)
+		case "body":
+			attrs[name] = a.ResponseBody
+		case "created_at":
+			attrs[name] = jsonTime(a.CreatedAt)
+		}
+	}
+	return resourceJSON{Type: callType, ID: a.ID, Attributes: attrs, Relationships: map[string]any{
+		"webhook": map[string]any{"data": map[string]string{"type": webhookType, "id": strconv.FormatInt(hook.NumericID, 10)}},
+	}}
+}
+
+func (q *v3Query) webhookResource(hook *webhook.Webhook) resourceJSON {
+	all := map[string]any{"id": hook.ID, "numeric_id": hook.NumericID, "name": hook.Name, "url": hook.URL, "isActive": hook.Active,
+		"encrypted": hook.Encrypted, "created_at": jsonTime(hook.CreatedAt), "updated_at": jsonTime(hook.UpdatedAt)}
+	attrs := map[string]any{}
+	for _, name := range webhookAttributes {
+		if q.wants(webhookType, name) {
+			attrs[name] = all[name]
+		}
+	}
+	return resourceJSON{Type: webhookType, ID: strconv.FormatInt(hook.NumericID, 10), Attributes: attrs}
+}
+
+func (q *v3Query) included(hook *webhook.Webhook) []resourceJSON {
+	if !q.Include {
+		return nil
+	}
+	return []resourceJSON{q.webhookResource(hook)}
+}
+
+func (s *Server) handleCallList(w http.ResponseWriter, r *http.Request) {
+	q, qe := parseV3Query(r.URL.RawQuery, true)
+	if qe != nil {
+		s.writeV3(w, r, qe)
+		return
+	}
+	hook, err := s.loadV3Webhook(r)
+	if err != nil {
+		s.writeV3(w, r, err)
+		return
+	}
+	doc := struct {
+		Data     []resourceJSON    `json:"data"`
+		Included []resourceJSON    `json:"included,omitempty"`
+		Meta     map[string]any    `json:"meta,omitempty"`
+		Links    map[string]string `json:"links"`
+	}{Data: []resourceJSON{}, Included: q.included(hook)}
+	hasNext := false
+	if q.matchesWebhook(hook) {
+		cq := q.CallQuery
+		cq.Limit++ // one more tells whether a next page exists
+		calls, total, err := s.store.ListCalls(r.Context(), hook.AppID, hook.ID, cq)
+		if err != nil {
+			s.writeV3(w, r, err)
+			return
+		}
+		if hasNext = len(calls) > q.Size; hasNext {
+			calls = calls[:q.Size]
+		}
+		for i := range calls {
+			doc.Data = append(doc.Data, q.callResource(&calls[i], hook))
+		}
+		if q.Count {
+			doc.Meta = map[string]any{"count": total}
+		}
+	} else if q.Count {
+		doc.Meta = map[string]any{"count": 0}
+	}
+	doc.Links = pageLinks(r, q, hasNext)
+	writeJSONAPI(w, doc)
+}
+
+// pageLinks are JSON:API pagination links keeping every other parameter of the request.
+func pageLinks(r *http.Request, q *v3Query, hasNext bool) map[string]string {
+	link := func(page int) string {
+		v, _ := url.ParseQuery(r.URL.RawQuery)
+		v.Set("page[number]", strconv.Itoa(page))
+		u := url.URL{Path: r.URL.Path, RawQuery: v.Encode()}
+		return u.String()
+	}
+	links := map[string]string{"self": link(q.Page), "first": link(1)}
+	if q.Page > 1 {
+		links["prev"] = link(q.Page - 1)
+	}
+	if hasNext {
+		links["next"] = link(q.Page + 1)
+	}
+	return links
+}
+
+func (s *Server) handleCallGet(w http.ResponseWriter, r *http.Request) {
+	q, qe := parseV3Query(r.URL.RawQuery, false)
+	if qe != nil {
+		s.writeV3(w, r, qe)
+		return
+	}
+	hook, err := s.loadV3Webhook(r)
+	if err != nil {
+		s.writeV3(w, r, err)
+		return
+	}
+	id := r.PathValue("resource_id")
+	if !webhook.ValidIDFormat(webhook.PrefixAttempt, id) {
+		s.writeV3(w, r, errBadCallID)
+		return
+	}
+	a, err := s.store.GetCall(r.Context(), hook.AppID, hook.ID, id)
+	if err != nil {
+		s.writeV3(w, r, err)
+		return
+	}
+	writeJSONAPI(w, struct {
+		Data     resourceJSON   `json:"data"`
+		Included []resourceJSON `json:"included,omitempty"`
+	}{q.callResource(a, hook), q.included(hook)})
+}
+
+// handleCallWrite answers every write to the call log: it is read-only.
+func (s *Server) handleCallWrite(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Allow", "GET, HEAD")
+	st := http.StatusMethodNotAllowed
+	w.Header().Set("Content-Type", jsonAPI)
+	w.WriteHeader(st)
+	_ = json.NewEncoder(w).Encode(map[string]any{"errors": []any{map[string]string{
+		"status": strconv.Itoa(st), "title": http.StatusText(st), "detail": "Webhook calls are read-only",
+	}}})
+}

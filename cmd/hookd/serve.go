@@ -33,10 +33,12 @@ type serveConfig struct {
 	maxPayload   int64
 	logLevel     string
 	lease        time.Duration
+	security     securityFlags // server key and rate limits (secretkey.go)
 }
 
 func (c *serveConfig) register(fs *flag.FlagSet, getenv func(string) string) {
 	c.store.register(fs, getenv)
+	c.security.register(fs, getenv)
 	fs.StringVar(&c.addr, "addr", envOr(getenv, "HOOKD_ADDR", "127.0.0.1:8080"), "address to listen on")
 	fs.Var(&c.allowNetwork, "allow-network", "CIDR deliveries may reach despite the SSRF guard (repeatable; HOOKD_ALLOW_NETWORK, comma-separated)")
 	fs.IntVar(&c.workers, "workers", 256, "delivery requests in flight in all")
@@ -71,11 +73,20 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer st.Close()
+	box, keySource, err := cfg.security.box(cfg.store, log)
+	if err != nil {
+		return err
+	}
+	st.UseSecretBox(box)
+	limits, err := cfg.security.limits()
+	if err != nil {
+		return err
+	}
 	if err := bootstrap(ctx, st, stdout); err != nil {
 		return err
 	}
 	log.Info("config", "store", cfg.store.describe(), "addr", cfg.addr, "allow_network", cfg.allowNetwork,
-		"workers", cfg.workers, "per_webhook", cfg.perWebhook, "max_payload", cfg.maxPayload)
+		"workers", cfg.workers, "per_webhook", cfg.perWebhook, "max_payload", cfg.maxPayload, "server_key", keySource, "rate_limits", limits)
 
 	m := metrics.New(st.QueueDepth)
 	sender := delivery.NewSender(netguard.New(allow))
@@ -83,7 +94,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	pool := delivery.NewPool(st, sender, log, m, delivery.Options{Workers: cfg.workers, PerWebhook: cfg.perWebhook, Lease: cfg.lease})
 	batcher := ingest.New(st, pool.Wake)
 	srv := &http.Server{
-		Handler:           server.New(st, batcher, m, log, server.Options{MaxPayload: cfg.maxPayload}),
+		Handler:           server.New(st, batcher, m, log, server.Options{MaxPayload: cfg.maxPayload, Limits: limits}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		IdleTimeout:       120 * time.Second,

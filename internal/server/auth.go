@@ -94,6 +94,9 @@ func (s *Server) requireScope(f family, scope string, h http.HandlerFunc) http.H
 			s.writeFamilyError(f, w, r, err)
 			return
 		}
+		if !s.admit(f, w, r, k, scope) {
+			return
+		}
 		h(w, r.WithContext(context.WithValue(r.Context(), keyCtx, k)))
 	})
 }

@@ -16,7 +16,9 @@ import (
 
 // Options are the server's limits; zero values take defaults.
 type Options struct {
-	MaxPayload int64 // bytes of one event's payload (default 256 KiB)
+	MaxPayload int64  // bytes of one event's payload (default 256 KiB)
+	Limits     Limits // per-key hourly quotas and the per-app ingest limit (ratelimit.go)
+	Wake       func() // tells the workers a retry, test or recover job is due (control.go); may be nil
 }
 
 // Server holds the API's dependencies.
@@ -28,12 +30,14 @@ type Server struct {
 	opts    Options
 	now     func() time.Time
 	touched touchedKeys
+	limits  *limiter
 }
 
 // New returns the API as one handler.
 func New(s store.Store, b *ingest.Batcher, m *metrics.Metrics, log *slog.Logger, opts Options) http.Handler {
 	opts.MaxPayload = cmp.Or(opts.MaxPayload, webhook.DefaultMaxPayload)
 	srv := &Server{store: s, ingest: b, metrics: m, log: log, opts: opts, now: time.Now}
+	srv.limits = newLimiter(s, opts.Limits, log)
 	mux := http.NewServeMux()
 	srv.routes(mux)
 	return srv.instrument(mux)

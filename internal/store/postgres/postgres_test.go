@@ -38,3 +38,28 @@ func TestConformance(t *testing.T) {
 		return s
 	})
 }
+
+func BenchmarkStore(b *testing.B) {
+	base := os.Getenv("HOOKD_TEST_POSTGRES_URL")
+	if base == "" {
+		b.Skip("HOOKD_TEST_POSTGRES_URL not set")
+	}
+	storetest.Bench(b, func(b *testing.B) store.Store {
+		url, drop, err := postgres.NewSchema(context.Background(), base)
+		if err != nil {
+			b.Fatal(err)
+		}
+		s, err := postgres.Open(context.Background(), url)
+		if err != nil {
+			drop()
+			b.Fatal(err)
+		}
+		b.Cleanup(func() {
+			s.Close()
+			if err := drop(); err != nil {
+				b.Errorf("drop schema: %v", err)
+			}
+		})
+		return s
+	})
+}

@@ -39,7 +39,7 @@ func Open(ctx context.Context, dir string) (*sqlstore.Store, error) {
 		params.Add("_pragma", p)
 	}
 	params.Set("_txlock", "immediate")
-	w, err := sql.Open("sqlite", "file:"+path+"?"+params.Encode())
+	w, err := sql.Open(driverName, "file:"+path+"?"+params.Encode())
 	if err != nil {
 		return nil, err
 	}
@@ -47,7 +47,7 @@ func Open(ctx context.Context, dir string) (*sqlstore.Store, error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	params.Add("_pragma", "query_only(1)")
-	r, err := sql.Open("sqlite", "file:"+path+"?"+params.Encode())
+	r, err := sql.Open(driverName, "file:"+path+"?"+params.Encode())
 	if err != nil {
 		w.Close()
 		return nil, err

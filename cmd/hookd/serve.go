@@ -34,6 +34,8 @@ type serveConfig struct {
 	logLevel     string
 	lease        time.Duration
 	security     securityFlags // server key and rate limits (secretkey.go)
+	// circuit breaker and auto-disable thresholds only
+	breaker delivery.Options
 }
 
 func (c *serveConfig) register(fs *flag.FlagSet, getenv func(string) string) {
@@ -44,6 +46,9 @@ func (c *serveConfig) register(fs *flag.FlagSet, getenv func(string) string) {
 	fs.IntVar(&c.workers, "workers", 256, "delivery requests in flight in all")
 	fs.IntVar(&c.perWebhook, "per-webhook", 64, "delivery requests in flight per webhook")
 	fs.Int64Var(&c.maxPayload, "max-payload", webhook.DefaultMaxPayload, "largest event payload in bytes")
+	fs.IntVar(&c.breaker.BreakerThreshold, "breaker-threshold", delivery.DefaultBreakerThreshold, "consecutive failed attempts that open a webhook's circuit breaker (negative: no breaker)")
+	fs.DurationVar(&c.breaker.BreakerCooldown, "breaker-cooldown", delivery.DefaultBreakerCooldown, "how long an open circuit breaker waits before a probe")
+	fs.DurationVar(&c.breaker.DisableAfter, "disable-after", delivery.DefaultDisableAfter, "deactivate a webhook that fails without a success this long (negative: never)")
 	fs.DurationVar(&c.lease, "lease", 2*time.Minute, "how long a claimed delivery is held; a crashed instance's deliveries come back after it")
 	fs.StringVar(&c.logLevel, "log-level", envOr(getenv, "HOOKD_LOG_LEVEL", "info"), "debug, info, warn or error")
 	if v := getenv("HOOKD_ALLOW_NETWORK"); v != "" {
@@ -91,10 +96,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	m := metrics.New(st.QueueDepth)
 	sender := delivery.NewSender(netguard.New(allow))
 	defer sender.Close()
-	pool := delivery.NewPool(st, sender, log, m, delivery.Options{Workers: cfg.workers, PerWebhook: cfg.perWebhook, Lease: cfg.lease})
+	pool := delivery.NewPool(st, sender, log, m, delivery.Options{Workers: cfg.workers, PerWebhook: cfg.perWebhook, Lease: cfg.lease,
+		BreakerThreshold: cfg.breaker.BreakerThreshold, BreakerCooldown: cfg.breaker.BreakerCooldown, DisableAfter: cfg.breaker.DisableAfter})
 	batcher := ingest.New(st, pool.Wake)
 	srv := &http.Server{
-		Handler:           server.New(st, batcher, m, log, server.Options{MaxPayload: cfg.maxPayload, Limits: limits}),
+		Handler:           server.New(st, batcher, m, log, server.Options{MaxPayload: cfg.maxPayload, Limits: limits, Wake: pool.Wake}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		IdleTimeout:       120 * time.Second,

@@ -20,6 +20,11 @@ type Options struct {
 	Lease           time.Duration // how long a claim holds a delivery (default 2 min; above the longest timeout)
 	Poll            time.Duration // longest sleep without a wake-up (default 1 s)
 	ShutdownTimeout time.Duration // how long in-flight requests may finish on shutdown (default 10 s)
+
+	// Circuit breaker and auto-disable (breaker.go); a negative value turns the mechanism off.
+	BreakerThreshold int           // consecutive failed attempts that open a webhook's breaker (default 10)
+	BreakerCooldown  time.Duration // how long an open breaker waits before a probe (default 30 s)
+	DisableAfter     time.Duration // failing without one success this long deactivates a webhook (default 5 days)
 }
 
 // Pool claims due deliveries and sends them, recording every attempt.
@@ -30,15 +35,11 @@ type Pool struct {
 	metrics *metrics.Metrics
 	opts    Options
 	wake    chan struct{}
+	limit   *limiter
 
-	mu       sync.Mutex
-	inFlight int
-	perHook  map[string]int
-	slotFree chan struct{}
+	recoverWake chan struct{}
+	slotFree    chan struct{}
 }
-
-// deferDelay is how long a delivery waits when its webhook already has PerWebhook requests in flight.
-const deferDelay = 200 * time.Millisecond
 
 // NewPool returns a pool; call Run to start it.
 func NewPool(s store.Store, sender *Sender, log *slog.Logger, m *metrics.Metrics, opts Options) *Pool {
@@ -48,12 +49,24 @@ func NewPool(s store.Store, sender *Sender, log *slog.Logger, m *metrics.Metrics
 	opts.Lease = cmp.Or(opts.Lease, 2*time.Minute)
 	opts.Poll = cmp.Or(opts.Poll, time.Second)
 	opts.ShutdownTimeout = cmp.Or(opts.ShutdownTimeout, 10*time.Second)
-	return &Pool{store: s, sender: sender, log: log, metrics: m, opts: opts,
-		wake: make(chan struct{}, 1), perHook: map[string]int{}, slotFree: make(chan struct{}, 1)}
+	opts.BreakerThreshold = cmp.Or(opts.BreakerThreshold, DefaultBreakerThreshold)
+	opts.BreakerCooldown = cmp.Or(opts.BreakerCooldown, DefaultBreakerCooldown)
+	opts.DisableAfter = cmp.Or(opts.DisableAfter, DefaultDisableAfter)
+	registerBreakerMetrics(m.Registry, s)
+	return &Pool{store: s, sender: sender, log: log, metrics: m, opts: opts, limit: newLimiter(opts.Workers, opts.PerWebhook),
+		wake: make(chan struct{}, 1), recoverWake: make(chan struct{}, 1), slotFree: make(chan struct{}, 1)}
 }
 
-// Wake tells the pool new work may be due. It never blocks.
+// Wake tells the pool new work may be due: deliveries or a recover job. It never blocks.
 func (p *Pool) Wake() {
+	p.wakeClaims()
+	select {
+	case p.recoverWake <- struct{}{}:
+	default:
+	}
+}
+
+func (p *Pool) wakeClaims() {
 	select {
 	case p.wake <- struct{}{}:
 	default:
@@ -75,13 +88,13 @@ func (p *Pool) Run(ctx context.Context) error {
 	sendCtx, cancelSends := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelSends()
 	var wg sync.WaitGroup
+	recovers := make(chan struct{})
+	go func() { defer close(recovers); p.runRecovers(ctx) }()
 
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for ctx.Err() == nil {
-		p.mu.Lock()
-		free := p.opts.Workers - p.inFlight
-		p.mu.Unlock()
+		free := p.limit.free()
 		if free <= 0 {
 			p.waitFor(ctx, p.slotFree)
 			continue
@@ -103,7 +116,7 @@ func (p *Pool) Run(ctx context.Context) error {
 				continue
 			}
 			wg.Go(func() {
-				r := p.sender.Send(sendCtx, j, webhook.TriggerScheduled, time.Now())
+				r := p.sender.Send(sendCtx, j, cmp.Or(j.Trigger, webhook.TriggerScheduled), time.Now())
 				p.release(j.Webhook.ID)
 				if sendCtx.Err() != nil {
 					results <- result{outcome: store.Outcome{Job: j}, release: true}
@@ -138,6 +151,7 @@ func (p *Pool) Run(ctx context.Context) error {
 	}
 	close(results)
 	<-recorded
+	<-recovers
 	return nil
 }
 
@@ -176,24 +190,15 @@ func (p *Pool) sleep(ctx context.Context, d time.Duration) {
 }
 
 func (p *Pool) acquire(webhookID string) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.perHook[webhookID] >= p.opts.PerWebhook {
+	if !p.limit.acquire(webhookID) {
 		return false
 	}
-	p.perHook[webhookID]++
-	p.inFlight++
 	p.metrics.InFlight.Inc()
 	return true
 }
 
 func (p *Pool) release(webhookID string) {
-	p.mu.Lock()
-	if p.perHook[webhookID]--; p.perHook[webhookID] <= 0 {
-		delete(p.perHook, webhookID)
-	}
-	p.inFlight--
-	p.mu.Unlock()
+	p.limit.release(webhookID)
 	p.metrics.InFlight.Dec()
 	select {
 	case p.slotFree <- struct{}{}:
@@ -257,11 +262,14 @@ func (p *Pool) complete(outcomes []store.Outcome) {
 	retry := false
 	for _, o := range outcomes {
 		retry = retry || o.NextAt != nil
+		// The next delivery of an ordered line, or those a closing breaker held, are due now.
+		retry = retry || o.NextAt == nil && o.Job.Webhook.Ordered || o.Attempt.Succeeded() && o.Job.Webhook.Circuit != webhook.CircuitClosed
 		p.metrics.Deliveries.WithLabelValues(o.Status).Inc()
 		p.metrics.Attempts.WithLabelValues(cmp.Or(o.Attempt.Cause, "ok")).Inc()
 		p.metrics.AttemptLatency.Observe(o.Attempt.DurationMS / 1000)
 	}
+	p.trip(outcomes)
 	if retry {
-		p.Wake() // the idle loop may be sleeping past the new retry's due time
+		p.wakeClaims() // the idle loop may be sleeping past the new retry's due time
 	}
 }

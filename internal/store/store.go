@@ -74,8 +74,9 @@ type Created struct {
 // Job is a claimed delivery with what is needed to send it.
 type Job struct {
 	DeliveryID string
-	Lease      int64 // fencing token: Complete only applies if the lease is still ours
-	Attempts   int   // attempts made before this one
+	Lease      int64  // fencing token: Complete only applies if the lease is still ours
+	Attempts   int    // attempts made before this one
+	Trigger    string // webhook.TriggerManual for a retry, test or recover; else TriggerScheduled
 	Event      *webhook.Event
 	Webhook    *webhook.Webhook // shared by the jobs of one claim
 }

@@ -46,7 +46,19 @@ type Webhook struct {
 	PreviousSecret string
 	PreviousUntil  *time.Time
 	EncryptionKey  []byte // 32 bytes when Encrypted: deliveries are JWE (dir, A256GCM) under it
+
+	// Delivery control state, kept by the store (see internal/delivery/breaker.go).
+	Circuit        string     // CircuitClosed, CircuitOpen or CircuitHalfOpen
+	DisabledReason string     // why hookd deactivated the webhook by itself; empty otherwise
+	DisabledAt     *time.Time // when it did
 }
+
+// Circuit breaker states.
+const (
+	CircuitClosed   = "closed"    // deliveries flow
+	CircuitOpen     = "open"      // attempts paused after repeated failures, retries not spent
+	CircuitHalfOpen = "half_open" // one probe delivery decides whether to close or reopen
+)
 
 // Stats are a webhook's counters, kept exact in the same transaction as every state change.
 type Stats struct {

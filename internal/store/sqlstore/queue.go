@@ -1,10 +1,13 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -41,12 +44,13 @@ func (s *Store) Claim(ctx context.Context, now time.Time, lease time.Duration, l
 		if len(ids) == 0 {
 			return nil
 		}
-		rows, err = tx.QueryContext(ctx, s.q(`SELECT d.id, d.attempts, d.webhook_id, e.id, e.app_id, e.type, e.payload, e.created_at
+		rows, err = tx.QueryContext(ctx, s.q(`SELECT d.id, d.attempts, d.manual, d.webhook_id, e.id, e.app_id, e.type, e.payload, e.created_at
 			FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.id IN (`+marks(len(ids))+`) ORDER BY d.id`), ids...)
 		if err != nil {
 			return fmt.Errorf("claimed deliveries: %w", err)
 		}
 		webhooks := map[string]*webhook.Webhook{}
+		modes := map[string]int{}
 		var hookIDs []any
 		for rows.Next() {
 			var j store.Job
@@ -54,12 +58,16 @@ func (s *Store) Claim(ctx context.Context, now time.Time, lease time.Duration, l
 			var payload string
 			var created int64
 			var hookID string
-			if err := rows.Scan(&j.DeliveryID, &j.Attempts, &hookID, &ev.ID, &ev.AppID, &ev.Type, &payload, &created); err != nil {
+			var mode int
+			if err := rows.Scan(&j.DeliveryID, &j.Attempts, &mode, &hookID, &ev.ID, &ev.AppID, &ev.Type, &payload, &created); err != nil {
 				rows.Close()
 				return err
 			}
 			ev.Payload, ev.CreatedAt = json.RawMessage(payload), fromMS(created)
-			j.Event, j.Lease = &ev, leases[j.DeliveryID]
+			j.Event, j.Lease, j.Trigger = &ev, leases[j.DeliveryID], webhook.TriggerScheduled
+			if mode != scheduled {
+				j.Trigger, modes[j.DeliveryID] = webhook.TriggerManual, mode
+			}
 			if _, ok := webhooks[hookID]; !ok {
 				webhooks[hookID] = nil
 				hookIDs = append(hookIDs, hookID)
@@ -93,8 +101,8 @@ func (s *Store) Claim(ctx context.Context, now time.Time, lease time.Duration, l
 				kept = append(kept, j)
 			}
 		}
-		jobs = kept
-		return nil
+		jobs, err = s.control(ctx, tx, kept, modes, now, lease) // control_claim.go
+		return err
 	})
 	return jobs, err
 }
@@ -125,6 +133,7 @@ type counterDelta struct {
 	delivered, failed, rtCount int64
 	rtSum                      float64
 	last                       int64
+	health                     health // control_complete.go
 }
 
 // Complete records attempts, moves their deliveries on and updates counters and rollups, in one transaction.
@@ -149,10 +158,11 @@ func (s *Store) Complete(ctx context.Context, outcomes []store.Outcome) error {
 			hour    int64
 		}
 		rollups := map[hourKey]*rollupDelta{}
+		lines := map[string]int64{} // ordered webhooks whose head just ended → when
 		for _, o := range outcomes {
 			a := o.Attempt
 			res, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET status = ?, attempts = attempts + 1, next_at = ?, last_at = ?,
-				response_code = ?, response_ms = ?, last_error = ? WHERE id = ? AND lease = ?`),
+				response_code = ?, response_ms = ?, last_error = ?, manual = 0 WHERE id = ? AND lease = ?`),
 				o.Status, nullMS(o.NextAt), ms(a.CreatedAt), a.StatusCode, a.DurationMS, a.Error, o.Job.DeliveryID, o.Job.Lease)
 			if err != nil {
 				return fmt.Errorf("update delivery: %w", err)
@@ -192,17 +202,52 @@ func (s *Store) Complete(ctx context.Context, outcomes []store.Outcome) error {
 				r.rtCount++
 			}
 			c.last = max(c.last, ms(a.CreatedAt))
+			c.health.add(a)
+			if o.NextAt == nil && o.Job.Webhook != nil && o.Job.Webhook.Ordered {
+				lines[a.WebhookID] = max(lines[a.WebhookID], ms(a.CreatedAt))
+			}
 		}
-		for id, c := range counters {
-			_, err := tx.ExecContext(ctx, s.q(`UPDATE webhooks SET delivered = delivered + ?, failed = failed + ?, rt_sum_ms = rt_sum_ms + ?, rt_count = rt_count + ?,
-				last_delivery_at = CASE WHEN last_delivery_at IS NULL OR last_delivery_at < ? THEN ? ELSE last_delivery_at END WHERE id = ?`),
-				c.delivered, c.failed, c.rtSum, c.rtCount, c.last, c.last, id)
+		ids := make([]string, 0, len(counters))
+		for id := range counters {
+			ids = append(ids, id)
+		}
+		slices.Sort(ids) // lock webhook rows in one order across instances
+		for _, id := range ids {
+			c := counters[id]
+			h := &c.health
+			var state string
+			var until sql.NullInt64
+			err := tx.QueryRowContext(ctx, s.q(`UPDATE webhooks SET delivered = delivered + ?, failed = failed + ?, rt_sum_ms = rt_sum_ms + ?, rt_count = rt_count + ?,
+				last_delivery_at = CASE WHEN last_delivery_at IS NULL OR last_delivery_at < ? THEN ? ELSE last_delivery_at END,
+				consecutive_failures = CASE WHEN ? THEN ? ELSE consecutive_failures + ? END,
+				failing_since = CASE WHEN ? THEN ? ELSE COALESCE(failing_since, ?) END
+				WHERE id = ? RETURNING circuit_state, circuit_until`),
+				c.delivered, c.failed, c.rtSum, c.rtCount, c.last, c.last,
+				h.succeeded, h.failuresSince, h.failuresSince, h.succeeded, h.failingSince, h.firstFailure, id).Scan(&state, &until)
+			if errors.Is(err, sql.ErrNoRows) {
+				continue // deleted while the attempt was in flight
+			}
 			if err != nil {
 				return fmt.Errorf("update counters: %w", err)
 			}
+			if h.succeeded && state != webhook.CircuitClosed {
+				if err := s.closeCircuit(ctx, tx, id, until, c.last); err != nil {
+					return err
+				}
+			}
 		}
-		for k, r := range rollups {
-			if err := s.rollup(ctx, tx, k.webhook, k.hour, *r); err != nil {
+		if err := s.advanceLines(ctx, tx, lines); err != nil {
+			return err
+		}
+		keys := make([]hourKey, 0, len(rollups))
+		for k := range rollups {
+			keys = append(keys, k)
+		}
+		slices.SortFunc(keys, func(a, b hourKey) int {
+			return cmp.Or(strings.Compare(a.webhook, b.webhook), cmp.Compare(a.hour, b.hour))
+		})
+		for _, k := range keys {
+			if err := s.rollup(ctx, tx, k.webhook, k.hour, *rollups[k]); err != nil {
 				return err
 			}
 		}

@@ -14,7 +14,8 @@ import (
 
 const webhookColumns = `numeric_id, id, app_id, name, url, description, event_types, active, encrypted, headers,
 	rate_limit, ordered, retry_schedule, timeout_ms, secret, created_at, updated_at,
-	total, delivered, failed, last_delivery_at, rt_sum_ms, rt_count, secret_prev, secret_prev_until, encryption_key`
+	total, delivered, failed, last_delivery_at, rt_sum_ms, rt_count, secret_prev, secret_prev_until, encryption_key,
+	circuit_state, disabled_reason, disabled_at`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -24,12 +25,12 @@ func (s *Store) scanWebhook(row scanner) (*webhook.Webhook, error) {
 	var eventTypes, headers string
 	var schedule sql.NullString
 	var timeoutMS, created, updated int64
-	var lastDelivery, prevUntil sql.NullInt64
+	var lastDelivery, prevUntil, disabledAt sql.NullInt64
 	var secret, prevSecret, encKey string
 	err := row.Scan(&w.NumericID, &w.ID, &w.AppID, &w.Name, &w.URL, &w.Description, &eventTypes, &w.Active, &w.Encrypted, &headers,
 		&w.RateLimit, &w.Ordered, &schedule, &timeoutMS, &secret, &created, &updated,
 		&w.Stats.Total, &w.Stats.Delivered, &w.Stats.Failed, &lastDelivery, &w.Stats.ResponseTimeMS, &w.Stats.Responses,
-		&prevSecret, &prevUntil, &encKey)
+		&prevSecret, &prevUntil, &encKey, &w.Circuit, &w.DisabledReason, &disabledAt)
 	if err != nil {
 		return nil, err
 	}
@@ -37,6 +38,7 @@ func (s *Store) scanWebhook(row scanner) (*webhook.Webhook, error) {
 		return nil, err
 	}
 	w.PreviousUntil = timePtr(prevUntil)
+	w.DisabledAt = timePtr(disabledAt)
 	if err := json.Unmarshal([]byte(eventTypes), &w.EventTypes); err != nil {
 		return nil, fmt.Errorf("webhook %s event_types: %w", w.ID, err)
 	}
@@ -149,8 +151,8 @@ func (s *Store) ListWebhooks(ctx context.Context, appID, after string, limit int
 func (s *Store) UpdateWebhook(ctx context.Context, w *webhook.Webhook, now time.Time) error {
 	eventTypes, headers, schedule := settings(w)
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		var wasActive bool
-		err := tx.QueryRowContext(ctx, s.q(`SELECT active FROM webhooks WHERE id = ? AND app_id = ?`), w.ID, w.AppID).Scan(&wasActive)
+		var wasActive, wasOrdered bool
+		err := tx.QueryRowContext(ctx, s.q(`SELECT active, ordered FROM webhooks WHERE id = ? AND app_id = ?`), w.ID, w.AppID).Scan(&wasActive, &wasOrdered)
 		if errors.Is(err, sql.ErrNoRows) {
 			return store.ErrWebhookNotFound
 		}
@@ -171,7 +173,10 @@ func (s *Store) UpdateWebhook(ctx context.Context, w *webhook.Webhook, now time.
 		case !wasActive && w.Active: // resume now
 			_, err = tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = ? WHERE webhook_id = ? AND status IN ('pending', 'retrying')`), ms(now), w.ID)
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return s.controlSettingsChanged(ctx, tx, w, wasActive, wasOrdered, now) // control.go
 	})
 }
 

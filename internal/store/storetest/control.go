@@ -1,4 +1,405 @@
 package storetest
 
-// controlTests are the conformance cases for store.Control.
-var controlTests = []storeTest{}
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/hookd/hookd/internal/store"
+	"github.com/hookd/hookd/internal/webhook"
+)
+
+// controlTests are the conformance cases for store.Control and the controls Claim applies.
+var controlTests = []storeTest{
+	{"ControlRetry", testControlRetry},
+	{"ControlTestEvent", testControlTestEvent},
+	{"ControlRecover", testControlRecover},
+	{"ControlBreaker", testControlBreaker},
+	{"ControlThrottle", testControlThrottle},
+	{"ControlOrdered", testControlOrdered},
+	{"ControlAutoDisable", testControlAutoDisable},
+}
+
+// claimAll claims every delivery due at now.
+func claimAll(t *testing.T, s store.Store, now time.Time) []store.Job {
+	t.Helper()
+	jobs, err := s.Claim(context.Background(), now, time.Minute, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return jobs
+}
+
+func complete(t *testing.T, s store.Store, outs ...store.Outcome) {
+	t.Helper()
+	if err := s.Complete(context.Background(), outs); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func stats(t *testing.T, s store.Store, appID, id string, now time.Time) *webhook.Webhook {
+	t.Helper()
+	w, err := s.GetWebhook(context.Background(), appID, id, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := w.Stats; st.Total != st.Delivered+st.Failed+st.Pending() || st.Pending() < 0 || st.Delivered < 0 || st.Failed < 0 {
+		t.Errorf("stats %+v do not add up", st)
+	}
+	return w
+}
+
+func wantStats(t *testing.T, w *webhook.Webhook, total, delivered, failed int64) {
+	t.Helper()
+	if st := w.Stats; st.Total != total || st.Delivered != delivered || st.Failed != failed {
+		t.Errorf("stats total/delivered/failed = %d/%d/%d, want %d/%d/%d", st.Total, st.Delivered, st.Failed, total, delivered, failed)
+	}
+}
+
+func testControlRetry(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	app, other := newApp(t, s), newApp(t, s)
+	w := newWebhook(t, s, app.ID, nil)
+	evs := send(t, s, app.ID, "a", "b")
+	jobs := claimAll(t, s, t0)
+	complete(t, s, attemptAt(jobs[0], 500, webhook.StatusFailed, nil, t0), attemptAt(jobs[1], 200, webhook.StatusDelivered, nil, t0))
+	wantStats(t, stats(t, s, app.ID, w.ID, t0), 2, 1, 1)
+
+	for _, tc := range []struct {
+		name, event string
+		was         string
+		delivered   int64
+		failed      int64
+	}{
+		{"failed", evs[0].Event.ID, webhook.StatusFailed, 1, 0},
+		{"delivered", evs[1].Event.ID, webhook.StatusDelivered, 1, 0}, // the first case delivered the other one
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			now := t0.Add(time.Hour)
+			d, err := s.RetryDelivery(ctx, app.ID, w.ID, tc.event, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Status != webhook.StatusPending || d.Attempts != 1 || d.NextAt == nil || !d.NextAt.Equal(now) {
+				t.Errorf("retried delivery = %+v, want pending, 1 attempt, due now", d)
+			}
+			wantStats(t, stats(t, s, app.ID, w.ID, now), 2, tc.delivered, tc.failed)
+			got := claimAll(t, s, now)
+			if len(got) != 1 || got[0].Event.ID != tc.event || got[0].Trigger != webhook.TriggerManual || got[0].Attempts != 1 {
+				t.Fatalf("claim after retry = %+v, want the one delivery, manual, 1 attempt before", got)
+			}
+			complete(t, s, attemptAt(got[0], 200, webhook.StatusDelivered, nil, now))
+		})
+	}
+	wantStats(t, stats(t, s, app.ID, w.ID, t0), 2, 2, 0)
+	if got := claimAll(t, s, t0.Add(2*time.Hour)); len(got) != 0 {
+		t.Errorf("claimed %d after the manual attempts completed, want 0", len(got))
+	}
+	if _, err := s.RetryDelivery(ctx, other.ID, w.ID, evs[0].Event.ID, t0); webhook.ErrorCode(err) != webhook.ENotFound {
+		t.Errorf("retry from another app: err = %v, want not found", err)
+	}
+	if _, err := s.RetryDelivery(ctx, app.ID, w.ID, "msg_missing", t0); webhook.ErrorCode(err) != webhook.ENotFound {
+		t.Errorf("retry of an unknown message: err = %v, want not found", err)
+	}
+}
+
+func testControlTestEvent(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	app := newApp(t, s)
+	w := newWebhook(t, s, app.ID, nil)
+	bystander := newWebhook(t, s, app.ID, nil)
+	ev, err := s.CreateTestEvent(ctx, w, json.RawMessage(`{"hello":"world"}`), t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Type != "webhook.test" || len(ev.Deliveries) != 1 || ev.Deliveries[0].WebhookID != w.ID {
+		t.Errorf("test event = %+v, want one webhook.test delivery to %s", ev, w.ID)
+	}
+	jobs := claimAll(t, s, t0)
+	if len(jobs) != 1 || jobs[0].Webhook.ID != w.ID || jobs[0].Trigger != webhook.TriggerManual || string(jobs[0].Event.Payload) != `{"hello":"world"}` {
+		t.Fatalf("claim = %+v, want the test delivery only", jobs)
+	}
+	complete(t, s, attemptAt(jobs[0], 200, webhook.StatusDelivered, nil, t0))
+	wantStats(t, stats(t, s, app.ID, w.ID, t0), 1, 1, 0)
+	wantStats(t, stats(t, s, app.ID, bystander.ID, t0), 0, 0, 0)
+}
+
+func testControlRecover(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	app := newApp(t, s)
+	w := newWebhook(t, s, app.ID, nil)
+	// Five failed deliveries an hour apart, one delivered.
+	for i := range 5 {
+		sendAt(t, s, app.ID, t0.Add(time.Duration(i)*time.Hour), "a")
+	}
+	sendAt(t, s, app.ID, t0.Add(90*time.Minute), "ok")
+	now := t0.Add(6 * time.Hour)
+	var outs []store.Outcome
+	for _, j := range claimAll(t, s, now) {
+		if j.Event.Type == "ok" {
+			outs = append(outs, attemptAt(j, 200, webhook.StatusDelivered, nil, now))
+		} else {
+			outs = append(outs, attemptAt(j, 500, webhook.StatusFailed, nil, now))
+		}
+	}
+	complete(t, s, outs...)
+	wantStats(t, stats(t, s, app.ID, w.ID, now), 6, 1, 5)
+
+	// The window [1h, 4h) holds three of the failures.
+	job := &store.RecoverJob{ID: webhook.NewID(webhook.PrefixJob, now), AppID: app.ID, WebhookID: w.ID,
+		Since: t0.Add(time.Hour), Until: t0.Add(4 * time.Hour), CreatedAt: now}
+	if err := s.CreateRecover(ctx, job); err != nil {
+		t.Fatal(err)
+	}
+	if job.Total != 3 || job.Status != store.RecoverQueued {
+		t.Errorf("new job = %+v, want queued with 3 failed deliveries", job)
+	}
+	claimed, err := s.ClaimRecover(ctx, now, time.Minute)
+	if err != nil || claimed == nil || claimed.ID != job.ID {
+		t.Fatalf("ClaimRecover = %+v, %v; want the job", claimed, err)
+	}
+	if again, err := s.ClaimRecover(ctx, now, time.Minute); err != nil || again != nil {
+		t.Errorf("second ClaimRecover during the lease = %+v, %v; want none", again, err)
+	}
+	done, err := s.RecoverStep(ctx, claimed, 2, now, time.Minute)
+	if err != nil || done {
+		t.Fatalf("first step: done=%v err=%v; want more to do", done, err)
+	}
+	if got, _ := s.GetRecover(ctx, app.ID, w.ID, job.ID); got == nil || got.Requeued != 2 || got.Status != store.RecoverRunning {
+		t.Errorf("progress after one step = %+v, want 2 requeued, running", got)
+	}
+	// The lease ran out (the instance died): another one resumes where it stopped.
+	later := now.Add(2 * time.Minute)
+	resumed, err := s.ClaimRecover(ctx, later, time.Minute)
+	if err != nil || resumed == nil || resumed.Cursor != claimed.Cursor {
+		t.Fatalf("resume = %+v, %v; want the job at cursor %s", resumed, err, claimed.Cursor)
+	}
+	if done, err := s.RecoverStep(ctx, resumed, 2, later, time.Minute); err != nil || !done {
+		t.Fatalf("second step: done=%v err=%v; want done", done, err)
+	}
+	got, err := s.GetRecover(ctx, app.ID, w.ID, job.ID)
+	if err != nil || got.Requeued != 3 || got.Total != 3 || got.Status != store.RecoverCompleted || got.FinishedAt == nil {
+		t.Errorf("finished job = %+v, %v; want 3 of 3 requeued, completed", got, err)
+	}
+	wantStats(t, stats(t, s, app.ID, w.ID, later), 6, 1, 2)
+	requeued := claimAll(t, s, later)
+	if len(requeued) != 3 {
+		t.Fatalf("claimed %d requeued deliveries, want 3", len(requeued))
+	}
+	for _, j := range requeued {
+		if at := j.Event.CreatedAt; at.Before(t0.Add(time.Hour)) || !at.Before(t0.Add(4*time.Hour)) || j.Trigger != webhook.TriggerManual {
+			t.Errorf("requeued %s created %s trigger %s; want inside the window, manual", j.DeliveryID, at, j.Trigger)
+		}
+	}
+	if _, err := s.GetRecover(ctx, newApp(t, s).ID, w.ID, job.ID); webhook.ErrorCode(err) != webhook.ENotFound {
+		t.Errorf("another app's job: err = %v, want not found", err)
+	}
+	if j, err := s.ClaimRecover(ctx, later.Add(time.Hour), time.Minute); err != nil || j != nil {
+		t.Errorf("ClaimRecover after completion = %+v, %v; want none", j, err)
+	}
+}
+
+func testControlBreaker(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	app := newApp(t, s)
+	w := newWebhook(t, s, app.ID, nil)
+	healthy := newWebhook(t, s, app.ID, func(w *webhook.Webhook) { w.EventTypes = []string{"other"} })
+	policy := store.Policy{BreakerThreshold: 3, BreakerCooldown: time.Minute}
+	send(t, s, app.ID, "a", "a", "a", "a", "a", "a")
+	jobs := claimAll(t, s, t0)
+	retryAt := t0.Add(time.Second)
+	var outs []store.Outcome
+	for _, j := range jobs[:3] {
+		outs = append(outs, attemptAt(j, 500, webhook.StatusRetrying, &retryAt, t0))
+	}
+	complete(t, s, outs...)
+	if err := s.Release(ctx, jobs[3:], t0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Trip(ctx, []string{w.ID, healthy.ID}, policy, t0); err != nil {
+		t.Fatal(err)
+	}
+	if got := stats(t, s, app.ID, w.ID, t0).Circuit; got != webhook.CircuitOpen {
+		t.Fatalf("circuit after 3 failures = %q, want open", got)
+	}
+	if got := stats(t, s, app.ID, healthy.ID, t0).Circuit; got != webhook.CircuitClosed {
+		t.Errorf("circuit of a webhook without failures = %q, want closed", got)
+	}
+	// Open: due deliveries are held until the cool-down ends, without an attempt.
+	if got := claimAll(t, s, t0.Add(2*time.Second)); len(got) != 0 {
+		t.Fatalf("claimed %d while the breaker is open, want 0", len(got))
+	}
+	if due, ok, _ := s.NextDue(ctx); !ok || !due.Equal(t0.Add(time.Minute)) {
+		t.Errorf("next due = %v %v, want the end of the cool-down %v", due, ok, t0.Add(time.Minute))
+	}
+	// Cool-down over: one probe, the rest held while it is in flight.
+	probeAt := t0.Add(time.Minute)
+	probe := claimAll(t, s, probeAt)
+	if len(probe) != 1 || probe[0].Attempts != 1 {
+		t.Fatalf("half-open claim = %d jobs, want one probe with its attempts unspent", len(probe))
+	}
+	if got := stats(t, s, app.ID, w.ID, probeAt).Circuit; got != webhook.CircuitHalfOpen {
+		t.Errorf("circuit during the probe = %q, want half_open", got)
+	}
+	if got := claimAll(t, s, probeAt.Add(time.Second)); len(got) != 0 {
+		t.Errorf("claimed %d while the probe is in flight, want 0", len(got))
+	}
+	// The probe fails: open again, for another cool-down.
+	next := probeAt.Add(time.Second)
+	complete(t, s, attemptAt(probe[0], 503, webhook.StatusRetrying, &next, probeAt))
+	if _, err := s.Trip(ctx, []string{w.ID}, policy, probeAt); err != nil {
+		t.Fatal(err)
+	}
+	if got := stats(t, s, app.ID, w.ID, probeAt).Circuit; got != webhook.CircuitOpen {
+		t.Errorf("circuit after a failed probe = %q, want open", got)
+	}
+	if got := claimAll(t, s, probeAt.Add(30*time.Second)); len(got) != 0 {
+		t.Errorf("claimed %d during the second cool-down, want 0", len(got))
+	}
+	// The next probe succeeds: closed, and every held delivery is due at once.
+	probeAt = probeAt.Add(time.Minute)
+	probe = claimAll(t, s, probeAt)
+	if len(probe) != 1 {
+		t.Fatalf("second probe claim = %d jobs, want 1", len(probe))
+	}
+	complete(t, s, attemptAt(probe[0], 200, webhook.StatusDelivered, nil, probeAt))
+	if got := stats(t, s, app.ID, w.ID, probeAt).Circuit; got != webhook.CircuitClosed {
+		t.Errorf("circuit after a successful probe = %q, want closed", got)
+	}
+	rest := claimAll(t, s, probeAt)
+	if len(rest) != 5 {
+		t.Fatalf("claimed %d after closing, want the 5 held", len(rest))
+	}
+	for _, j := range rest {
+		if j.Attempts > 2 {
+			t.Errorf("delivery %s has %d attempts; holding must not spend them", j.DeliveryID, j.Attempts)
+		}
+	}
+	wantStats(t, stats(t, s, app.ID, w.ID, probeAt), 6, 1, 0)
+}
+
+func testControlThrottle(t *testing.T, s store.Store) {
+	app := newApp(t, s)
+	newWebhook(t, s, app.ID, func(w *webhook.Webhook) { w.RateLimit = 4 }) // one per 250 ms
+	send(t, s, app.ID, "a", "a", "a", "a", "a")
+	var sent []time.Time
+	for now := t0; now.Before(t0.Add(2 * time.Second)); now = now.Add(50 * time.Millisecond) {
+		for range claimAll(t, s, now) {
+			sent = append(sent, now)
+		}
+	}
+	if len(sent) != 5 {
+		t.Fatalf("sent %d in 2 s, want all 5", len(sent))
+	}
+	for i, at := range sent {
+		if want := t0.Add(time.Duration(i) * 250 * time.Millisecond); at.Before(want) || at.After(want.Add(50*time.Millisecond)) {
+			t.Errorf("delivery %d claimed at +%s, want +%s (rate 4/s)", i, at.Sub(t0), want.Sub(t0))
+		}
+	}
+}
+
+func testControlOrdered(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	app := newApp(t, s)
+	w := newWebhook(t, s, app.ID, func(w *webhook.Webhook) { w.Ordered = true })
+	evs := send(t, s, app.ID, "a", "b", "c")
+	head := claimAll(t, s, t0)
+	if len(head) != 1 || head[0].Event.ID != evs[0].Event.ID {
+		t.Fatalf("ordered claim = %d jobs, want only the first event", len(head))
+	}
+	// The head fails and retries: the line waits behind it.
+	retryAt := t0.Add(time.Second)
+	complete(t, s, attemptAt(head[0], 500, webhook.StatusRetrying, &retryAt, t0))
+	if got := claimAll(t, s, t0.Add(500*time.Millisecond)); len(got) != 0 {
+		t.Fatalf("claimed %d behind a retrying head, want 0", len(got))
+	}
+	var order []string
+	now := retryAt
+	for range 10 {
+		jobs := claimAll(t, s, now)
+		if len(jobs) > 1 {
+			t.Fatalf("claimed %d at once from an ordered webhook", len(jobs))
+		}
+		for _, j := range jobs {
+			order = append(order, j.Event.ID)
+			complete(t, s, attemptAt(j, 200, webhook.StatusDelivered, nil, now))
+		}
+		now = now.Add(time.Millisecond)
+	}
+	want := []string{evs[0].Event.ID, evs[1].Event.ID, evs[2].Event.ID}
+	if !sameStrings(order, want) {
+		t.Errorf("delivery order = %v, want %v", order, want)
+	}
+	wantStats(t, stats(t, s, app.ID, w.ID, now), 3, 3, 0)
+	// Turning ordering off lets parked deliveries go.
+	send(t, s, app.ID, "d", "e")
+	if got := claimAll(t, s, now); len(got) != 1 {
+		t.Fatalf("claimed %d, want the head", len(got))
+	}
+	w.Ordered = false
+	if err := s.UpdateWebhook(ctx, w, now); err != nil {
+		t.Fatal(err)
+	}
+	if got := claimAll(t, s, now); len(got) != 1 {
+		t.Errorf("claimed %d after ordering was turned off, want the parked one", len(got))
+	}
+}
+
+func testControlAutoDisable(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	app := newApp(t, s)
+	w := newWebhook(t, s, app.ID, nil)
+	policy := store.Policy{DisableAfter: 5 * 24 * time.Hour}
+	send(t, s, app.ID, "a", "b")
+	day := 24 * time.Hour
+	now := t0
+	fail := func(j store.Job) {
+		next := now.Add(day)
+		complete(t, s, attemptAt(j, 500, webhook.StatusRetrying, &next, now))
+		if _, err := s.Trip(ctx, []string{w.ID}, policy, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	jobs := claimAll(t, s, now)
+	fail(jobs[0])
+	complete(t, s, attemptAt(jobs[1], 200, webhook.StatusDelivered, nil, now)) // a success resets the clock
+	now = now.Add(day)
+	jobs = claimAll(t, s, now)
+	fail(jobs[0]) // failing since now
+	for range 4 {
+		now = now.Add(day)
+		fail(claimAll(t, s, now)[0])
+	}
+	if got := stats(t, s, app.ID, w.ID, now); !got.Active {
+		t.Fatalf("disabled after 4 days of failures, want active until 5")
+	}
+	now = now.Add(day)
+	fail(claimAll(t, s, now)[0])
+	got := stats(t, s, app.ID, w.ID, now)
+	if got.Active || got.DisabledReason == "" || got.DisabledAt == nil || !got.DisabledAt.Equal(now) {
+		t.Fatalf("after 5 days: active=%v reason=%q at=%v; want inactive with a reason and time", got.Active, got.DisabledReason, got.DisabledAt)
+	}
+	if jobs := claimAll(t, s, now.Add(2*day)); len(jobs) != 0 {
+		t.Errorf("claimed %d from a disabled webhook, want 0", len(jobs))
+	}
+	got.Active = true
+	if err := s.UpdateWebhook(ctx, got, now.Add(2*day)); err != nil {
+		t.Fatal(err)
+	}
+	got = stats(t, s, app.ID, w.ID, now)
+	if got.DisabledReason != "" || got.DisabledAt != nil || got.Circuit != webhook.CircuitClosed {
+		t.Errorf("after reactivation: reason=%q at=%v circuit=%q; want cleared", got.DisabledReason, got.DisabledAt, got.Circuit)
+	}
+	jobs = claimAll(t, s, now.Add(2*day))
+	if len(jobs) != 1 {
+		t.Fatalf("claimed %d after reactivation, want the waiting delivery", len(jobs))
+	}
+	// The clock starts again: one more failure does not disable it.
+	now = now.Add(2 * day)
+	fail(jobs[0])
+	if got := stats(t, s, app.ID, w.ID, now); !got.Active {
+		t.Error("disabled again at the first failure after reactivation")
+	}
+	wantStats(t, stats(t, s, app.ID, w.ID, now), 2, 1, 0)
+}

@@ -1,0 +1,198 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+)
+
+// deliveryStats reads a webhook's delivery_stats and checks they add up.
+func deliveryStats(t *testing.T, c *client, id string) map[string]any {
+	t.Helper()
+	st := c.must(200, "GET", "/api/v0/webhooks/"+id, nil)["delivery_stats"].(map[string]any)
+	if total, sum := st["total_events"].(float64), st["successful_deliveries"].(float64)+st["failed_deliveries"].(float64)+st["pending_deliveries"].(float64); total != sum {
+		t.Errorf("delivery_stats %v: total %v != delivered + failed + pending = %v", st, total, sum)
+	}
+	return st
+}
+
+func statsAre(t *testing.T, c *client, id string, total, delivered, failed float64) bool {
+	st := deliveryStats(t, c, id)
+	return st["total_events"] == total && st["successful_deliveries"] == delivered && st["failed_deliveries"] == failed
+}
+
+func attemptTriggers(t *testing.T, c *client, hookID, msgID string) []string {
+	t.Helper()
+	page := c.must(200, "GET", "/v1/webhooks/"+hookID+"/messages/"+msgID+"/attempts", nil)
+	var out []string
+	for _, a := range page["data"].([]any) {
+		out = append(out, a.(map[string]any)["trigger"].(string))
+	}
+	return out
+}
+
+func TestManualRetry(t *testing.T) {
+	dir := t.TempDir()
+	app, key := setup(t, "--data-dir", dir)
+	h := serve(t, "--data-dir", dir, "--allow-network", loopback)
+	var up atomic.Bool
+	rc := newReceiver(t, func(_ int, w http.ResponseWriter) {
+		if !up.Load() {
+			w.WriteHeader(http.StatusInternalServerError)
+		}
+	})
+	c := newClient(t, h.URL, key)
+	hook := c.must(201, "POST", "/api/v0/webhooks", map[string]any{"name": "r", "url": rc.URL, "retry_schedule": []float64{0.05}})
+	id := hook["id"].(string)
+	ev := c.must(202, "POST", "/api/v0/events", map[string]any{"event_type": "a.b", "payload": 1})
+	msg := ev["id"].(string)
+	eventually(t, 5*time.Second, "delivery failed after 2 attempts", func() bool { return statsAre(t, c, id, 1, 0, 1) })
+
+	up.Store(true)
+	got := c.must(202, "POST", "/api/v0/webhooks/"+id+"/events/"+msg+"/retry", nil)
+	if got["status"] != "pending" || got["trigger"] != "manual" || got["message_id"] != msg || got["attempts"] != float64(2) {
+		t.Errorf("retry answer = %v, want pending, manual, 2 attempts so far", got)
+	}
+	eventually(t, 5*time.Second, "retried delivery delivered", func() bool { return statsAre(t, c, id, 1, 1, 0) })
+	if n := rc.count(); n != 3 {
+		t.Errorf("receiver got %d requests, want 3 (2 scheduled, 1 manual)", n)
+	}
+	if got, want := fmt.Sprint(attemptTriggers(t, c, id, msg)), "[manual scheduled scheduled]"; got != want {
+		t.Errorf("attempt triggers (newest first) = %s, want %s", got, want)
+	}
+
+	// A delivered delivery can be sent again too; it passes through pending and back.
+	c.must(202, "POST", "/api/v0/webhooks/"+id+"/events/"+msg+"/retry", nil)
+	eventually(t, 5*time.Second, "second manual attempt", func() bool { return rc.count() == 4 })
+	eventually(t, 5*time.Second, "delivered again", func() bool { return statsAre(t, c, id, 1, 1, 0) })
+
+	for _, tc := range []struct {
+		name, path string
+		want       int
+		message    string
+	}{
+		{"malformed message id", "/api/v0/webhooks/" + id + "/events/nope/retry", 400, "Invalid message ID format"},
+		{"unknown message", "/api/v0/webhooks/" + id + "/events/msg_01HZZZZZZZZZZZZZZZZZZZZZZZ/retry", 404, "Message not found"},
+		{"malformed webhook id", "/api/v0/webhooks/bad/events/" + msg + "/retry", 400, "Invalid webhook ID format"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, body := c.do("POST", tc.path, nil)
+			if code != tc.want || body["message"] != tc.message || body["statusCode"] != float64(tc.want) {
+				t.Errorf("POST %s = %d %v, want %d %q", tc.path, code, body, tc.want, tc.message)
+			}
+		})
+	}
+	reader := newClient(t, h.URL, cli(t, "keys", "create", "--app", app["id"].(string), "--scopes", "webhook:read", "--data-dir", dir))
+	if code, body := reader.do("POST", "/api/v0/webhooks/"+id+"/events/"+msg+"/retry", nil); code != 403 {
+		t.Errorf("retry with webhook:read only = %d %v, want 403", code, body)
+	}
+}
+
+func TestTestEvent(t *testing.T) {
+	dir := t.TempDir()
+	_, key := setup(t, "--data-dir", dir)
+	h := serve(t, "--data-dir", dir, "--allow-network", loopback)
+	target, bystander := newReceiver(t, nil), newReceiver(t, nil)
+	c := newClient(t, h.URL, key)
+	hook := c.must(201, "POST", "/api/v0/webhooks", map[string]any{"name": "t", "url": target.URL})
+	c.must(201, "POST", "/api/v0/webhooks", map[string]any{"name": "other", "url": bystander.URL})
+	id := hook["id"].(string)
+
+	ev := c.must(202, "POST", "/api/v0/webhooks/"+id+"/test", nil)
+	if ev["event_type"] != "webhook.test" || ev["deliveries"] != float64(1) {
+		t.Errorf("test answer = %v, want one webhook.test delivery", ev)
+	}
+	got := target.next(t, 5*time.Second)
+	var env struct {
+		Type string         `json:"type"`
+		Data map[string]any `json:"data"`
+	}
+	if err := json.Unmarshal(got.body, &env); err != nil || env.Type != "webhook.test" || env.Data["webhook_id"] != id {
+		t.Errorf("test body = %s, want a webhook.test envelope naming the webhook", got.body)
+	}
+	sw, err := standardwebhooks.NewWebhook(hook["signing_secret"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sw.Verify(got.body, got.header); err != nil {
+		t.Errorf("test event signature does not verify: %v", err)
+	}
+	if got.header.Get("webhook-id") != ev["id"] {
+		t.Errorf("webhook-id = %q, want the test event %v", got.header.Get("webhook-id"), ev["id"])
+	}
+	c.must(202, "POST", "/api/v0/webhooks/"+id+"/test", map[string]any{"payload": map[string]any{"custom": true}})
+	if got := target.next(t, 5*time.Second); !json.Valid(got.body) || string(got.body) == "" {
+		t.Errorf("custom test body = %s", got.body)
+	}
+	eventually(t, 5*time.Second, "both test deliveries counted", func() bool { return statsAre(t, c, id, 2, 2, 0) })
+	time.Sleep(200 * time.Millisecond)
+	if n := bystander.count(); n != 0 {
+		t.Errorf("another webhook of the app got %d test deliveries, want 0", n)
+	}
+	if code, body := c.do("POST", "/api/v0/webhooks/wh_01HZZZZZZZZZZZZZZZZZZZZZZZ/test", nil); code != 404 || body["message"] != "Webhook not found" {
+		t.Errorf("test on an unknown webhook = %d %v, want 404", code, body)
+	}
+}
+
+func TestRecover(t *testing.T) {
+	dir := t.TempDir()
+	_, key := setup(t, "--data-dir", dir)
+	h := serve(t, "--data-dir", dir, "--allow-network", loopback)
+	var up atomic.Bool
+	rc := newReceiver(t, func(_ int, w http.ResponseWriter) {
+		if !up.Load() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	})
+	c := newClient(t, h.URL, key)
+	hook := c.must(201, "POST", "/api/v0/webhooks", map[string]any{"name": "r", "url": rc.URL, "retry_schedule": []float64{}})
+	id := hook["id"].(string)
+	const n = 5
+	for i := range n {
+		c.must(202, "POST", "/api/v0/events", map[string]any{"event_type": "a.b", "payload": i})
+	}
+	eventually(t, 5*time.Second, "all failed", func() bool { return statsAre(t, c, id, n, 0, n) })
+
+	up.Store(true)
+	since := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
+	job := c.must(202, "POST", "/api/v0/webhooks/"+id+"/recover", map[string]any{"since": since})
+	jobID, _ := job["id"].(string)
+	if job["status"] != "queued" || job["total"] != float64(n) || jobID == "" {
+		t.Fatalf("recover answer = %v, want a queued job over %d failed deliveries", job, n)
+	}
+	eventually(t, 5*time.Second, "recover job completed", func() bool {
+		j := c.must(200, "GET", "/api/v0/webhooks/"+id+"/recover/"+jobID, nil)
+		return j["status"] == "completed" && j["requeued"] == float64(n) && j["progress"] == float64(100) && j["finished_at"] != nil
+	})
+	eventually(t, 5*time.Second, "recovered deliveries delivered", func() bool { return statsAre(t, c, id, n, n, 0) })
+	if got := rc.count(); got != 2*n {
+		t.Errorf("receiver got %d requests, want %d", got, 2*n)
+	}
+
+	for _, tc := range []struct {
+		name string
+		body any
+		want string
+	}{
+		{"no since", map[string]any{}, "since is required (an RFC 3339 time)"},
+		{"until before since", map[string]any{"since": since, "until": time.Now().Add(-2 * time.Hour).Format(time.RFC3339)}, "since must be before until"},
+		{"unknown field", map[string]any{"since": since, "from": since}, `unknown field "from"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if code, body := c.do("POST", "/api/v0/webhooks/"+id+"/recover", tc.body); code != 400 || body["message"] != tc.want {
+				t.Errorf("recover %v = %d %v, want 400 %q", tc.body, code, body, tc.want)
+			}
+		})
+	}
+	if code, body := c.do("GET", "/api/v0/webhooks/"+id+"/recover/job_01HZZZZZZZZZZZZZZZZZZZZZZZ", nil); code != 404 {
+		t.Errorf("unknown job = %d %v, want 404", code, body)
+	}
+	if code, _ := c.do("GET", "/api/v0/webhooks/"+id+"/recover/nope", nil); code != 400 {
+		t.Errorf("malformed job id = %d, want 400", code)
+	}
+}

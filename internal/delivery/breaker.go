@@ -1,0 +1,101 @@
+package delivery
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/hookd/hookd/internal/store"
+	"github.com/hookd/hookd/internal/webhook"
+)
+
+// The circuit breaker of a webhook lives in its store row, so every instance sees it:
+//
+//   - closed: deliveries flow. Complete counts consecutive failed attempts; once the pool sees
+//     BreakerThreshold of them it asks the store to Trip, which opens the breaker until now +
+//     BreakerCooldown.
+//   - open: Claim holds the webhook's due deliveries until the cool-down ends (next_at =
+//     circuit_until), without an attempt: their retries are not spent.
+//   - half_open: the first claim after the cool-down lets one delivery through as a probe and
+//     holds the rest for at most one lease. A success closes the breaker and releases them at
+//     once; a failure opens it for another cool-down.
+//
+// Retries and test events an operator asks for go through an open breaker, and their success
+// closes it.
+
+// Policy defaults.
+const (
+	DefaultBreakerThreshold = 10
+	DefaultBreakerCooldown  = 30 * time.Second
+	DefaultDisableAfter     = 5 * 24 * time.Hour
+)
+
+// policy is what the pool asks the store to enforce; negative options turn a mechanism off.
+func (o Options) policy() store.Policy {
+	return store.Policy{BreakerThreshold: max(o.BreakerThreshold, 0), BreakerCooldown: o.BreakerCooldown, DisableAfter: max(o.DisableAfter, 0)}
+}
+
+// trip applies the policy to the webhooks that just had failed attempts.
+func (p *Pool) trip(outcomes []store.Outcome) {
+	pol := p.opts.policy()
+	if pol.BreakerThreshold == 0 && pol.DisableAfter == 0 {
+		return
+	}
+	var failing []string
+	for _, o := range outcomes {
+		if !o.Attempt.Succeeded() && !slices.Contains(failing, o.Attempt.WebhookID) {
+			failing = append(failing, o.Attempt.WebhookID)
+		}
+	}
+	if len(failing) == 0 {
+		return
+	}
+	slices.Sort(failing)
+	disabled, err := p.store.Trip(context.Background(), failing, pol, time.Now())
+	if err != nil {
+		p.log.Error("apply breaker policy", "err", err)
+		return
+	}
+	for _, id := range disabled {
+		p.log.Warn("webhook disabled after failing without a success", "webhook", id, "after", pol.DisableAfter)
+	}
+}
+
+// breakerCollector reports how many webhooks are in each breaker state, read from the store
+// at scrape time so that every instance reports the shared state.
+type breakerCollector struct {
+	store store.Store
+	desc  *prometheus.Desc
+}
+
+func newBreakerCollector(s store.Store) *breakerCollector {
+	return &breakerCollector{store: s, desc: prometheus.NewDesc("hookd_circuit_breakers",
+		"Webhooks by circuit breaker state (closed, open, half_open).", []string{"state"}, nil)}
+}
+
+func (c *breakerCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c *breakerCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	counts, err := c.store.CircuitCounts(ctx)
+	if err != nil {
+		return
+	}
+	for _, state := range []string{webhook.CircuitClosed, webhook.CircuitOpen, webhook.CircuitHalfOpen} {
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(counts[state]), state)
+	}
+}
+
+// registerBreakerMetrics adds the collector once per registry.
+func registerBreakerMetrics(reg *prometheus.Registry, s store.Store) {
+	if err := reg.Register(newBreakerCollector(s)); err != nil {
+		var dup prometheus.AlreadyRegisteredError
+		if !errors.As(err, &dup) {
+			panic(err)
+		}
+	}
+}

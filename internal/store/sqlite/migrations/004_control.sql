@@ -1,0 +1,37 @@
+-- Delivery control. The circuit breaker, throttle and auto-disable state live on the webhook
+-- row, so every instance sharing the database sees and updates the same state.
+-- circuit_until: while open, the end of the cool-down; while half_open, the end of the probe's
+-- lease. Held deliveries wait with next_at = circuit_until.
+ALTER TABLE webhooks ADD COLUMN circuit_state TEXT NOT NULL DEFAULT 'closed';
+ALTER TABLE webhooks ADD COLUMN circuit_until INTEGER;
+ALTER TABLE webhooks ADD COLUMN consecutive_failures INTEGER NOT NULL DEFAULT 0;
+-- failing_since: the first failed attempt since the last success (NULL after a success).
+ALTER TABLE webhooks ADD COLUMN failing_since INTEGER;
+ALTER TABLE webhooks ADD COLUMN disabled_reason TEXT NOT NULL DEFAULT '';
+ALTER TABLE webhooks ADD COLUMN disabled_at INTEGER;
+-- throttle_us: with a rate_limit, the earliest time (Unix microseconds) the next delivery may start.
+ALTER TABLE webhooks ADD COLUMN throttle_us INTEGER NOT NULL DEFAULT 0;
+
+-- manual: 0 scheduled; 1 manual (recover: the breaker still applies); 2 manual now (retry, test).
+ALTER TABLE deliveries ADD COLUMN manual INTEGER NOT NULL DEFAULT 0;
+-- The open deliveries of a webhook in event order: the head of an ordered webhook's line.
+CREATE INDEX deliveries_open ON deliveries(webhook_id, id) WHERE status IN ('pending', 'retrying');
+
+-- Recover jobs: requeue a webhook's failed deliveries in a time window, in batches, resumable
+-- by any instance (lease_until) after a crash.
+CREATE TABLE recover_jobs (
+	id TEXT PRIMARY KEY,
+	app_id TEXT NOT NULL,
+	webhook_id TEXT NOT NULL,
+	since_at INTEGER NOT NULL,
+	until_at INTEGER NOT NULL,
+	status TEXT NOT NULL,
+	total INTEGER NOT NULL,
+	requeued INTEGER NOT NULL DEFAULT 0,
+	cursor_id TEXT NOT NULL DEFAULT '',
+	error TEXT NOT NULL DEFAULT '',
+	lease_until INTEGER NOT NULL DEFAULT 0,
+	created_at INTEGER NOT NULL,
+	finished_at INTEGER
+);
+CREATE INDEX recover_jobs_open ON recover_jobs(lease_until) WHERE status IN ('queued', 'running');

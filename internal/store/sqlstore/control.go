@@ -1,0 +1,248 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hookd/hookd/internal/store"
+	"github.com/hookd/hookd/internal/webhook"
+)
+
+// Values of deliveries.manual.
+const (
+	scheduled  = 0 // an ordinary delivery
+	manual     = 1 // attempts are recorded as manual; breaker, line and throttle still apply (recover)
+	manualNow  = 2 // manual and sent at once, past breaker, ordered line and throttle (retry, test)
+	openStatus = `status IN ('pending', 'retrying')`
+)
+
+// controlSettingsChanged keeps the control state in step with an update of w's settings:
+// reactivating starts a fresh breaker and auto-disable clock; turning ordering off lets the
+// deliveries parked in the line go.
+func (s *Store) controlSettingsChanged(ctx context.Context, tx *sql.Tx, w *webhook.Webhook, wasActive, wasOrdered bool, now time.Time) error {
+	if !wasActive && w.Active {
+		_, err := tx.ExecContext(ctx, s.q(`UPDATE webhooks SET circuit_state = ?, circuit_until = NULL, consecutive_failures = 0,
+			failing_since = NULL, disabled_reason = '', disabled_at = NULL WHERE id = ?`), webhook.CircuitClosed, w.ID)
+		if err != nil {
+			return fmt.Errorf("reset control state: %w", err)
+		}
+		w.Circuit, w.DisabledReason, w.DisabledAt = webhook.CircuitClosed, "", nil
+	}
+	if wasOrdered && !w.Ordered && w.Active {
+		_, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = ? WHERE webhook_id = ? AND `+openStatus+` AND next_at IS NULL`), ms(now), w.ID)
+		if err != nil {
+			return fmt.Errorf("release ordered line: %w", err)
+		}
+	}
+	return nil
+}
+
+// reopen is a delivery moved back into the queue by a retry or a recover.
+type reopen struct {
+	id, webhookID, status string
+	lastAt                sql.NullInt64
+	createdAt             int64
+}
+
+// requeue makes deliveries due at now with the given manual mode. Final ones re-enter pending:
+// their webhook's delivered or failed counter and the rollup of the hour they ended in move
+// back, so total = delivered + failed + pending still holds. The lease moves on, so an attempt
+// still in flight for one of them cannot complete it.
+func (s *Store) requeue(ctx context.Context, tx *sql.Tx, ds []reopen, mode int, now time.Time) error {
+	type hourKey struct {
+		webhook string
+		hour    int64
+	}
+	counters := map[string]*counterDelta{}
+	rollups := map[hourKey]*rollupDelta{}
+	for _, d := range ds {
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET status = CASE WHEN `+openStatus+` THEN status ELSE ? END,
+			next_at = ?, manual = ?, lease = lease + 1 WHERE id = ?`), webhook.StatusPending, ms(now), mode, d.id); err != nil {
+			return fmt.Errorf("requeue delivery: %w", err)
+		}
+		if d.status != webhook.StatusDelivered && d.status != webhook.StatusFailed {
+			continue
+		}
+		c := counters[d.webhookID]
+		if c == nil {
+			c = &counterDelta{}
+			counters[d.webhookID] = c
+		}
+		ended := d.createdAt
+		if d.lastAt.Valid {
+			ended = d.lastAt.Int64
+		}
+		hk := hourKey{d.webhookID, hourOf(fromMS(ended))}
+		r := rollups[hk]
+		if r == nil {
+			r = &rollupDelta{}
+			rollups[hk] = r
+		}
+		if d.status == webhook.StatusDelivered {
+			c.delivered--
+			r.delivered--
+		} else {
+			c.failed--
+			r.failed--
+		}
+	}
+	for id, c := range counters {
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE webhooks SET delivered = delivered + ?, failed = failed + ? WHERE id = ?`), c.delivered, c.failed, id); err != nil {
+			return fmt.Errorf("requeue counters: %w", err)
+		}
+	}
+	for k, r := range rollups {
+		if err := s.rollup(ctx, tx, k.webhook, k.hour, *r); err != nil {
+			return err
+		}
+	}
+	return s.notify(ctx, tx)
+}
+
+func (s *Store) notify(ctx context.Context, tx *sql.Tx) error {
+	if s.d.NotifySQL == "" {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, s.d.NotifySQL); err != nil {
+		return fmt.Errorf("notify: %w", err)
+	}
+	return nil
+}
+
+// RetryDelivery makes one delivery due now as a manual attempt.
+func (s *Store) RetryDelivery(ctx context.Context, appID, webhookID, eventID string, now time.Time) (*webhook.Delivery, error) {
+	var d *webhook.Delivery
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		d, err = scanDelivery(tx.QueryRowContext(ctx, s.q(`SELECT `+deliveryColumns+` FROM deliveries WHERE webhook_id = ? AND event_id = ? AND app_id = ?`),
+			webhookID, eventID, appID))
+		if errors.Is(err, sql.ErrNoRows) {
+			return store.ErrDeliveryNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("find delivery: %w", err)
+		}
+		r := reopen{id: d.ID, webhookID: d.WebhookID, status: d.Status, lastAt: nullMS(d.LastAt), createdAt: ms(d.CreatedAt)}
+		return s.requeue(ctx, tx, []reopen{r}, manualNow, now)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if d.Status == webhook.StatusDelivered || d.Status == webhook.StatusFailed {
+		d.Status = webhook.StatusPending
+	}
+	d.NextAt = &now
+	return d, nil
+}
+
+// TestEventType is the type of the events POST /webhooks/{id}/test sends.
+const TestEventType = "webhook.test"
+
+// CreateTestEvent commits a webhook.test event and its one delivery, to w only.
+func (s *Store) CreateTestEvent(ctx context.Context, w *webhook.Webhook, payload json.RawMessage, now time.Time) (*webhook.Event, error) {
+	ev := &webhook.Event{ID: webhook.NewID(webhook.PrefixEvent, now), AppID: w.AppID, Type: TestEventType, Payload: payload, CreatedAt: now}
+	d := webhook.Delivery{ID: webhook.NewID(webhook.PrefixDelivery, now), AppID: w.AppID, WebhookID: w.ID, EventID: ev.ID, EventType: ev.Type,
+		Status: webhook.StatusPending, NextAt: &now, CreatedAt: now}
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO events (id, app_id, type, payload, created_at) VALUES (?, ?, ?, ?, ?)`),
+			ev.ID, ev.AppID, ev.Type, string(ev.Payload), ms(now)); err != nil {
+			return fmt.Errorf("insert test event: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO deliveries (id, app_id, webhook_id, event_id, event_type, status, next_at, created_at, manual)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`), d.ID, d.AppID, d.WebhookID, d.EventID, d.EventType, d.Status, ms(now), ms(now), manualNow); err != nil {
+			return fmt.Errorf("insert test delivery: %w", err)
+		}
+		res, err := tx.ExecContext(ctx, s.q(`UPDATE webhooks SET total = total + 1 WHERE id = ? AND app_id = ?`), w.ID, w.AppID)
+		if err != nil {
+			return fmt.Errorf("count test delivery: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return store.ErrWebhookNotFound
+		}
+		if err := s.rollup(ctx, tx, w.ID, hourOf(now), rollupDelta{events: 1}); err != nil {
+			return err
+		}
+		return s.notify(ctx, tx)
+	})
+	if err != nil {
+		return nil, err
+	}
+	ev.Deliveries = []webhook.Delivery{d}
+	return ev, nil
+}
+
+// Trip opens the breakers and disables the webhooks that p says must be.
+func (s *Store) Trip(ctx context.Context, webhookIDs []string, p store.Policy, now time.Time) ([]string, error) {
+	if len(webhookIDs) == 0 {
+		return nil, nil
+	}
+	ids := make([]any, len(webhookIDs))
+	for i, id := range webhookIDs {
+		ids[i] = id
+	}
+	var disabled []string
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		disabled = disabled[:0]
+		if p.BreakerThreshold > 0 {
+			args := append([]any{webhook.CircuitOpen, ms(now.Add(p.BreakerCooldown))}, ids...)
+			args = append(args, p.BreakerThreshold, webhook.CircuitOpen)
+			if _, err := tx.ExecContext(ctx, s.q(`UPDATE webhooks SET circuit_state = ?, circuit_until = ? WHERE id IN (`+marks(len(ids))+`)
+				AND consecutive_failures >= ? AND circuit_state <> ?`), args...); err != nil {
+				return fmt.Errorf("open breakers: %w", err)
+			}
+		}
+		if p.DisableAfter <= 0 {
+			return nil
+		}
+		reason := fmt.Sprintf("Disabled automatically: every delivery attempt failed for %s", p.DisableAfter)
+		args := append([]any{false, reason, ms(now)}, ids...)
+		args = append(args, true, ms(now.Add(-p.DisableAfter)))
+		rows, err := tx.QueryContext(ctx, s.q(`UPDATE webhooks SET active = ?, disabled_reason = ?, disabled_at = ? WHERE id IN (`+marks(len(ids))+`)
+			AND active = ? AND failing_since IS NOT NULL AND failing_since <= ? RETURNING id`), args...)
+		if err != nil {
+			return fmt.Errorf("disable webhooks: %w", err)
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			disabled = append(disabled, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, id := range disabled { // pending deliveries wait for reactivation, as with a manual pause
+			if _, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = NULL WHERE webhook_id = ? AND `+openStatus), id); err != nil {
+				return fmt.Errorf("pause disabled webhook: %w", err)
+			}
+		}
+		return nil
+	})
+	return disabled, err
+}
+
+// CircuitCounts counts webhooks by breaker state.
+func (s *Store) CircuitCounts(ctx context.Context) (map[string]int64, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT circuit_state, COUNT(*) FROM webhooks GROUP BY circuit_state`)
+	if err != nil {
+		return nil, fmt.Errorf("circuit counts: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int64{webhook.CircuitClosed: 0, webhook.CircuitOpen: 0, webhook.CircuitHalfOpen: 0}
+	for rows.Next() {
+		var state string
+		var n int64
+		if err := rows.Scan(&state, &n); err != nil {
+			return nil, err
+		}
+		out[state] = n
+	}
+	return out, rows.Err()
+}

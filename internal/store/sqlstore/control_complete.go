@@ -1,0 +1,62 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/hookd/hookd/internal/webhook"
+)
+
+// health sums up one webhook's attempts in a Complete batch, in order, for the breaker and
+// auto-disable state on its row.
+type health struct {
+	succeeded     bool          // at least one attempt succeeded
+	failuresSince int64         // failed attempts after the last success (all of them without one)
+	failingSince  sql.NullInt64 // the first failure after the last success
+	firstFailure  sql.NullInt64 // the first failure of the batch
+}
+
+func (h *health) add(a *webhook.Attempt) {
+	if a.Succeeded() {
+		h.succeeded, h.failuresSince, h.failingSince = true, 0, sql.NullInt64{}
+		return
+	}
+	h.failuresSince++
+	at := sql.NullInt64{Int64: ms(a.CreatedAt), Valid: true}
+	if !h.failingSince.Valid {
+		h.failingSince = at
+	}
+	if !h.firstFailure.Valid {
+		h.firstFailure = at
+	}
+}
+
+// closeCircuit closes a webhook's breaker after a success and lets the deliveries it held go
+// now. Held deliveries wait with next_at = circuit_until, which finds them through the due
+// index; those not yet moved there are due already.
+func (s *Store) closeCircuit(ctx context.Context, tx *sql.Tx, webhookID string, until sql.NullInt64, now int64) error {
+	if _, err := tx.ExecContext(ctx, s.q(`UPDATE webhooks SET circuit_state = ?, circuit_until = NULL WHERE id = ?`), webhook.CircuitClosed, webhookID); err != nil {
+		return fmt.Errorf("close breaker: %w", err)
+	}
+	if !until.Valid || until.Int64 <= now {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = ? WHERE next_at = ? AND webhook_id = ?`), now, until.Int64, webhookID); err != nil {
+		return fmt.Errorf("release held deliveries: %w", err)
+	}
+	return nil
+}
+
+// advanceLines lets the next delivery of each ordered webhook whose head just ended go: the
+// oldest one still open, if it is parked and the webhook is active.
+func (s *Store) advanceLines(ctx context.Context, tx *sql.Tx, lines map[string]int64) error {
+	for id, now := range lines {
+		_, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = ? WHERE id = (SELECT id FROM deliveries WHERE webhook_id = ? AND `+openStatus+` ORDER BY id LIMIT 1)
+			AND next_at IS NULL AND EXISTS (SELECT 1 FROM webhooks WHERE id = ? AND active = ?)`), now, id, id, true)
+		if err != nil {
+			return fmt.Errorf("advance ordered line: %w", err)
+		}
+	}
+	return nil
+}

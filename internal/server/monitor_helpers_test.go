@@ -22,7 +22,7 @@ import (
 
 // monitorAPI is the whole API over a fresh SQLite store, with one tenant and its key.
 type monitorAPI struct {
-	t  *testing.T
+	t  testing.TB
 	st store.Store
 	h  http.Handler
 	tenant
@@ -33,7 +33,7 @@ type tenant struct {
 	appID, clientKey, secret string
 }
 
-func newMonitorAPI(t *testing.T) *monitorAPI {
+func newMonitorAPI(t testing.TB) *monitorAPI {
 	t.Helper()
 	st, err := sqlite.Open(context.Background(), t.TempDir())
 	if err != nil {
@@ -69,7 +69,7 @@ type response struct {
 	body   []byte
 }
 
-func (r response) json(t *testing.T) map[string]any {
+func (r response) json(t testing.TB) map[string]any {
 	t.Helper()
 	var v map[string]any
 	if err := json.Unmarshal(r.body, &v); err != nil {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hookd/hookd/internal/store"
 	"github.com/hookd/hookd/internal/webhook"
@@ -79,10 +80,19 @@ func parseV3Query(raw string, list bool) (*v3Query, *queryError) {
 	slices.Sort(keys) // the first bad parameter named is the same on every run
 	for _, key := range keys {
 		vs := values[key]
+		if !utf8.ValidString(key) || !utf8.ValidString(strings.Join(vs, "")) {
+			return nil, badParam("", "the query string is not valid UTF-8")
+		}
+		if key == "" {
+			return nil, badParam("", "the query string has a parameter without a name")
+		}
 		if len(vs) != 1 {
 			return nil, badParam(key, "%s must be given once", key)
 		}
 		v := vs[0]
+		if strings.ContainsRune(key+v, 0) {
+			return nil, badParam(key, "%s must not contain NUL bytes", key)
+		}
 		name, inner, bracketed := splitBracket(key)
 		var qe *queryError
 		switch {

@@ -73,7 +73,9 @@ func TestV3Calls(t *testing.T) {
 		return out
 	}
 	prefix := "/api/v3/notification/webhook/" + hook.ID + "/calls"
-	ts := func(i int) string { return url.QueryEscape(base.Add(time.Duration(i) * time.Second).UTC().Format(time.RFC3339)) }
+	ts := func(i int) string {
+		return url.QueryEscape(base.Add(time.Duration(i) * time.Second).UTC().Format(time.RFC3339))
+	}
 	tests := []struct {
 		query string
 		want  []string

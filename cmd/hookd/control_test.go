@@ -3,7 +3,10 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -194,5 +197,229 @@ func TestRecover(t *testing.T) {
 	}
 	if code, _ := c.do("GET", "/api/v0/webhooks/"+id+"/recover/nope", nil); code != 400 {
 		t.Errorf("malformed job id = %d, want 400", code)
+	}
+}
+
+func metricLine(t *testing.T, base, prefix string) string {
+	t.Helper()
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	for _, line := range strings.Split(string(raw), "\n") {
+		if strings.HasPrefix(line, prefix) {
+			return line
+		}
+	}
+	return ""
+}
+
+func eventAttempts(t *testing.T, c *client, id string) float64 {
+	t.Helper()
+	return c.must(200, "GET", "/api/v0/events/"+id, nil)["deliveries"].([]any)[0].(map[string]any)["attempts"].(float64)
+}
+
+func TestCircuitBreaker(t *testing.T) {
+	const cooldown = 500 * time.Millisecond
+	dir := t.TempDir()
+	_, key := setup(t, "--data-dir", dir)
+	h := serve(t, "--data-dir", dir, "--allow-network", loopback, "--breaker-threshold", "3", "--breaker-cooldown", cooldown.String())
+	var up atomic.Bool
+	rc := newReceiver(t, func(_ int, w http.ResponseWriter) {
+		if !up.Load() {
+			w.WriteHeader(http.StatusBadGateway)
+		}
+	})
+	c := newClient(t, h.URL, key)
+	schedule := make([]float64, 10) // without the breaker, every retry would be spent within a second
+	for i := range schedule {
+		schedule[i] = 0.05
+	}
+	hook := c.must(201, "POST", "/api/v0/webhooks", map[string]any{"name": "b", "url": rc.URL, "retry_schedule": schedule})
+	id := hook["id"].(string)
+	if hook["circuit_state"] != "closed" {
+		t.Errorf("new webhook circuit_state = %v, want closed", hook["circuit_state"])
+	}
+	first := c.must(202, "POST", "/api/v0/events", map[string]any{"event_type": "a", "payload": 0})["id"].(string)
+	eventually(t, 5*time.Second, "breaker opens", func() bool {
+		return c.must(200, "GET", "/api/v0/webhooks/"+id, nil)["circuit_state"] == "open"
+	})
+	if got := metricLine(t, h.URL, `hookd_circuit_breakers{state="open"}`); got != `hookd_circuit_breakers{state="open"} 1` {
+		t.Errorf("metrics: %q, want one open breaker", got)
+	}
+	opened := rc.count()
+	if opened != 3 {
+		t.Errorf("receiver got %d requests before the breaker opened, want 3", opened)
+	}
+	var held []string
+	for i := range 2 {
+		held = append(held, c.must(202, "POST", "/api/v0/events", map[string]any{"event_type": "a", "payload": i + 1})["id"].(string))
+	}
+	time.Sleep(cooldown / 2)
+	if n := rc.count(); n != opened {
+		t.Errorf("receiver got %d requests while the breaker was open, want %d", n, opened)
+	}
+	if a := eventAttempts(t, c, first); a != 3 {
+		t.Errorf("attempts while open = %v, want 3: holding must not spend retries", a)
+	}
+	// The half-open probe fails: one request after the cool-down, then another cool-down.
+	var last received
+	for range opened {
+		last = rc.next(t, time.Second)
+	}
+	probe := rc.next(t, 5*time.Second)
+	if gap := probe.at.Sub(last.at); gap < cooldown*9/10 {
+		t.Errorf("probe came %s after the last failure, want the cool-down %s", gap, cooldown)
+	}
+	time.Sleep(cooldown / 2)
+	if n := rc.count(); n != opened+1 {
+		t.Errorf("receiver got %d requests after the cool-down, want %d (one probe)", n, opened+1)
+	}
+	up.Store(true)
+	eventually(t, 5*time.Second, "every delivery delivered after the breaker closes", func() bool { return statsAre(t, c, id, 3, 3, 0) })
+	if got := c.must(200, "GET", "/api/v0/webhooks/"+id, nil)["circuit_state"]; got != "closed" {
+		t.Errorf("circuit_state after a successful probe = %v, want closed", got)
+	}
+	total := eventAttempts(t, c, first)
+	for _, ev := range held {
+		total += eventAttempts(t, c, ev)
+	}
+	if n := rc.count(); float64(n) != total || n > 3+2+2 {
+		t.Errorf("receiver got %d requests for %v attempts; want them equal and at most 7 (3, two probes, the two held)", n, total)
+	}
+}
+
+func TestThrottleSpacing(t *testing.T) {
+	const rate, n = 5, 6 // one delivery per 200 ms
+	interval := time.Second / rate
+	dir := t.TempDir()
+	_, key := setup(t, "--data-dir", dir)
+	h := serve(t, "--data-dir", dir, "--allow-network", loopback)
+	rc := newReceiver(t, nil)
+	c := newClient(t, h.URL, key)
+	hook := c.must(201, "POST", "/api/v0/webhooks", map[string]any{"name": "slow", "url": rc.URL, "rate_limit": rate})
+	events := make([]map[string]any, n)
+	for i := range events {
+		events[i] = map[string]any{"event_type": "a", "payload": i}
+	}
+	c.must(202, "POST", "/api/v0/events/batch", map[string]any{"events": events})
+	var got []received
+	for range n {
+		got = append(got, rc.next(t, 5*time.Second))
+	}
+	for i, r := range got {
+		// Each delivery starts no earlier than its slot; a little slack for the first one's own latency.
+		if d := r.at.Sub(got[0].at); d < time.Duration(i)*interval-30*time.Millisecond {
+			t.Errorf("delivery %d arrived %s after the first, want at least %s (rate %d/s)", i, d, time.Duration(i)*interval, rate)
+		}
+	}
+	eventually(t, 5*time.Second, "all delivered, none failed", func() bool { return statsAre(t, c, hook["id"].(string), n, n, 0) })
+}
+
+func TestOrderedUnderFailures(t *testing.T) {
+	const n = 6
+	dir := t.TempDir()
+	_, key := setup(t, "--data-dir", dir)
+	h := serve(t, "--data-dir", dir, "--allow-network", loopback)
+	var mu sync.Mutex
+	attempts := map[string]int{}
+	var inFlight, maxInFlight atomic.Int32
+	rc := newReceiver(t, nil)
+	rc.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		cur := inFlight.Add(1)
+		defer inFlight.Add(-1)
+		for {
+			m := maxInFlight.Load()
+			if cur <= m || maxInFlight.CompareAndSwap(m, cur) {
+				break
+			}
+		}
+		time.Sleep(5 * time.Millisecond)
+		id := r.Header.Get("webhook-id")
+		mu.Lock()
+		attempts[id]++
+		k := attempts[id]
+		mu.Unlock()
+		if k <= 2 { // every event fails twice before it succeeds
+			w.WriteHeader(http.StatusInternalServerError)
+		}
+		rc.seen <- received{at: time.Now(), header: r.Header.Clone()}
+	})
+	c := newClient(t, h.URL, key)
+	hook := c.must(201, "POST", "/api/v0/webhooks", map[string]any{"name": "fifo", "url": rc.URL, "ordered": true,
+		"retry_schedule": []float64{0.02, 0.02, 0.02}})
+	events := make([]map[string]any, n)
+	for i := range events {
+		events[i] = map[string]any{"event_type": "a", "payload": i}
+	}
+	batch := c.must(202, "POST", "/api/v0/events/batch", map[string]any{"events": events})
+	var want []string
+	for _, d := range batch["data"].([]any) {
+		want = append(want, d.(map[string]any)["id"].(string))
+	}
+	var order []string
+	for range 3 * n {
+		r := rc.next(t, 5*time.Second)
+		order = append(order, r.header.Get("webhook-id"))
+	}
+	var expect []string
+	for _, id := range want {
+		expect = append(expect, id, id, id)
+	}
+	if fmt.Sprint(order) != fmt.Sprint(expect) {
+		t.Errorf("arrivals = %v\nwant each event three times, in event order: %v", order, expect)
+	}
+	if m := maxInFlight.Load(); m != 1 {
+		t.Errorf("at most %d requests in flight at once, want 1", m)
+	}
+	eventually(t, 5*time.Second, "all delivered", func() bool { return statsAre(t, c, hook["id"].(string), n, n, 0) })
+}
+
+func TestAutoDisableAndResume(t *testing.T) {
+	dir := t.TempDir()
+	_, key := setup(t, "--data-dir", dir)
+	h := serve(t, "--data-dir", dir, "--allow-network", loopback, "--disable-after", "400ms", "--breaker-threshold", "-1")
+	var up atomic.Bool
+	rc := newReceiver(t, func(_ int, w http.ResponseWriter) {
+		if !up.Load() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	})
+	c := newClient(t, h.URL, key)
+	schedule := make([]float64, 20)
+	for i := range schedule {
+		schedule[i] = 0.1
+	}
+	hook := c.must(201, "POST", "/api/v0/webhooks", map[string]any{"name": "d", "url": rc.URL, "retry_schedule": schedule})
+	id := hook["id"].(string)
+	ev := c.must(202, "POST", "/api/v0/events", map[string]any{"event_type": "a", "payload": 1})["id"].(string)
+	var w map[string]any
+	eventually(t, 5*time.Second, "webhook disabled", func() bool {
+		w = c.must(200, "GET", "/api/v0/webhooks/"+id, nil)
+		return w["isActive"] == false
+	})
+	if reason, _ := w["disabled_reason"].(string); !strings.Contains(reason, "failed") || w["disabled_at"] == nil {
+		t.Errorf("disabled webhook: reason %q at %v, want both", reason, w["disabled_at"])
+	}
+	stopped := rc.count()
+	if stopped < 4 {
+		t.Errorf("disabled after %d attempts; want it to fail for 400 ms (about 5 attempts) first", stopped)
+	}
+	// Pending deliveries wait, and new events create none.
+	c.must(202, "POST", "/api/v0/events", map[string]any{"event_type": "a", "payload": 2})
+	time.Sleep(400 * time.Millisecond)
+	if n := rc.count(); n != stopped {
+		t.Errorf("receiver got %d requests while disabled, want %d", n, stopped)
+	}
+	up.Store(true)
+	w = c.must(200, "PATCH", "/api/v0/webhooks/"+id, map[string]any{"isActive": true})
+	if w["disabled_reason"] != nil || w["disabled_at"] != nil || w["isActive"] != true {
+		t.Errorf("reactivated webhook = %v, want active without a disabled reason", w)
+	}
+	eventually(t, 5*time.Second, "waiting delivery resumes and succeeds", func() bool { return statsAre(t, c, id, 1, 1, 0) })
+	if a := eventAttempts(t, c, ev); float64(stopped+1) != a {
+		t.Errorf("attempts = %v, want %d (the failures and the success after resuming)", a, stopped+1)
 	}
 }

@@ -172,3 +172,15 @@ func (s *Server) handleRecoverGet(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, toRecoverJSON(job))
 }
+
+// controlState is the breaker and auto-disable state shown on the webhook object.
+func controlState(w *webhook.Webhook) (circuit string, reason *string, at *jsonTime) {
+	circuit = w.Circuit
+	if circuit == "" {
+		circuit = webhook.CircuitClosed
+	}
+	if w.DisabledReason != "" {
+		reason = &w.DisabledReason
+	}
+	return circuit, reason, optTime(w.DisabledAt)
+}

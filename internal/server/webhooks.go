@@ -46,6 +46,11 @@ type webhookJSON struct {
 	UpdatedAt     jsonTime          `json:"updated_at"`
 	App           *appJSON          `json:"app,omitempty"`
 	DeliveryStats *statsJSON        `json:"delivery_stats,omitempty"`
+
+	// Delivery control state (control.go).
+	CircuitState   string    `json:"circuit_state"`
+	DisabledReason *string   `json:"disabled_reason"`
+	DisabledAt     *jsonTime `json:"disabled_at"`
 }
 
 type appJSON struct {
@@ -75,6 +80,7 @@ func toWebhookJSON(w *webhook.Webhook) webhookJSON {
 		IsActive: w.Active, Encrypted: w.Encrypted, Headers: w.Headers, RateLimit: w.RateLimit, Ordered: w.Ordered,
 		Timeout: seconds(w.EffectiveTimeout()), CreatedAt: jsonTime(w.CreatedAt), UpdatedAt: jsonTime(w.UpdatedAt),
 	}
+	out.CircuitState, out.DisabledReason, out.DisabledAt = controlState(w)
 	if out.EventTypes == nil {
 		out.EventTypes = []string{}
 	}

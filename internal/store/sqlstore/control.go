@@ -188,11 +188,8 @@ func (s *Store) Trip(ctx context.Context, webhookIDs []string, p store.Policy, n
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		disabled = disabled[:0]
 		if p.BreakerThreshold > 0 {
-			args := append([]any{webhook.CircuitOpen, ms(now.Add(p.BreakerCooldown))}, ids...)
-			args = append(args, p.BreakerThreshold, webhook.CircuitOpen)
-			if _, err := tx.ExecContext(ctx, s.q(`UPDATE webhooks SET circuit_state = ?, circuit_until = ? WHERE id IN (`+marks(len(ids))+`)
-				AND consecutive_failures >= ? AND circuit_state <> ?`), args...); err != nil {
-				return fmt.Errorf("open breakers: %w", err)
+			if err := s.openBreakers(ctx, tx, ids, p, now); err != nil {
+				return err
 			}
 		}
 		if p.DisableAfter <= 0 {
@@ -226,6 +223,48 @@ func (s *Store) Trip(ctx context.Context, webhookIDs []string, p store.Policy, n
 		return nil
 	})
 	return disabled, err
+}
+
+// openBreakers opens the breakers of the webhooks with enough consecutive failures. Those
+// that were half-open failed their probe: the deliveries held for the probe's outcome now
+// wait for the end of the new cool-down instead of the probe's lease.
+func (s *Store) openBreakers(ctx context.Context, tx *sql.Tx, ids []any, p store.Policy, now time.Time) error {
+	args := append(append([]any{}, ids...), p.BreakerThreshold, webhook.CircuitOpen)
+	rows, err := tx.QueryContext(ctx, s.q(`SELECT id, circuit_state, circuit_until FROM webhooks WHERE id IN (`+marks(len(ids))+`)
+		AND consecutive_failures >= ? AND circuit_state <> ? ORDER BY id`), args...)
+	if err != nil {
+		return fmt.Errorf("find breakers to open: %w", err)
+	}
+	type tripped struct {
+		id, state string
+		until     sql.NullInt64
+	}
+	var ts []tripped
+	for rows.Next() {
+		var t tripped
+		if err := rows.Scan(&t.id, &t.state, &t.until); err != nil {
+			rows.Close()
+			return err
+		}
+		ts = append(ts, t)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	until := ms(now.Add(p.BreakerCooldown))
+	for _, t := range ts {
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE webhooks SET circuit_state = ?, circuit_until = ? WHERE id = ? AND circuit_state <> ?`),
+			webhook.CircuitOpen, until, t.id, webhook.CircuitOpen); err != nil {
+			return fmt.Errorf("open breaker: %w", err)
+		}
+		if t.state == webhook.CircuitHalfOpen && t.until.Valid && t.until.Int64 > until {
+			if _, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = ? WHERE next_at = ? AND webhook_id = ?`), until, t.until.Int64, t.id); err != nil {
+				return fmt.Errorf("hold deliveries: %w", err)
+			}
+		}
+	}
+	return nil
 }
 
 // CircuitCounts counts webhooks by breaker state.

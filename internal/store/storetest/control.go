@@ -205,7 +205,7 @@ func testControlBreaker(t *testing.T, s store.Store) {
 	app := newApp(t, s)
 	w := newWebhook(t, s, app.ID, nil)
 	healthy := newWebhook(t, s, app.ID, func(w *webhook.Webhook) { w.EventTypes = []string{"other"} })
-	policy := store.Policy{BreakerThreshold: 3, BreakerCooldown: time.Minute}
+	policy := store.Policy{BreakerThreshold: 3, BreakerCooldown: 30 * time.Second} // shorter than the claims' lease
 	send(t, s, app.ID, "a", "a", "a", "a", "a", "a")
 	jobs := claimAll(t, s, t0)
 	retryAt := t0.Add(time.Second)
@@ -230,11 +230,11 @@ func testControlBreaker(t *testing.T, s store.Store) {
 	if got := claimAll(t, s, t0.Add(2*time.Second)); len(got) != 0 {
 		t.Fatalf("claimed %d while the breaker is open, want 0", len(got))
 	}
-	if due, ok, _ := s.NextDue(ctx); !ok || !due.Equal(t0.Add(time.Minute)) {
-		t.Errorf("next due = %v %v, want the end of the cool-down %v", due, ok, t0.Add(time.Minute))
+	if due, ok, _ := s.NextDue(ctx); !ok || !due.Equal(t0.Add(30*time.Second)) {
+		t.Errorf("next due = %v %v, want the end of the cool-down %v", due, ok, t0.Add(30*time.Second))
 	}
 	// Cool-down over: one probe, the rest held while it is in flight.
-	probeAt := t0.Add(time.Minute)
+	probeAt := t0.Add(30 * time.Second)
 	probe := claimAll(t, s, probeAt)
 	if len(probe) != 1 || probe[0].Attempts != 1 {
 		t.Fatalf("half-open claim = %d jobs, want one probe with its attempts unspent", len(probe))
@@ -254,11 +254,15 @@ func testControlBreaker(t *testing.T, s store.Store) {
 	if got := stats(t, s, app.ID, w.ID, probeAt).Circuit; got != webhook.CircuitOpen {
 		t.Errorf("circuit after a failed probe = %q, want open", got)
 	}
-	if got := claimAll(t, s, probeAt.Add(30*time.Second)); len(got) != 0 {
+	if got := claimAll(t, s, probeAt.Add(20*time.Second)); len(got) != 0 {
 		t.Errorf("claimed %d during the second cool-down, want 0", len(got))
 	}
+	// The deliveries held for the probe's outcome now wait for the new cool-down, not the probe's lease.
+	if due, ok, _ := s.NextDue(ctx); !ok || !due.Equal(probeAt.Add(time.Second)) && !due.Equal(probeAt.Add(30*time.Second)) {
+		t.Errorf("next due after a failed probe = %v, want the new cool-down's end %v", due, probeAt.Add(30*time.Second))
+	}
 	// The next probe succeeds: closed, and every held delivery is due at once.
-	probeAt = probeAt.Add(time.Minute)
+	probeAt = probeAt.Add(30 * time.Second)
 	probe = claimAll(t, s, probeAt)
 	if len(probe) != 1 {
 		t.Fatalf("second probe claim = %d jobs, want 1", len(probe))

@@ -33,6 +33,7 @@ type serveConfig struct {
 	maxPayload   int64
 	logLevel     string
 	lease        time.Duration
+	retention    time.Duration
 	security     securityFlags // server key and rate limits (secretkey.go)
 	// circuit breaker and auto-disable thresholds only
 	breaker delivery.Options
@@ -50,6 +51,7 @@ func (c *serveConfig) register(fs *flag.FlagSet, getenv func(string) string) {
 	fs.DurationVar(&c.breaker.BreakerCooldown, "breaker-cooldown", delivery.DefaultBreakerCooldown, "how long an open circuit breaker waits before a probe")
 	fs.DurationVar(&c.breaker.DisableAfter, "disable-after", delivery.DefaultDisableAfter, "deactivate a webhook that fails without a success this long (negative: never)")
 	fs.DurationVar(&c.lease, "lease", 2*time.Minute, "how long a claimed delivery is held; a crashed instance's deliveries come back after it")
+	fs.DurationVar(&c.retention, "retention", store.DefaultRetention, "delete attempts, final deliveries and events older than this (0: keep forever)")
 	fs.StringVar(&c.logLevel, "log-level", envOr(getenv, "HOOKD_LOG_LEVEL", "info"), "debug, info, warn or error")
 	if v := getenv("HOOKD_ALLOW_NETWORK"); v != "" {
 		c.allowNetwork = strings.Split(v, ",")
@@ -121,6 +123,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	defer stopPool()
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = batcher.Run(ingestCtx) })
+	if cfg.retention > 0 {
+		wg.Go(func() { _ = (&store.Retention{Store: st, Age: cfg.retention, Log: log}).Run(poolCtx) })
+	}
 	poolDone := make(chan struct{})
 	go func() { defer close(poolDone); _ = pool.Run(poolCtx) }()
 	if cfg.store.databaseURL != "" {

@@ -1,7 +1,9 @@
 package store
 
 import (
+	"cmp"
 	"context"
+	"log/slog"
 	"time"
 
 	"github.com/hookd/hookd/internal/webhook"
@@ -111,3 +113,66 @@ type Purged struct {
 
 // Total is every row deleted.
 func (p Purged) Total() int64 { return p.Attempts + p.Deliveries + p.Events }
+
+// Retention defaults: seed 003 keeps calls 60 days.
+const (
+	DefaultRetention      = 60 * 24 * time.Hour
+	DefaultPurgeInterval  = 10 * time.Minute
+	DefaultPurgeBatch     = 500
+	DefaultPurgeBatchWait = 20 * time.Millisecond
+)
+
+// Retention deletes log rows (attempts, final deliveries, unreferenced events) older than Age,
+// in batches of Batch with a pause between them, every Interval. Counters and rollups stay.
+type Retention struct {
+	Store    Monitor
+	Age      time.Duration    // default DefaultRetention
+	Interval time.Duration    // default DefaultPurgeInterval
+	Batch    int              // default DefaultPurgeBatch
+	Wait     time.Duration    // pause between batches, default DefaultPurgeBatchWait
+	Now      func() time.Time // default time.Now
+	Log      *slog.Logger     // default slog.Default()
+}
+
+// Run purges once at start and then every Interval, until ctx ends.
+func (r *Retention) Run(ctx context.Context) error {
+	interval := cmp.Or(r.Interval, DefaultPurgeInterval)
+	log := cmp.Or(r.Log, slog.Default())
+	for {
+		if p, err := r.Once(ctx); err != nil && ctx.Err() == nil {
+			log.Error("retention", "err", err)
+		} else if p.Total() > 0 {
+			log.Info("retention", "attempts", p.Attempts, "deliveries", p.Deliveries, "events", p.Events)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(interval):
+		}
+	}
+}
+
+// Once purges everything older than Age now, batch by batch, and returns what it deleted.
+func (r *Retention) Once(ctx context.Context) (Purged, error) {
+	now := time.Now
+	if r.Now != nil {
+		now = r.Now
+	}
+	cutoff := now().Add(-cmp.Or(r.Age, DefaultRetention))
+	batch, wait := cmp.Or(r.Batch, DefaultPurgeBatch), cmp.Or(r.Wait, DefaultPurgeBatchWait)
+	var total Purged
+	for {
+		p, err := r.Store.Purge(ctx, cutoff, batch)
+		total.Attempts += p.Attempts
+		total.Deliveries += p.Deliveries
+		total.Events += p.Events
+		if err != nil || p.Total() == 0 {
+			return total, err
+		}
+		select { // let ingestion and delivery have the writer between batches
+		case <-ctx.Done():
+			return total, ctx.Err()
+		case <-time.After(wait):
+		}
+	}
+}

@@ -22,6 +22,7 @@ var monitorTests = []storeTest{
 	{"MonitorRollups", testMonitorRollups},
 	{"MonitorPurge", testMonitorPurge},
 	{"MonitorCountersMatchLog", testCountersMatchLog},
+	{"MonitorRetentionJob", testRetentionJob},
 }
 
 func sendAt(t *testing.T, s store.Store, appID string, at time.Time, types ...string) []store.Created {
@@ -512,5 +513,49 @@ func testCountersMatchLog(t *testing.T, s store.Store) {
 			sum.Delivered != st.Delivered || sum.Failed != st.Failed {
 			t.Errorf("webhook %s: rollups sum to %+v; log: %d attempts (%d ok, %d failed), counters %+v", h.ID, sum, nCalls, ok, failed, st)
 		}
+	}
+}
+
+func testRetentionJob(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	app := newApp(t, s)
+	w := newWebhook(t, s, app.ID, nil)
+	sendAt(t, s, app.ID, t0, "a", "a", "a")
+	jobs, _ := s.Claim(ctx, t0, time.Minute, 10)
+	var outs []store.Outcome
+	for _, j := range jobs {
+		outs = append(outs, attemptAt(j, 200, webhook.StatusDelivered, nil, t0))
+	}
+	if err := s.Complete(ctx, outs); err != nil {
+		t.Fatal(err)
+	}
+	young := sendAt(t, s, app.ID, t0.Add(59*24*time.Hour), "b")
+	r := &store.Retention{Store: s, Batch: 1, Wait: time.Nanosecond, Now: func() time.Time { return t0.Add(60*24*time.Hour + time.Minute) }}
+	p, err := r.Once(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p != (store.Purged{Attempts: 3, Deliveries: 3, Events: 3}) {
+		t.Errorf("purged %+v after 60 days, want 3 of each", p)
+	}
+	msgs, _ := s.ListMessages(ctx, app.ID, w.ID, store.MessageFilter{Limit: 10})
+	if ids := messageIDs(msgs); !sameStrings(ids, []string{young[0].Event.ID}) {
+		t.Errorf("left %v, want only the 59-day-old message", ids)
+	}
+	if got, _ := s.GetWebhook(ctx, app.ID, w.ID, t0); got.Stats.Total != 4 || got.Stats.Delivered != 3 {
+		t.Errorf("counters after retention = %+v, want total 4, delivered 3", got.Stats)
+	}
+	// Run stops with its context.
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- r.Run(runCtx) }()
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Run = %v, want nil on cancel", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not stop after cancel")
 	}
 }

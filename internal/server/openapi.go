@@ -51,13 +51,15 @@ func buildOpenAPI() obj {
 	v3op := func(summary string, params []obj, schema obj) obj {
 		return op(summary, "webhook:read", params, jsonBody("OK", apiJSON, schema), "V3Error", apiJSON)
 	}
-	readOnly := func() obj {
-		return obj{"summary": "Webhook calls are read-only", "responses": obj{"405": jsonBody("Method not allowed", apiJSON, ref("V3Error"))}}
+	readOnly := func(params ...obj) obj {
+		return obj{"summary": "Webhook calls are read-only", "parameters": params,
+			"responses": obj{"405": jsonBody("Method not allowed", apiJSON, ref("V3Error"))}}
 	}
 	hookID := param("id", "path", "string", "Webhook id (wh_…)")
 	v1Hook := param("webhookId", "path", "string", "Webhook id (wh_…)")
 	v1Msg := param("messageId", "path", "string", "Message (event) id (msg_…)")
 	v3Hook := param("webhook_id", "path", "string", "The webhook's numeric_id, or its wh_ id")
+	callID := param("resource_id", "path", "string", "Call id (atmpt_…)")
 	calls := "/api/v3/notification/webhook/{webhook_id}/calls"
 	call := calls + "/{resource_id}"
 	v3List := []obj{v3Hook,
@@ -111,10 +113,11 @@ func buildOpenAPI() obj {
 		}, page("Attempt"))},
 		"/v1/webhooks/{webhookId}/messages/{messageId}/attempts/{attemptId}": obj{"get": v1op("Get an attempt with response body and headers",
 			[]obj{v1Hook, v1Msg, param("attemptId", "path", "string", "Attempt id (atmpt_…)")}, ref("Attempt"))},
+		"/openapi.json": obj{"get": obj{"summary": "This document", "responses": obj{"200": jsonBody("OpenAPI 3.1 document", appJSON, obj{"type": "object"})}}},
 		calls: obj{"get": v3op("Return a paginated list of notification/webhook/calls", v3List, ref("CallList")),
-			"post": readOnly(), "put": readOnly(), "patch": readOnly(), "delete": readOnly()},
-		call: obj{"get": v3op("Show a specific notification/webhook/calls", append([]obj{v3Hook, param("resource_id", "path", "string", "Call id (atmpt_…)")}, sparse...), ref("CallDocument")),
-			"post": readOnly(), "put": readOnly(), "patch": readOnly(), "delete": readOnly()},
+			"post": readOnly(v3Hook), "put": readOnly(v3Hook), "patch": readOnly(v3Hook), "delete": readOnly(v3Hook)},
+		call: obj{"get": v3op("Show a specific notification/webhook/calls", append([]obj{v3Hook, callID}, sparse...), ref("CallDocument")),
+			"post": readOnly(v3Hook, callID), "put": readOnly(v3Hook, callID), "patch": readOnly(v3Hook, callID), "delete": readOnly(v3Hook, callID)},
 	}
 
 	str, num, integer, boolean := obj{"type": "string"}, obj{"type": "number"}, obj{"type": "integer"}, obj{"type": "boolean"}

@@ -103,11 +103,11 @@ func TestTiers(t *testing.T) {
 
 func TestDiagnosticsFailuresByCause(t *testing.T) {
 	a := newMonitorAPI(t)
-	hook := a.webhook(a.tenant, "https://example.com/hook")
+	hook := a.webhook(a.monitorTenant, "https://example.com/hook")
 	now := time.Now()
-	a.deliver(a.tenant, hook, "a", now, attempt{code: 404}, attempt{code: 400}, attempt{code: 500}, attempt{code: 0, cause: webhook.CauseTimeout}, attempt{code: 200, final: true})
-	a.deliver(a.tenant, hook, "a", now, attempt{code: 0, cause: webhook.CauseConnection}, attempt{code: 0, cause: webhook.CauseTLS},
-		attempt{code: 0, cause: webhook.CauseBlocked}, attempt{code: 302}, attempt{code: 404, final: true})
+	a.deliver(a.monitorTenant, hook, "a", now, attemptSpec{code: 404}, attemptSpec{code: 400}, attemptSpec{code: 500}, attemptSpec{code: 0, cause: webhook.CauseTimeout}, attemptSpec{code: 200, final: true})
+	a.deliver(a.monitorTenant, hook, "a", now, attemptSpec{code: 0, cause: webhook.CauseConnection}, attemptSpec{code: 0, cause: webhook.CauseTLS},
+		attemptSpec{code: 0, cause: webhook.CauseBlocked}, attemptSpec{code: 302}, attemptSpec{code: 404, final: true})
 	got := a.mustGet("/api/v0/webhooks/" + hook.ID + "/diagnostics")
 	raw, _ := json.Marshal(got["failures"])
 	var f struct {
@@ -140,11 +140,11 @@ func TestDiagnosticsFailuresByCause(t *testing.T) {
 
 func TestWebhookStatsSeries(t *testing.T) {
 	a := newMonitorAPI(t)
-	hook := a.webhook(a.tenant, "https://example.com/hook")
+	hook := a.webhook(a.monitorTenant, "https://example.com/hook")
 	day := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-	a.deliver(a.tenant, hook, "a", day.Add(1*time.Hour+10*time.Minute), attempt{code: 200, final: true})
-	a.deliver(a.tenant, hook, "a", day.Add(1*time.Hour+20*time.Minute), attempt{code: 500}, attempt{code: 500, final: true})
-	a.deliver(a.tenant, hook, "a", day.Add(26*time.Hour), attempt{code: 200, final: true})
+	a.deliver(a.monitorTenant, hook, "a", day.Add(1*time.Hour+10*time.Minute), attemptSpec{code: 200, final: true})
+	a.deliver(a.monitorTenant, hook, "a", day.Add(1*time.Hour+20*time.Minute), attemptSpec{code: 500}, attemptSpec{code: 500, final: true})
+	a.deliver(a.monitorTenant, hook, "a", day.Add(26*time.Hour), attemptSpec{code: 200, final: true})
 	q := func(v ...string) string {
 		vals := url.Values{}
 		for i := 0; i+1 < len(v); i += 2 {

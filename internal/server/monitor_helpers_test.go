@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -20,16 +21,16 @@ import (
 	"github.com/hookd/hookd/internal/webhook"
 )
 
-// monitorAPI is the whole API over a fresh SQLite store, with one tenant and its key.
+// monitorAPI is the whole API over a fresh SQLite store, with one monitorTenant and its key.
 type monitorAPI struct {
 	t  testing.TB
 	st store.Store
 	h  http.Handler
-	tenant
+	monitorTenant
 }
 
-// tenant is an app and a key of it holding webhook:read.
-type tenant struct {
+// monitorTenant is an app and a key of it holding webhook:read.
+type monitorTenant struct {
 	appID, clientKey, secret string
 }
 
@@ -42,11 +43,11 @@ func newMonitorAPI(t testing.TB) *monitorAPI {
 	t.Cleanup(func() { st.Close() })
 	h := New(st, ingest.New(st, func() {}), metrics.New(st.QueueDepth), slog.New(slog.DiscardHandler), Options{})
 	a := &monitorAPI{t: t, st: st, h: h}
-	a.tenant = a.newTenant("acme")
+	a.monitorTenant = a.newTenant("acme")
 	return a
 }
 
-func (a *monitorAPI) newTenant(name string) tenant {
+func (a *monitorAPI) newTenant(name string) monitorTenant {
 	a.t.Helper()
 	ctx, now := context.Background(), time.Now()
 	app := &webhook.App{ID: webhook.NewID(webhook.PrefixApp, now), Name: name, CreatedAt: now}
@@ -59,17 +60,17 @@ func (a *monitorAPI) newTenant(name string) tenant {
 	if err := a.st.CreateKey(ctx, k); err != nil {
 		a.t.Fatal(err)
 	}
-	return tenant{appID: app.ID, clientKey: ck, secret: secret}
+	return monitorTenant{appID: app.ID, clientKey: ck, secret: secret}
 }
 
 // response is one answer of the API.
-type response struct {
+type monitorResponse struct {
 	status int
 	header http.Header
 	body   []byte
 }
 
-func (r response) json(t testing.TB) map[string]any {
+func (r monitorResponse) json(t testing.TB) map[string]any {
 	t.Helper()
 	var v map[string]any
 	if err := json.Unmarshal(r.body, &v); err != nil {
@@ -78,8 +79,8 @@ func (r response) json(t testing.TB) map[string]any {
 	return v
 }
 
-// call sends a request as tenant tn (x-client-key/x-client-secret), or with the given headers.
-func (a *monitorAPI) call(tn tenant, method, path string, header ...string) response {
+// call sends a request as monitorTenant tn (x-client-key/x-client-secret), or with the given headers.
+func (a *monitorAPI) call(tn monitorTenant, method, path string, header ...string) monitorResponse {
 	a.t.Helper()
 	req := httptest.NewRequest(method, path, nil)
 	if len(header) == 0 {
@@ -92,12 +93,12 @@ func (a *monitorAPI) call(tn tenant, method, path string, header ...string) resp
 	rec := httptest.NewRecorder()
 	a.h.ServeHTTP(rec, req)
 	body, _ := io.ReadAll(rec.Result().Body)
-	return response{status: rec.Code, header: rec.Header(), body: body}
+	return monitorResponse{status: rec.Code, header: rec.Header(), body: body}
 }
 
-func (a *monitorAPI) get(path string) response {
+func (a *monitorAPI) get(path string) monitorResponse {
 	a.t.Helper()
-	return a.call(a.tenant, "GET", path)
+	return a.call(a.monitorTenant, "GET", path)
 }
 
 // mustGet requires a 200 and decodes the object.
@@ -110,7 +111,7 @@ func (a *monitorAPI) mustGet(path string) map[string]any {
 	return r.json(a.t)
 }
 
-func (a *monitorAPI) webhook(tn tenant, url string) *webhook.Webhook {
+func (a *monitorAPI) webhook(tn monitorTenant, url string) *webhook.Webhook {
 	a.t.Helper()
 	now := time.Now()
 	w := &webhook.Webhook{ID: webhook.NewID(webhook.PrefixWebhook, now), AppID: tn.appID, Name: "payments", URL: url, Active: true,
@@ -121,8 +122,8 @@ func (a *monitorAPI) webhook(tn tenant, url string) *webhook.Webhook {
 	return w
 }
 
-// attempt describes one attempt to make: a status code (0 = no answer) and its cause.
-type attempt struct {
+// attemptSpec describes one attempt to make: a status code (0 = no answer) and its cause.
+type attemptSpec struct {
 	code  int
 	cause string
 	final bool // the delivery ends after it (delivered on 2xx, failed otherwise)
@@ -130,7 +131,7 @@ type attempt struct {
 
 // deliver creates one event of type typ for tn and runs the attempts on its delivery to hook,
 // the last at time at. It returns the event id and the attempt ids, oldest first.
-func (a *monitorAPI) deliver(tn tenant, hook *webhook.Webhook, typ string, at time.Time, attempts ...attempt) (string, []string) {
+func (a *monitorAPI) deliver(tn monitorTenant, hook *webhook.Webhook, typ string, at time.Time, attempts ...attemptSpec) (string, []string) {
 	a.t.Helper()
 	ctx := context.Background()
 	created, err := a.st.CreateEvents(ctx, []store.NewEvent{{AppID: tn.appID, Type: typ, Payload: json.RawMessage(`{"amount":42}`)}}, at)
@@ -153,7 +154,7 @@ func (a *monitorAPI) deliver(tn tenant, hook *webhook.Webhook, typ string, at ti
 		if job == nil {
 			a.t.Fatalf("delivery of %s to %s not claimable", ev, hook.ID)
 		}
-		if err := a.st.Release(ctx, without(jobs, job.DeliveryID), at); err != nil {
+		if err := a.st.Release(ctx, jobsExcept(jobs, job.DeliveryID), at); err != nil {
 			a.t.Fatal(err)
 		}
 		when := at.Add(time.Duration(i-len(attempts)+1) * time.Second)
@@ -188,7 +189,7 @@ func (a *monitorAPI) deliver(tn tenant, hook *webhook.Webhook, typ string, at ti
 	return ev, ids
 }
 
-func without(jobs []store.Job, deliveryID string) []store.Job {
+func jobsExcept(jobs []store.Job, deliveryID string) []store.Job {
 	var out []store.Job
 	for _, j := range jobs {
 		if j.DeliveryID != deliveryID {
@@ -199,19 +200,11 @@ func without(jobs []store.Job, deliveryID string) []store.Job {
 }
 
 // keys returns the sorted keys of an object, for exact field-set checks.
-func keys(m map[string]any) string {
+func objectKeys(m map[string]any) string {
 	var ks []string
 	for k := range m {
 		ks = append(ks, k)
 	}
-	sortStrings(ks)
+	slices.Sort(ks)
 	return strings.Join(ks, ",")
-}
-
-func sortStrings(s []string) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
 }

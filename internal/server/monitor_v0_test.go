@@ -16,13 +16,13 @@ const recentEventFields = "created_at,delivered_at,delivery_status,error_message
 
 func TestWebhookRecentEvents(t *testing.T) {
 	a := newMonitorAPI(t)
-	hook := a.webhook(a.tenant, "https://example.com/hook")
+	hook := a.webhook(a.monitorTenant, "https://example.com/hook")
 	base := time.Now().Add(-time.Hour).Truncate(time.Millisecond)
-	okEv, _ := a.deliver(a.tenant, hook, "invoice.paid", base, attempt{code: 200, final: true})
-	failEv, _ := a.deliver(a.tenant, hook, "invoice.failed", base.Add(time.Minute),
-		attempt{code: 500}, attempt{code: 0, cause: webhook.CauseTimeout}, attempt{code: 503, final: true})
-	retryEv, _ := a.deliver(a.tenant, hook, "invoice.late", base.Add(2*time.Minute), attempt{code: 502})
-	pendEv, _ := a.deliver(a.tenant, hook, "invoice.new", base.Add(3*time.Minute))
+	okEv, _ := a.deliver(a.monitorTenant, hook, "invoice.paid", base, attemptSpec{code: 200, final: true})
+	failEv, _ := a.deliver(a.monitorTenant, hook, "invoice.failed", base.Add(time.Minute),
+		attemptSpec{code: 500}, attemptSpec{code: 0, cause: webhook.CauseTimeout}, attemptSpec{code: 503, final: true})
+	retryEv, _ := a.deliver(a.monitorTenant, hook, "invoice.late", base.Add(2*time.Minute), attemptSpec{code: 502})
+	pendEv, _ := a.deliver(a.monitorTenant, hook, "invoice.new", base.Add(3*time.Minute))
 
 	got := a.mustGet("/api/v0/webhooks/" + hook.ID + "?include_events=true")
 	if _, leaked := got["signing_secret"]; leaked {
@@ -34,7 +34,7 @@ func TestWebhookRecentEvents(t *testing.T) {
 		t.Fatalf("recent_events = %s, want 4 events", raw)
 	}
 	for _, e := range events {
-		if k := keys(e); k != recentEventFields {
+		if k := objectKeys(e); k != recentEventFields {
 			t.Errorf("recent event fields = %s, want %s", k, recentEventFields)
 		}
 	}
@@ -90,10 +90,10 @@ func TestWebhookRecentEvents(t *testing.T) {
 
 func TestWebhookEventsLimit(t *testing.T) {
 	a := newMonitorAPI(t)
-	hook := a.webhook(a.tenant, "https://example.com/hook")
+	hook := a.webhook(a.monitorTenant, "https://example.com/hook")
 	now := time.Now()
 	for i := range 12 {
-		a.deliver(a.tenant, hook, "a.b", now.Add(time.Duration(i)*time.Second))
+		a.deliver(a.monitorTenant, hook, "a.b", now.Add(time.Duration(i)*time.Second))
 	}
 	tests := []struct {
 		query string
@@ -119,7 +119,7 @@ func TestWebhookEventsLimit(t *testing.T) {
 			}
 		})
 	}
-	empty := a.webhook(a.tenant, "https://example.com/empty")
+	empty := a.webhook(a.monitorTenant, "https://example.com/empty")
 	got := a.get("/api/v0/webhooks/" + empty.ID + "?include_events=true")
 	if string(got.body) == "" || got.json(t)["recent_events"] == nil {
 		t.Errorf("no deliveries: %s, want recent_events: []", got.body)
@@ -129,7 +129,7 @@ func TestWebhookEventsLimit(t *testing.T) {
 // Seed 001's and 002's errors, to the byte.
 func TestWebhookGetErrors(t *testing.T) {
 	a := newMonitorAPI(t)
-	hook := a.webhook(a.tenant, "https://example.com/hook")
+	hook := a.webhook(a.monitorTenant, "https://example.com/hook")
 	limitMsg := `{"statusCode":400,"message":"events_limit must be an integer between 1 and 50","error":"Bad Request"}`
 	tests := []struct {
 		path   string
@@ -147,19 +147,19 @@ func TestWebhookGetErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {
 			got := a.get(tt.path)
-			if got.status != tt.status || !jsonEqual(got.body, tt.body) {
+			if got.status != tt.status || !monitorBodyIs(got.body, tt.body) {
 				t.Errorf("got %d %s, want %d %s", got.status, got.body, tt.status, tt.body)
 			}
 		})
 	}
-	noCreds := a.call(a.tenant, "GET", "/api/v0/webhooks/"+hook.ID, "Accept", "application/json")
+	noCreds := a.call(a.monitorTenant, "GET", "/api/v0/webhooks/"+hook.ID, "Accept", "application/json")
 	want := `{"statusCode":401,"message":"Client key or secret missing","error":"Unauthorized","details":"Please provide both x-client-key and x-client-secret headers"}`
-	if noCreds.status != http.StatusUnauthorized || !jsonEqual(noCreds.body, want) {
+	if noCreds.status != http.StatusUnauthorized || !monitorBodyIs(noCreds.body, want) {
 		t.Errorf("no credentials: %d %s, want 401 %s", noCreds.status, noCreds.body, want)
 	}
 }
 
-func jsonEqual(got []byte, want string) bool {
+func monitorBodyIs(got []byte, want string) bool {
 	var g, w any
 	if json.Unmarshal(got, &g) != nil || json.Unmarshal([]byte(want), &w) != nil {
 		return false

@@ -19,7 +19,7 @@ func (r *routeRecorder) HandleFunc(p string, _ func(http.ResponseWriter, *http.R
 
 func TestOpenAPIMatchesRoutes(t *testing.T) {
 	a := newMonitorAPI(t)
-	res := a.call(a.tenant, "GET", "/openapi.json", "Accept", "application/json")
+	res := a.call(a.monitorTenant, "GET", "/openapi.json", "Accept", "application/json")
 	if res.status != http.StatusOK {
 		t.Fatalf("GET /openapi.json = %d", res.status)
 	}
@@ -43,7 +43,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	param := regexp.MustCompile(`\{[^}]+\}`)
 	for _, op := range documented {
 		method, path, _ := strings.Cut(op, " ")
-		res := a.call(a.tenant, method, param.ReplaceAllString(path, "x"), "Accept", "application/json")
+		res := a.call(a.monitorTenant, method, param.ReplaceAllString(path, "x"), "Accept", "application/json")
 		if !strings.Contains(res.header.Get("Content-Type"), "json") {
 			t.Errorf("%s is documented but not served: %d %s", op, res.status, res.body)
 		}

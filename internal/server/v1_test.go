@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"testing"
 	"time"
 
@@ -11,7 +12,7 @@ import (
 
 // Seed 000: /v1/webhooks/{webhookId}/messages…, Bearer token.
 
-func ids(t *testing.T, page map[string]any) []string {
+func pageIDs(t *testing.T, page map[string]any) []string {
 	t.Helper()
 	data, ok := page["data"].([]any)
 	if !ok {
@@ -24,34 +25,22 @@ func ids(t *testing.T, page map[string]any) []string {
 	return out
 }
 
-func equalStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 func TestV1Messages(t *testing.T) {
 	a := newMonitorAPI(t)
-	hook := a.webhook(a.tenant, "https://example.com/hook")
+	hook := a.webhook(a.monitorTenant, "https://example.com/hook")
 	base := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	var evs []string // oldest first
 	for i, spec := range []struct {
 		typ      string
-		attempts []attempt
+		attempts []attemptSpec
 	}{
-		{"invoice.paid", []attempt{{code: 200, final: true}}},
-		{"invoice.failed", []attempt{{code: 500}, {code: 500, final: true}}},
-		{"user.created", []attempt{{code: 200, final: true}}},
-		{"invoice.paid", []attempt{{code: 503}}},
+		{"invoice.paid", []attemptSpec{{code: 200, final: true}}},
+		{"invoice.failed", []attemptSpec{{code: 500}, {code: 500, final: true}}},
+		{"user.created", []attemptSpec{{code: 200, final: true}}},
+		{"invoice.paid", []attemptSpec{{code: 503}}},
 		{"invoice.paid", nil},
 	} {
-		ev, _ := a.deliver(a.tenant, hook, spec.typ, base.Add(time.Duration(i)*time.Hour), spec.attempts...)
+		ev, _ := a.deliver(a.monitorTenant, hook, spec.typ, base.Add(time.Duration(i)*time.Hour), spec.attempts...)
 		evs = append(evs, ev)
 	}
 	newest := []string{evs[4], evs[3], evs[2], evs[1], evs[0]}
@@ -73,7 +62,7 @@ func TestV1Messages(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.query, func(t *testing.T) {
 			page := a.mustGet(prefix + tt.query)
-			if got := ids(t, page); !equalStrings(got, tt.want) {
+			if got := pageIDs(t, page); !slices.Equal(got, tt.want) {
 				t.Errorf("got %v, want %v", got, tt.want)
 			}
 			if page["done"] != true {
@@ -87,7 +76,7 @@ func TestV1Messages(t *testing.T) {
 	q := "?limit=2"
 	for range 5 {
 		page := a.mustGet(prefix + q)
-		all = append(all, ids(t, page)...)
+		all = append(all, pageIDs(t, page)...)
 		if page["done"] == true {
 			break
 		}
@@ -97,7 +86,7 @@ func TestV1Messages(t *testing.T) {
 		}
 		q = "?limit=2&iterator=" + it
 	}
-	if !equalStrings(all, newest) {
+	if !slices.Equal(all, newest) {
 		t.Errorf("paged = %v, want %v", all, newest)
 	}
 
@@ -122,17 +111,17 @@ func TestV1Messages(t *testing.T) {
 
 func TestV1Attempts(t *testing.T) {
 	a := newMonitorAPI(t)
-	hook := a.webhook(a.tenant, "https://example.com/hook")
-	ev, atts := a.deliver(a.tenant, hook, "invoice.paid", time.Now(), attempt{code: 0, cause: webhook.CauseTimeout}, attempt{code: 500}, attempt{code: 200, final: true})
+	hook := a.webhook(a.monitorTenant, "https://example.com/hook")
+	ev, atts := a.deliver(a.monitorTenant, hook, "invoice.paid", time.Now(), attemptSpec{code: 0, cause: webhook.CauseTimeout}, attemptSpec{code: 500}, attemptSpec{code: 200, final: true})
 	prefix := "/v1/webhooks/" + hook.ID + "/messages/" + ev + "/attempts"
 	list := a.mustGet(prefix)
-	if got, want := ids(t, list), []string{atts[2], atts[1], atts[0]}; !equalStrings(got, want) {
+	if got, want := pageIDs(t, list), []string{atts[2], atts[1], atts[0]}; !slices.Equal(got, want) {
 		t.Fatalf("attempts = %v, want newest first %v", got, want)
 	}
 	const listFields = "attemptNumber,endpointId,error,errorClass,id,msgId,responseDurationMs,responseStatusCode,status,timestamp,trigger"
 	data := list["data"].([]any)
 	for _, d := range data {
-		if k := keys(d.(map[string]any)); k != listFields {
+		if k := objectKeys(d.(map[string]any)); k != listFields {
 			t.Errorf("list attempt fields = %s, want %s (no response body or headers)", k, listFields)
 		}
 	}
@@ -159,15 +148,15 @@ func TestV1Attempts(t *testing.T) {
 		t.Errorf("limit=2: %v", page)
 	}
 	rest := a.mustGet(prefix + "?limit=2&iterator=" + page["iterator"].(string))
-	if got := ids(t, rest); rest["done"] != true || !equalStrings(got, []string{atts[0]}) {
+	if got := pageIDs(t, rest); rest["done"] != true || !slices.Equal(got, []string{atts[0]}) {
 		t.Errorf("second page = %v", rest)
 	}
 }
 
 func TestV1AuthAndErrors(t *testing.T) {
 	a := newMonitorAPI(t)
-	hook := a.webhook(a.tenant, "https://example.com/hook")
-	ev, atts := a.deliver(a.tenant, hook, "invoice.paid", time.Now(), attempt{code: 200, final: true})
+	hook := a.webhook(a.monitorTenant, "https://example.com/hook")
+	ev, atts := a.deliver(a.monitorTenant, hook, "invoice.paid", time.Now(), attemptSpec{code: 200, final: true})
 	token := webhook.Token(a.clientKey, a.secret)
 	paths := []string{
 		"/v1/webhooks/" + hook.ID + "/messages",
@@ -176,13 +165,13 @@ func TestV1AuthAndErrors(t *testing.T) {
 		"/v1/webhooks/" + hook.ID + "/messages/" + ev + "/attempts/" + atts[0],
 	}
 	for _, p := range paths {
-		if got := a.call(a.tenant, "GET", p, "Authorization", "Bearer "+token, "Accept", "application/json"); got.status != http.StatusOK {
+		if got := a.call(a.monitorTenant, "GET", p, "Authorization", "Bearer "+token, "Accept", "application/json"); got.status != http.StatusOK {
 			t.Errorf("Bearer GET %s = %d %s, want 200", p, got.status, got.body)
 		}
-		if got := a.call(a.tenant, "GET", p, "Accept", "application/json"); got.status != http.StatusUnauthorized || got.json(t)["code"] != "unauthorized" {
+		if got := a.call(a.monitorTenant, "GET", p, "Accept", "application/json"); got.status != http.StatusUnauthorized || got.json(t)["code"] != "unauthorized" {
 			t.Errorf("no credentials GET %s = %d %s, want 401 in the /v1 shape", p, got.status, got.body)
 		}
-		if got := a.call(a.tenant, "GET", p, "Authorization", "Bearer "+token+"x"); got.status != http.StatusUnauthorized {
+		if got := a.call(a.monitorTenant, "GET", p, "Authorization", "Bearer "+token+"x"); got.status != http.StatusUnauthorized {
 			t.Errorf("bad token GET %s = %d, want 401", p, got.status)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -53,11 +54,11 @@ func (d callDoc) ids() []string {
 // v3Fixture: six calls with codes 200, 500, 404, 200, 503, 200, one second apart.
 func v3Fixture(t *testing.T) (*monitorAPI, *webhook.Webhook, []string, time.Time) {
 	a := newMonitorAPI(t)
-	hook := a.webhook(a.tenant, "https://example.com/hook")
+	hook := a.webhook(a.monitorTenant, "https://example.com/hook")
 	base := time.Now().Add(-time.Hour).Truncate(time.Second)
 	var ids []string
 	for i, code := range []int{200, 500, 404, 200, 503, 200} {
-		_, at := a.deliver(a.tenant, hook, "a.b", base.Add(time.Duration(i)*time.Second), attempt{code: code, final: true})
+		_, at := a.deliver(a.monitorTenant, hook, "a.b", base.Add(time.Duration(i)*time.Second), attemptSpec{code: code, final: true})
 		ids = append(ids, at...)
 	}
 	return a, hook, ids, base
@@ -113,7 +114,7 @@ func TestV3Calls(t *testing.T) {
 			if ct := h.Get("Content-Type"); ct != "application/vnd.api+json" {
 				t.Errorf("Content-Type = %q", ct)
 			}
-			if got := doc.ids(); !equalStrings(got, tt.want) {
+			if got := doc.ids(); !slices.Equal(got, tt.want) {
 				t.Errorf("got %v, want %v", got, tt.want)
 			}
 		})
@@ -128,7 +129,7 @@ func TestV3CallDocument(t *testing.T) {
 		t.Fatalf("data %v meta %v, want 2 calls and count 6", doc.ids(), doc.Meta)
 	}
 	r := doc.Data[0]
-	if r.Type != "notification/webhook/calls" || r.ID != ids[2] || keys(r.Attributes) != "body,created_at,headers,http_code,id" {
+	if r.Type != "notification/webhook/calls" || r.ID != ids[2] || objectKeys(r.Attributes) != "body,created_at,headers,http_code,id" {
 		t.Errorf("resource = %+v", r)
 	}
 	want := map[string]any{"id": ids[2], "http_code": 404.0, "headers": `{"Content-Type":"text/plain"}`, "body": "answer 404",
@@ -154,10 +155,10 @@ func TestV3CallDocument(t *testing.T) {
 
 	// Sparse fieldsets and included.
 	_, sparse, _ := a.calls(t, byNumber+"?fields[notification/webhook/calls]=http_code,created_at&included=webhook&fields[notification/webhook]=name,numeric_id&page[size]=1")
-	if keys(sparse.Data[0].Attributes) != "created_at,http_code" {
+	if objectKeys(sparse.Data[0].Attributes) != "created_at,http_code" {
 		t.Errorf("sparse attributes = %v", sparse.Data[0].Attributes)
 	}
-	if len(sparse.Included) != 1 || sparse.Included[0]["type"] != "notification/webhook" || keys(sparse.Included[0]["attributes"].(map[string]any)) != "name,numeric_id" {
+	if len(sparse.Included) != 1 || sparse.Included[0]["type"] != "notification/webhook" || objectKeys(sparse.Included[0]["attributes"].(map[string]any)) != "name,numeric_id" {
 		t.Errorf("included = %v", sparse.Included)
 	}
 
@@ -168,7 +169,7 @@ func TestV3CallDocument(t *testing.T) {
 			Data map[string]any `json:"data"`
 		}
 		if err := json.Unmarshal(res.body, &one); err != nil || res.status != 200 || one.Data["id"] != ids[1] ||
-			keys(one.Data["attributes"].(map[string]any)) != "body" {
+			objectKeys(one.Data["attributes"].(map[string]any)) != "body" {
 			t.Errorf("GET %s/%s = %d %s", prefix, ids[1], res.status, res.body)
 		}
 	}
@@ -215,13 +216,13 @@ func TestV3Errors(t *testing.T) {
 	}
 	for _, m := range []string{"POST", "PUT", "PATCH", "DELETE"} {
 		for _, p := range []string{prefix, prefix + "/" + ids[0]} {
-			res := a.call(a.tenant, m, p)
+			res := a.call(a.monitorTenant, m, p)
 			if res.status != http.StatusMethodNotAllowed || !strings.Contains(string(res.body), `"status":"405"`) {
 				t.Errorf("%s %s = %d %s, want a 405 JSON:API error", m, p, res.status, res.body)
 			}
 		}
 	}
-	noAuth := a.call(a.tenant, "GET", prefix, "Accept", "application/json")
+	noAuth := a.call(a.monitorTenant, "GET", prefix, "Accept", "application/json")
 	if noAuth.status != 401 || !strings.Contains(string(noAuth.body), `"errors"`) {
 		t.Errorf("no credentials: %d %s, want a 401 JSON:API error", noAuth.status, noAuth.body)
 	}

@@ -172,10 +172,10 @@ func FuzzV3Query(f *testing.F) {
 // are called directly, past authentication and rate limits.
 func fuzzFixture(tb testing.TB) (*Server, *webhook.Webhook, *webhook.Key) {
 	a := newMonitorAPI(tb)
-	hook := a.webhook(a.tenant, "https://example.com/hook")
+	hook := a.webhook(a.monitorTenant, "https://example.com/hook")
 	now := time.Now()
-	a.deliver(a.tenant, hook, "a.b", now, attempt{code: 500}, attempt{code: 200, final: true})
-	a.deliver(a.tenant, hook, "a.b", now, attempt{code: 0, cause: webhook.CauseTimeout, final: true})
+	a.deliver(a.monitorTenant, hook, "a.b", now, attemptSpec{code: 500}, attemptSpec{code: 200, final: true})
+	a.deliver(a.monitorTenant, hook, "a.b", now, attemptSpec{code: 0, cause: webhook.CauseTimeout, final: true})
 	k, err := a.st.KeyByClientKey(context.Background(), a.clientKey)
 	if err != nil {
 		tb.Fatal(err)

@@ -207,7 +207,7 @@ type accessCred struct{ key, secret string }
 
 // accessFixture is a server with two apps: A owns a webhook with one delivered event; B owns its own.
 type accessFixture struct {
-	t       *testing.T
+	t       testing.TB
 	h       http.Handler
 	st      store.Store
 	ids     map[string]string
@@ -216,7 +216,7 @@ type accessFixture struct {
 	secrets []string // every signing secret and key accessCred secret made, to look for leaks
 }
 
-func newAccessFixture(t *testing.T, opts Options) *accessFixture {
+func newAccessFixture(t testing.TB, opts Options) *accessFixture {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, t.TempDir())
@@ -302,7 +302,7 @@ type accessResponse struct {
 	body   []byte
 }
 
-func (r accessResponse) json(t *testing.T) map[string]any {
+func (r accessResponse) json(t testing.TB) map[string]any {
 	t.Helper()
 	var v map[string]any
 	if err := json.Unmarshal(r.body, &v); err != nil {

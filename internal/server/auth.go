@@ -97,6 +97,8 @@ func (s *Server) requireScope(f family, scope string, h http.HandlerFunc) http.H
 		if !s.admit(f, w, r, k, scope) {
 			return
 		}
+		// Every handler bounds its own body; this is the backstop for one that forgets.
+		r.Body = http.MaxBytesReader(w, r.Body, max(maxBatchBody, s.opts.MaxPayload+64<<10))
 		h(w, r.WithContext(context.WithValue(r.Context(), keyCtx, k)))
 	})
 }

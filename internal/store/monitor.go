@@ -17,16 +17,16 @@ type Monitor interface {
 	// GetMessage returns the delivery of event eventID to webhookID, and the event with its payload.
 	GetMessage(ctx context.Context, appID, webhookID, eventID string) (*webhook.Delivery, *webhook.Event, error)
 	// ListAttempts returns the attempts made to deliver eventID to webhookID, newest first, ids below
-	// before (when set), without response bodies.
+	// before (when set), without headers or response bodies.
 	ListAttempts(ctx context.Context, appID, webhookID, eventID, before string, limit int) ([]webhook.Attempt, error)
 	// GetAttempt returns one attempt of eventID to webhookID, with response body and headers.
 	GetAttempt(ctx context.Context, appID, webhookID, eventID, attemptID string) (*webhook.Attempt, error)
-	// ListCalls returns one webhook's attempts selected, sorted and paged by q; total is counted
+	// ListCalls returns one webhook's attempts (without request headers) selected, sorted and paged by q; total is counted
 	// only when q.Count (it is the one read that may count the log, because the caller asked).
 	ListCalls(ctx context.Context, appID, webhookID string, q CallQuery) (calls []webhook.Attempt, total int64, err error)
 	// GetCall returns one of webhookID's attempts by id.
 	GetCall(ctx context.Context, appID, webhookID, attemptID string) (*webhook.Attempt, error)
-	// RecentAttempts returns the webhook's last n attempts, newest first, without response bodies.
+	// RecentAttempts returns the webhook's last n attempts, newest first, without headers or response bodies.
 	RecentAttempts(ctx context.Context, appID, webhookID string, n int) ([]webhook.Attempt, error)
 	// Rollups returns webhookID's hourly rollups with since <= hour < until, oldest first.
 	Rollups(ctx context.Context, webhookID string, since, until time.Time) ([]Rollup, error)

@@ -108,12 +108,15 @@ func (s *Store) GetMessage(ctx context.Context, appID, webhookID, eventID string
 	return d, ev, nil
 }
 
-// attemptColumns are every column of an attempt; attemptSummary leaves the response body out.
+// attemptColumns are every column of an attempt; attemptSummary leaves headers and body out
+// (lists show neither); callColumns leave out only the request headers (a call has none).
 const (
 	attemptColumns = `id, delivery_id, webhook_id, app_id, event_id, number, triggered_by, status_code, duration_ms, cause, error,
 		request_headers, response_headers, response_body, truncated, created_at`
 	attemptSummary = `id, delivery_id, webhook_id, app_id, event_id, number, triggered_by, status_code, duration_ms, cause, error,
-		request_headers, response_headers, '', truncated, created_at`
+		'{}', '{}', '', truncated, created_at`
+	callColumns = `id, delivery_id, webhook_id, app_id, event_id, number, triggered_by, status_code, duration_ms, cause, error,
+		'{}', response_headers, response_body, truncated, created_at`
 )
 
 func scanAttempt(row scanner) (*webhook.Attempt, error) {

@@ -10,8 +10,8 @@ import (
 	"github.com/hookd/hookd/internal/webhook"
 )
 
-// callColumns maps /api/v3 field names to columns. Only these names ever reach SQL; values are bound.
-var callColumns = map[string]string{
+// callFields maps /api/v3 field names to columns. Only these names ever reach SQL; values are bound.
+var callFields = map[string]string{
 	store.CallID:        "id",
 	store.CallHTTPCode:  "status_code",
 	store.CallCreatedAt: "created_at",
@@ -48,7 +48,7 @@ func callWhere(webhookID, appID string, filters []store.CallFilter) (string, []a
 	b.WriteString(`webhook_id = ? AND app_id = ?`)
 	args := []any{webhookID, appID}
 	for _, f := range filters {
-		col, ok := callColumns[f.Field]
+		col, ok := callFields[f.Field]
 		if !ok {
 			return "", nil, webhook.Errorf(webhook.EInvalid, "unknown call field %q", f.Field)
 		}
@@ -90,7 +90,7 @@ func callOrder(keys []store.CallSort) (string, error) {
 		if !sortable[k.Field] {
 			return "", webhook.Errorf(webhook.EInvalid, "cannot sort calls by %q", k.Field)
 		}
-		p := callColumns[k.Field]
+		p := callFields[k.Field]
 		if k.Desc {
 			p += ` DESC`
 		}
@@ -123,7 +123,7 @@ func (s *Store) ListCalls(ctx context.Context, appID, webhookID string, q store.
 	if q.Limit <= 0 || q.Offset < 0 {
 		return nil, 0, webhook.Errorf(webhook.EInvalid, "page out of range")
 	}
-	calls, err := s.attempts(ctx, `SELECT `+attemptColumns+` FROM attempts WHERE `+where+` ORDER BY `+order+` LIMIT ? OFFSET ?`,
+	calls, err := s.attempts(ctx, `SELECT `+callColumns+` FROM attempts WHERE `+where+` ORDER BY `+order+` LIMIT ? OFFSET ?`,
 		append(args, q.Limit, q.Offset)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list calls: %w", err)

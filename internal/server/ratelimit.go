@@ -114,7 +114,9 @@ func (l *limiter) flush() {
 		l.mu.Unlock()
 
 		byStart := map[int64]map[string]int64{}
+		var newest int64
 		for w, waiters := range batch {
+			newest = max(newest, w.start)
 			if byStart[w.start] == nil {
 				byStart[w.start] = map[string]int64{}
 			}
@@ -135,15 +137,14 @@ func (l *limiter) flush() {
 				}
 			}
 		}
-		l.prune()
+		l.prune(newest)
 	}
 }
 
-// prune drops windows older than the previous hour, once per hour per instance.
-func (l *limiter) prune() {
-	current := time.Now().Truncate(time.Hour).UnixMilli()
+// prune drops windows older than the one before current, once per window per instance.
+func (l *limiter) prune(current int64) {
 	l.mu.Lock()
-	if l.pruned == current {
+	if current <= l.pruned {
 		l.mu.Unlock()
 		return
 	}

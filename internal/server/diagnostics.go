@@ -177,7 +177,7 @@ func diagnose(hook *webhook.Webhook, recent []webhook.Attempt, now time.Time) di
 	})
 
 	switch {
-	case recentFailures >= 2:
+	case recentFailures >= 2 && !recent[0].Succeeded(): // still failing now, not recovered
 		d.Tiers.Activity = "failing"
 	case st.Last24hEvents > 0 || (hoursSince >= 0 && hoursSince <= 24):
 		d.Tiers.Activity = "active"

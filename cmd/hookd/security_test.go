@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -242,6 +243,20 @@ func TestEncryptedWebhook(t *testing.T) {
 	if err := json.Unmarshal(plain, &env); err != nil || env.Type != "invoice.paid" || env.Data["amount"] != float64(42) {
 		t.Errorf("decrypted = %s, want the envelope", plain)
 	}
+
+	// Turning encryption on later makes a key, given by the secret route; the update does not show it.
+	later := c.must(201, "POST", "/api/v0/webhooks", map[string]any{"name": "later", "url": "https://example.com/x"})
+	if _, ok := later["encryption_key"]; ok {
+		t.Error("an unencrypted webhook's creation shows an encryption_key")
+	}
+	upd := c.must(200, "PATCH", "/api/v0/webhooks/"+later["id"].(string), map[string]any{"encrypted": true})
+	if _, ok := upd["encryption_key"]; ok || upd["encrypted"] != true {
+		t.Errorf("PATCH answer = %v, want encrypted and no key", upd)
+	}
+	sec := c.must(200, "GET", "/api/v0/webhooks/"+later["id"].(string)+"/secret", nil)
+	if k, _ := base64.StdEncoding.DecodeString(fmt.Sprint(sec["encryption_key"])); len(k) != 32 {
+		t.Errorf("secret route after turning encryption on = %v, want a 32-byte key", sec)
+	}
 }
 
 // TestServerKeyFile: the embedded default generates its key into the data directory, mode 0600,
@@ -339,4 +354,47 @@ func TestAdminAPI(t *testing.T) {
 	c.must(409, "DELETE", "/api/v0/admin/apps/"+app["id"].(string), nil)
 	c.must(204, "DELETE", "/api/v0/admin/apps/"+tid, nil)
 	c.must(404, "GET", "/api/v0/admin/apps/"+tid, nil)
+}
+
+// TestRequestLimits: oversized headers, URLs and bodies are refused with 431 and 413, never served.
+func TestRequestLimits(t *testing.T) {
+	dir := t.TempDir()
+	_, key := setup(t, "--data-dir", dir)
+	h := serve(t, "--data-dir", dir)
+	send := func(method, path string, body []byte, header string) (int, []byte) {
+		req, _ := http.NewRequest(method, h.URL+path, bytes.NewReader(body))
+		req.Header.Set("x-client-key", key["client_key"].(string))
+		req.Header.Set("x-client-secret", key["client_secret"].(string))
+		if header != "" {
+			req.Header.Set("X-Padding", header)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, b
+	}
+	if st, _ := send("GET", "/api/v0/webhooks", nil, strings.Repeat("a", 100<<10)); st != 431 {
+		t.Errorf("100 KiB header: %d, want 431", st)
+	}
+	if st, _ := send("GET", "/api/v0/webhooks/wh_"+strings.Repeat("A", 100<<10), nil, ""); st != 431 {
+		t.Errorf("100 KiB URL: %d, want 431", st)
+	}
+	big := []byte(`{"name":"` + strings.Repeat("a", 100<<10) + `","url":"https://example.com"}`)
+	st, body := send("POST", "/api/v0/webhooks", big, "")
+	var v map[string]any
+	_ = json.Unmarshal(body, &v)
+	if st != 413 || v["statusCode"] != float64(413) || !strings.Contains(v["message"].(string), "larger than") {
+		t.Errorf("100 KiB settings body: %d %s, want 413 saying the limit", st, body)
+	}
+	st, body = send("POST", "/api/v0/webhooks", []byte(`{"name":"n","url":"https://example.com","colour":"red"}`), "")
+	if st != 400 || !strings.Contains(string(body), `unknown field \"colour\"`) {
+		t.Errorf("unknown field: %d %s, want 400 naming it", st, body)
+	}
+	st, body = send("POST", "/api/v0/webhooks", []byte(`{"name":7,"url":"https://example.com"}`), "")
+	if st != 400 || !strings.Contains(string(body), "name must be a string") {
+		t.Errorf("wrong type: %d %s, want 400 naming the field and type", st, body)
+	}
 }

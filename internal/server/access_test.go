@@ -406,9 +406,23 @@ func TestEveryRouteChecksCredentials(t *testing.T) {
 				if got.status != rt.other {
 					t.Fatalf("status %d %s, want %d", got.status, got.body, rt.other)
 				}
-				if rt.other == 404 && rt.family == v0 {
-					if want := wantFamilyError(v0, 404, "Webhook not found", ""); strings.Contains(rt.path, "{wh}") && !sameJSON(got.json(t), want) {
-						t.Errorf("body %s, want %v", got.body, want)
+				if rt.other == 404 {
+					// Exactly what a missing webhook answers, in the family's shape.
+					body := got.json(t)
+					switch rt.family {
+					case v0:
+						if want := wantFamilyError(v0, 404, "Webhook not found", ""); strings.Contains(rt.path, "{wh}") && !sameJSON(body, want) {
+							t.Errorf("body %s, want %v", got.body, want)
+						}
+					case v1:
+						if body["code"] != webhook.ENotFound || body["detail"] == nil || len(body) != 2 {
+							t.Errorf("body %s, want {code: not_found, detail}", got.body)
+						}
+					case v3:
+						errs, _ := body["errors"].([]any)
+						if len(errs) != 1 || errs[0].(map[string]any)["status"] != "404" {
+							t.Errorf("body %s, want one JSON:API error with status 404", got.body)
+						}
 					}
 				}
 				// Nothing of app A shows: not its webhook, its event, its attempt or its name.

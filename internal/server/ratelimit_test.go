@@ -125,3 +125,23 @@ func TestTooManyShapes(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkLimiterSpend measures one counted request on SQLite, with requests from many
+// goroutines sharing each write.
+func BenchmarkLimiterSpend(b *testing.B) {
+	st, err := sqlite.Open(context.Background(), b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	l := newLimiter(st, Limits{Production: 1 << 30}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	keys := []*webhook.Key{{ID: "key_1"}, {ID: "key_2"}, {ID: "key_3"}, {ID: "key_4"}}
+	b.SetParallelism(16)
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			l.spend(keys[i%len(keys)], time.Now())
+			i++
+		}
+	})
+}

@@ -398,3 +398,31 @@ func TestRequestLimits(t *testing.T) {
 		t.Errorf("wrong type: %d %s, want 400 naming the field and type", st, body)
 	}
 }
+
+// TestPostgresSecretsSealedWhenAKeyArrives: PostgreSQL without --secret-key keeps secrets in the
+// clear (and says so); the first start with a key seals them, and they read back.
+func TestPostgresSecretsSealedWhenAKeyArrives(t *testing.T) {
+	url := postgresSchema(t)
+	_, key := setup(t, "--database-url", url)
+	h := serve(t, "--database-url", url)
+	c := newClient(t, h.URL, key)
+	hook := c.must(201, "POST", "/api/v0/webhooks", map[string]any{"name": "x", "url": "https://example.com/x"})
+	h.stop()
+	if !strings.Contains(h.stderr.String(), "stored unencrypted") {
+		t.Error("no warning that secrets are stored unencrypted without --secret-key")
+	}
+	serverKey := secretbox.EncodeKey(secretbox.NewKey())
+	h2 := serve(t, "--database-url", url, "--secret-key", serverKey)
+	got := newClient(t, h2.URL, key).must(200, "GET", "/api/v0/webhooks/"+hook["id"].(string)+"/secret", nil)
+	if got["signing_secret"] != hook["signing_secret"] {
+		t.Error("the secret does not read back after sealing")
+	}
+	h2.stop()
+	if !strings.Contains(h2.stderr.String(), "sealed secrets") {
+		t.Error("no log line about sealing the secrets kept in the clear")
+	}
+	h3 := serve(t, "--database-url", url, "--secret-key", secretbox.EncodeKey(secretbox.NewKey()))
+	if st, _, _ := raw(t, h3.URL, "GET", "/api/v0/webhooks/"+hook["id"].(string)+"/secret", key, nil); st != 500 {
+		t.Errorf("under another server key: %d, want 500 (the secret is sealed)", st)
+	}
+}

@@ -85,6 +85,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	st.UseSecretBox(box)
+	if n, err := st.SealSecrets(ctx); err != nil {
+		return fmt.Errorf("seal secrets with the server key: %w", err)
+	} else if n > 0 {
+		log.Info("sealed secrets kept in the clear with the server key", "webhooks", n)
+	}
 	limits, err := cfg.security.limits()
 	if err != nil {
 		return err

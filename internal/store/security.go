@@ -15,6 +15,9 @@ type Security interface {
 	// sealed ones. Without a box they are kept in the clear (tests and CLI commands that never
 	// read them).
 	UseSecretBox(box *secretbox.Box)
+	// SealSecrets seals, with the box, the secrets written in the clear before there was one,
+	// and returns how many webhooks it changed.
+	SealSecrets(ctx context.Context) (int, error)
 
 	// ListApps returns up to limit apps with ids after the cursor, oldest first.
 	ListApps(ctx context.Context, after string, limit int) ([]webhook.App, error)

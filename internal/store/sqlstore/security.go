@@ -71,6 +71,54 @@ func (s *Store) openSecrets(w *webhook.Webhook, secret, prev, encKey string) err
 	return nil
 }
 
+// SealSecrets seals every secret still kept in the clear.
+func (s *Store) SealSecrets(ctx context.Context) (int, error) {
+	if s.box == nil {
+		return 0, nil
+	}
+	type row struct{ id, secret, prev, key string }
+	var rows []row
+	rs, err := s.r.QueryContext(ctx, `SELECT id, secret, secret_prev, encryption_key FROM webhooks
+		WHERE secret NOT LIKE 'sb1:%' OR (secret_prev <> '' AND secret_prev NOT LIKE 'sb1:%') OR (encryption_key <> '' AND encryption_key NOT LIKE 'sb1:%')`)
+	if err != nil {
+		return 0, fmt.Errorf("find secrets to seal: %w", err)
+	}
+	for rs.Next() {
+		var r row
+		if err := rs.Scan(&r.id, &r.secret, &r.prev, &r.key); err != nil {
+			rs.Close()
+			return 0, err
+		}
+		rows = append(rows, r)
+	}
+	rs.Close()
+	if err := rs.Err(); err != nil {
+		return 0, err
+	}
+	seal := func(v, aad string) string {
+		if v == "" || secretbox.Sealed(v) {
+			return v
+		}
+		return s.box.Seal(v, aad)
+	}
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		for _, r := range rows {
+			// Only where the row still holds what was read: a rotation meanwhile wins.
+			_, err := tx.ExecContext(ctx, s.q(`UPDATE webhooks SET secret = ?, secret_prev = ?, encryption_key = ?
+				WHERE id = ? AND secret = ? AND secret_prev = ? AND encryption_key = ?`),
+				seal(r.secret, secretAAD(r.id)), seal(r.prev, secretAAD(r.id)), seal(r.key, keyAAD(r.id)), r.id, r.secret, r.prev, r.key)
+			if err != nil {
+				return fmt.Errorf("seal secrets of %s: %w", r.id, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return len(rows), nil
+}
+
 // RotateSecret moves the current secret to the previous slot until until and sets the new one.
 // The stored (sealed) value moves as it is: both slots share one binding.
 func (s *Store) RotateSecret(ctx context.Context, appID, id, secret string, until, now time.Time) error {

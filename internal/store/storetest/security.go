@@ -21,6 +21,38 @@ var securityTests = []storeTest{
 	{"CountRequests", testCountRequests},
 	{"RotateSecret", testRotateSecret},
 	{"SecretsSealedAtRest", testSecretsSealed},
+	{"SealSecretsWrittenInTheClear", testSealSecrets},
+}
+
+func testSealSecrets(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	app := newApp(t, s)
+	encKey := bytes.Repeat([]byte{3}, 32)
+	w := newWebhook(t, s, app.ID, func(w *webhook.Webhook) { w.Encrypted, w.EncryptionKey = true, encKey })
+	if err := s.RotateSecret(ctx, app.ID, w.ID, signature.NewSecret(), t0.Add(time.Hour), t0); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := s.GetWebhook(ctx, app.ID, w.ID, t0)
+	if n, err := s.SealSecrets(ctx); n != 0 || err != nil {
+		t.Errorf("SealSecrets without a box = %d, %v; want 0, nil", n, err)
+	}
+	box, _ := secretbox.New(secretbox.NewKey())
+	s.UseSecretBox(box)
+	if n, err := s.SealSecrets(ctx); n != 1 || err != nil {
+		t.Fatalf("SealSecrets = %d, %v; want 1", n, err)
+	}
+	if n, _ := s.SealSecrets(ctx); n != 0 {
+		t.Errorf("second SealSecrets = %d, want 0", n)
+	}
+	after, err := s.GetWebhook(ctx, app.ID, w.ID, t0)
+	if err != nil || after.Secret != before.Secret || after.PreviousSecret != before.PreviousSecret || !bytes.Equal(after.EncryptionKey, encKey) {
+		t.Fatalf("after sealing the secrets read back changed (%v)", err)
+	}
+	other, _ := secretbox.New(secretbox.NewKey())
+	s.UseSecretBox(other)
+	if _, err := s.GetWebhook(ctx, app.ID, w.ID, t0); err == nil {
+		t.Error("after SealSecrets the webhook opens under another key: something is still in the clear")
+	}
 }
 
 func newKey(t *testing.T, s store.Store, appID string) *webhook.Key {

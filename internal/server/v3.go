@@ -19,8 +19,17 @@ var errBadCallID = webhook.Errorf(webhook.EInvalid, "Invalid call ID format")
 type resourceJSON struct {
 	Type          string         `json:"type"`
 	ID            string         `json:"id"`
-	Attributes    map[string]any `json:"attributes"`
+	Attributes    any            `json:"attributes"`
 	Relationships map[string]any `json:"relationships,omitempty"`
+}
+
+// callAttributesJSON holds the attributes of a call; a sparse fieldset leaves some nil.
+type callAttributesJSON struct {
+	ID        *string   `json:"id,omitempty"`
+	HTTPCode  *int      `json:"http_code,omitempty"`
+	Headers   *string   `json:"headers,omitempty"`
+	Body      *string   `json:"body,omitempty"`
+	CreatedAt *jsonTime `json:"created_at,omitempty"`
 }
 
 // loadV3Webhook reads {webhook_id}: the webhook's integer id or its wh_ id.
@@ -53,24 +62,24 @@ func writeJSONAPI(w http.ResponseWriter, v any) {
 }
 
 func (q *v3Query) callResource(a *webhook.Attempt, hook *webhook.Webhook) resourceJSON {
-	attrs := map[string]any{}
-	for _, name := range callAttributes {
-		if !q.wants(callType, name) {
-			continue
-		}
-		switch name {
-		case "id":
-			attrs[name] = a.ID
-		case "http_code":
-			attrs[name] = a.StatusCode
-		case "headers":
-			h, _ := json.Marshal(nonNilHeaders(a.ResponseHeaders)) // the stored text: filter[headers] compares with it
-			attrs[name] = string(h)
-		case "body":
-			attrs[name] = a.ResponseBody
-		case "created_at":
-			attrs[name] = jsonTime(a.CreatedAt)
-		}
+	var attrs callAttributesJSON
+	if q.wants(callType, "id") {
+		attrs.ID = &a.ID
+	}
+	if q.wants(callType, "http_code") {
+		attrs.HTTPCode = &a.StatusCode
+	}
+	if q.wants(callType, "headers") {
+		h, _ := json.Marshal(nonNilHeaders(a.ResponseHeaders)) // the stored text: filter[headers] compares with it
+		text := string(h)
+		attrs.Headers = &text
+	}
+	if q.wants(callType, "body") {
+		attrs.Body = &a.ResponseBody
+	}
+	if q.wants(callType, "created_at") {
+		t := jsonTime(a.CreatedAt)
+		attrs.CreatedAt = &t
 	}
 	return resourceJSON{Type: callType, ID: a.ID, Attributes: attrs, Relationships: map[string]any{
 		"webhook": map[string]any{"data": map[string]string{"type": webhookType, "id": strconv.FormatInt(hook.NumericID, 10)}},

@@ -5,6 +5,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hookd/hookd/internal/metrics"
@@ -39,6 +40,7 @@ type Pool struct {
 
 	recoverWake chan struct{}
 	slotFree    chan struct{}
+	stopping    atomic.Bool // Run stopped claiming: waiting jobs go back to the store
 }
 
 // NewPool returns a pool; call Run to start it.
@@ -111,19 +113,12 @@ func (p *Pool) Run(ctx context.Context) error {
 		}
 		var deferred []store.Job
 		for _, j := range jobs {
-			if !p.acquire(j.Webhook.ID) {
+			switch start, wait := p.limit.admit(j); {
+			case start:
+				p.start(&wg, sendCtx, j, results)
+			case !wait:
 				deferred = append(deferred, j)
-				continue
 			}
-			wg.Go(func() {
-				r := p.sender.Send(sendCtx, j, cmp.Or(j.Trigger, webhook.TriggerScheduled), time.Now())
-				p.release(j.Webhook.ID)
-				if sendCtx.Err() != nil {
-					results <- result{outcome: store.Outcome{Job: j}, release: true}
-					return
-				}
-				results <- result{outcome: Next(j, r, time.Now())}
-			})
 		}
 		if len(deferred) > 0 {
 			if err := p.store.Release(ctx, deferred, now.Add(deferDelay)); err != nil && ctx.Err() == nil {
@@ -139,7 +134,13 @@ func (p *Pool) Run(ctx context.Context) error {
 			p.idle(ctx, timer)
 		}
 	}
+	p.stopping.Store(true)
 
+	if waiting := p.limit.drain(); len(waiting) > 0 {
+		if err := p.store.Release(context.Background(), waiting, time.Now()); err != nil {
+			p.log.Error("release waiting deliveries", "err", err, "count", len(waiting))
+		}
+	}
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
 	select {
@@ -189,21 +190,31 @@ func (p *Pool) sleep(ctx context.Context, d time.Duration) {
 	}
 }
 
-func (p *Pool) acquire(webhookID string) bool {
-	if !p.limit.acquire(webhookID) {
-		return false
-	}
+// start sends j in a goroutine of wg. When it ends, a job waiting for a slot of the same
+// webhook takes the slot, unless the pool is stopping.
+func (p *Pool) start(wg *sync.WaitGroup, sendCtx context.Context, j store.Job, results chan<- result) {
 	p.metrics.InFlight.Inc()
-	return true
-}
-
-func (p *Pool) release(webhookID string) {
-	p.limit.release(webhookID)
-	p.metrics.InFlight.Dec()
-	select {
-	case p.slotFree <- struct{}{}:
-	default:
-	}
+	wg.Go(func() {
+		for {
+			r := p.sender.Send(sendCtx, j, cmp.Or(j.Trigger, webhook.TriggerScheduled), time.Now())
+			if sendCtx.Err() != nil {
+				results <- result{outcome: store.Outcome{Job: j}, release: true}
+			} else {
+				results <- result{outcome: Next(j, r, time.Now())}
+			}
+			fast := r.Attempt.StatusCode > 0 && r.Attempt.DurationMS < float64(slowAfter/time.Millisecond)
+			next, ok := p.limit.done(j.Webhook.ID, fast, sendCtx.Err() == nil && !p.stopping.Load())
+			if !ok {
+				break
+			}
+			j = next
+		}
+		p.metrics.InFlight.Dec()
+		select {
+		case p.slotFree <- struct{}{}:
+		default:
+		}
+	})
 }
 
 // record writes outcomes in batches: whatever finished while the last batch was being written.

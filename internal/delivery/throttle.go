@@ -3,67 +3,132 @@ package delivery
 import (
 	"sync"
 	"time"
+
+	"github.com/hookd/hookd/internal/store"
 )
 
 // limiter caps the requests in flight, in all and per webhook, so that slow or dead receivers
-// cannot take the workers the healthy ones need. A webhook may have at most PerWebhook requests
-// in flight, and never more than its fair share: half the workers split evenly among the
-// webhooks with requests in flight (at least minShare). The other half stays free for whoever
-// comes next, so a burst of dead receivers, each holding its share until its requests time
-// out, leaves the healthy ones room to run. The webhook's rate_limit and circuit breaker are
-// enforced in the store, at claim time, where every instance sees them.
+// cannot take the workers the healthy ones need.
+//
+// A webhook whose last request was answered within slowAfter is fast: it may have up to
+// PerWebhook requests in flight, but no more than its fair share, half the workers split
+// evenly among the webhooks with requests in flight (at least minShare). Any other webhook
+// (dead, timing out, slow, or not heard from yet in this process) gets suspectShare: ten dead
+// receivers hold at most 10 × suspectShare workers while their requests time out, and a
+// healthy receiver becomes fast with its first quick answer.
+//
+// A claimed job over its webhook's cap waits here, still leased, for one of the webhook's
+// requests to end (up to one cap of jobs per webhook, a quarter of the workers in all);
+// beyond that it goes back to the store for deferDelay. Waiting here costs no database
+// write, which matters when many webhooks each get a few jobs of every claim.
+//
+// The webhook's rate_limit and circuit breaker are enforced by the store at claim time, where
+// every instance sees them.
 type limiter struct {
 	workers, perWebhook int
 
 	mu       sync.Mutex
 	inFlight int
 	perHook  map[string]int
+	fast     map[string]bool // last request answered within slowAfter
+	waiting  map[string][]store.Job
+	nWaiting int
 }
 
-// minShare is the in-flight share every webhook keeps, however many are busy.
-const minShare = 2
+// Shares and thresholds.
+const (
+	minShare     = 2                      // in flight that a fast webhook keeps, however many are busy
+	suspectShare = 4                      // in flight for a webhook not known to answer quickly
+	slowAfter    = time.Second            // an answer slower than this makes a webhook a suspect
+	deferDelay   = 200 * time.Millisecond // how long an over-cap delivery waits in the store
+)
 
 func newLimiter(workers, perWebhook int) *limiter {
-	return &limiter{workers: workers, perWebhook: perWebhook, perHook: map[string]int{}}
+	return &limiter{workers: workers, perWebhook: perWebhook,
+		perHook: map[string]int{}, fast: map[string]bool{}, waiting: map[string][]store.Job{}}
 }
 
-// share is the most requests one webhook may have in flight while busy webhooks have some.
+// share is the most requests a fast webhook may have in flight while busy webhooks have some.
 func (l *limiter) share(busy int) int {
 	return min(l.perWebhook, max(minShare, l.workers/(2*max(busy, 1))))
 }
 
-// acquire takes a slot for webhookID, or reports that the webhook is at its cap.
-func (l *limiter) acquire(webhookID string) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	n := l.perHook[webhookID]
+// capFor is webhookID's cap now; l.mu is held.
+func (l *limiter) capFor(webhookID string) int {
+	if !l.fast[webhookID] {
+		return min(l.perWebhook, suspectShare)
+	}
 	busy := len(l.perHook)
-	if n == 0 {
+	if l.perHook[webhookID] == 0 {
 		busy++
 	}
-	if n >= l.share(busy) {
-		return false
-	}
-	l.perHook[webhookID] = n + 1
-	l.inFlight++
-	return true
+	return l.share(busy)
 }
 
-func (l *limiter) release(webhookID string) {
+// admit decides for a claimed job: start it now (its slot is taken), keep it waiting for a
+// slot of its webhook, or neither (give it back to the store).
+func (l *limiter) admit(j store.Job) (start, wait bool) {
+	id := j.Webhook.ID
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	limit := l.capFor(id)
+	if n := l.perHook[id]; n < limit && l.inFlight < l.workers {
+		l.perHook[id] = n + 1
+		l.inFlight++
+		return true, false
+	}
+	if len(l.waiting[id]) < limit && l.nWaiting < l.workers/4 {
+		l.waiting[id] = append(l.waiting[id], j)
+		l.nWaiting++
+		return false, true
+	}
+	return false, false
+}
+
+// done frees a slot of webhookID after a request that was answered quickly (fast) or not.
+// With next, a job waiting for that webhook takes the slot and is returned, to be started by
+// the caller.
+func (l *limiter) done(webhookID string, fast, next bool) (store.Job, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if fast {
+		l.fast[webhookID] = true
+	} else {
+		delete(l.fast, webhookID)
+	}
+	if q := l.waiting[webhookID]; next && len(q) > 0 && l.perHook[webhookID] <= l.capFor(webhookID) {
+		j := q[0]
+		if len(q) == 1 {
+			delete(l.waiting, webhookID)
+		} else {
+			l.waiting[webhookID] = q[1:]
+		}
+		l.nWaiting--
+		return j, true // the slot passes from one job to the next
+	}
 	if l.perHook[webhookID]--; l.perHook[webhookID] <= 0 {
 		delete(l.perHook, webhookID)
 	}
 	l.inFlight--
+	return store.Job{}, false
 }
 
-// free is how many more requests may start in all.
+// free is how many more jobs may be claimed: workers neither in flight nor spoken for.
 func (l *limiter) free() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.workers - l.inFlight
+	return l.workers - l.inFlight - l.nWaiting
 }
 
-// deferDelay is how long a delivery waits when its webhook is at its in-flight cap.
-const deferDelay = 200 * time.Millisecond
+// drain removes and returns every waiting job (shutdown).
+func (l *limiter) drain() []store.Job {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []store.Job
+	for id, q := range l.waiting {
+		out = append(out, q...)
+		delete(l.waiting, id)
+	}
+	l.nWaiting = 0
+	return out
+}

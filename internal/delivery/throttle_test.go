@@ -1,0 +1,121 @@
+package delivery
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/hookd/hookd/internal/store"
+	"github.com/hookd/hookd/internal/webhook"
+)
+
+func jobFor(webhookID string, n int) store.Job {
+	return store.Job{DeliveryID: fmt.Sprintf("dlv_%s_%d", webhookID, n), Webhook: &webhook.Webhook{ID: webhookID}}
+}
+
+// fill admits n jobs of webhookID and counts how many started and waited.
+func fill(l *limiter, webhookID string, n int) (started, waited int) {
+	for i := range n {
+		start, wait := l.admit(jobFor(webhookID, i))
+		if start {
+			started++
+		}
+		if wait {
+			waited++
+		}
+	}
+	return started, waited
+}
+
+// makeFast marks a webhook as answering quickly, as after one quick request.
+func makeFast(l *limiter, webhookID string) {
+	if start, _ := l.admit(jobFor(webhookID, -1)); start {
+		l.done(webhookID, true, false)
+	}
+}
+
+func TestLimiterShares(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		busy        int // fast webhooks already with one request in flight
+		fast        bool
+		wantStarted int
+	}{
+		{"a suspect gets a small share", 0, false, suspectShare},
+		{"a fast webhook alone gets PerWebhook", 0, true, 64},
+		{"four busy: a quarter of half the workers", 3, true, 256 / (2 * 4)},
+		{"a hundred busy: the minimum share", 99, true, minShare},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l := newLimiter(256, 64)
+			for i := range tc.busy {
+				id := fmt.Sprintf("wh_busy%d", i)
+				makeFast(l, id)
+				fill(l, id, 1)
+			}
+			if tc.fast {
+				makeFast(l, "wh_x")
+			}
+			started, waited := fill(l, "wh_x", 200)
+			if started != tc.wantStarted {
+				t.Errorf("started %d, want %d", started, tc.wantStarted)
+			}
+			if waited != min(tc.wantStarted, 256/4) {
+				t.Errorf("kept %d waiting, want one cap's worth (%d)", waited, min(tc.wantStarted, 256/4))
+			}
+		})
+	}
+}
+
+// Dead receivers, arriving one after another with full backlogs, never hold more than their
+// suspect shares: the other workers stay free for healthy webhooks.
+func TestLimiterDeadReceiversLeaveWorkers(t *testing.T) {
+	l := newLimiter(256, 64)
+	dead := 0
+	for i := range 10 {
+		s, _ := fill(l, fmt.Sprintf("wh_dead%d", i), 200)
+		dead += s
+	}
+	if dead != 10*suspectShare {
+		t.Errorf("dead receivers hold %d workers, want %d", dead, 10*suspectShare)
+	}
+	makeFast(l, "wh_healthy")
+	if s, _ := fill(l, "wh_healthy", 200); s != 256/(2*11) {
+		t.Errorf("a healthy webhook beside them starts %d, want its fair share of half the workers (%d)", s, 256/(2*11))
+	}
+	// A timeout makes a webhook a suspect again; a quick answer, fast.
+	l.done("wh_healthy", false, false)
+	if got := l.capFor("wh_healthy"); got != suspectShare {
+		t.Errorf("cap after a timeout = %d, want %d", got, suspectShare)
+	}
+}
+
+func TestLimiterPassesSlotsToWaitingJobs(t *testing.T) {
+	l := newLimiter(8, 1) // one in flight per webhook, two workers waiting in all
+	if start, _ := l.admit(jobFor("wh_a", 0)); !start {
+		t.Fatal("first job did not start")
+	}
+	if _, wait := l.admit(jobFor("wh_a", 1)); !wait {
+		t.Fatal("second job did not wait")
+	}
+	if start, wait := l.admit(jobFor("wh_a", 2)); start || wait {
+		t.Errorf("third job: start=%v wait=%v, want it given back to the store", start, wait)
+	}
+	next, ok := l.done("wh_a", true, true)
+	if !ok || next.DeliveryID != "dlv_wh_a_1" {
+		t.Fatalf("done = %v %v, want the waiting job", next.DeliveryID, ok)
+	}
+	if got := l.free(); got != 8-1 {
+		t.Errorf("free = %d, want 7 (the slot passed on)", got)
+	}
+	if _, ok := l.done("wh_a", true, true); ok {
+		t.Error("done passed a slot with nothing waiting")
+	}
+	if got := l.free(); got != 8 {
+		t.Errorf("free after all done = %d, want 8", got)
+	}
+	l.admit(jobFor("wh_b", 0))
+	l.admit(jobFor("wh_b", 1))
+	if got := l.drain(); len(got) != 1 || l.free() != 7 {
+		t.Errorf("drain = %d jobs, free %d; want 1 and 7", len(got), l.free())
+	}
+}

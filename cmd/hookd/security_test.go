@@ -102,8 +102,10 @@ func TestRateLimitDevelopmentKey(t *testing.T) {
 			continue // an hour began mid-test; once more
 		}
 		check429(t, status, hdr, body)
-		if st, _, b := raw(t, h.URL, "POST", "/api/v0/events", key, map[string]any{"event_type": "a.b", "payload": 1}); st != 202 {
-			t.Errorf("events after the quota is spent: %d %s, want 202 (ingestion has its own limit)", st, b)
+		st, hdr, b := raw(t, h.URL, "POST", "/api/v0/events", key, map[string]any{"event_type": "a.b", "payload": 1})
+		if st != 202 || hdr.Get("X-RateLimit-Limit") != "100" || hdr.Get("X-RateLimit-Remaining") != "0" {
+			t.Errorf("events after the quota is spent: %d %s, limit %q remaining %q; want 202 (ingestion has its own limit) showing the spent quota",
+				st, b, hdr.Get("X-RateLimit-Limit"), hdr.Get("X-RateLimit-Remaining"))
 		}
 		return
 	}

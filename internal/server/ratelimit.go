@@ -43,6 +43,7 @@ type limiter struct {
 	pending  map[window][]chan int64
 	flushing bool
 	spent    map[string]int64 // key id → start (ms) of the window it has used up
+	seen     map[string]seen  // key id → its count as this instance last saw it
 	pruned   int64            // start of the last window older rows were pruned for
 
 	ingestMu sync.Mutex
@@ -54,6 +55,10 @@ type window struct {
 	start int64 // Unix ms
 }
 
+type seen struct {
+	start, count int64
+}
+
 type ingestWindow struct {
 	second int64
 	count  int64
@@ -62,7 +67,7 @@ type ingestWindow struct {
 func newLimiter(s store.Security, l Limits, log *slog.Logger) *limiter {
 	l.Production = cmp.Or(l.Production, DefaultProductionLimit)
 	l.Development = cmp.Or(l.Development, DefaultDevelopmentLimit)
-	return &limiter{store: s, limits: l, log: log, pending: map[window][]chan int64{}, spent: map[string]int64{}, ingest: map[string]ingestWindow{}}
+	return &limiter{store: s, limits: l, log: log, pending: map[window][]chan int64{}, spent: map[string]int64{}, seen: map[string]seen{}, ingest: map[string]ingestWindow{}}
 }
 
 func (l *limiter) hourly(k *webhook.Key) int64 {
@@ -92,12 +97,27 @@ func (l *limiter) spend(k *webhook.Key, now time.Time) (count, limit int64, rese
 	}
 	l.mu.Unlock()
 	count = <-ch
-	if count >= limit {
-		l.mu.Lock()
-		l.spent[k.ID] = win.start
-		l.mu.Unlock()
+	l.mu.Lock()
+	if last := l.seen[k.ID]; last.start != win.start || last.count < count {
+		l.seen[k.ID] = seen{win.start, count}
 	}
+	if count >= limit {
+		l.spent[k.ID] = win.start
+	}
+	l.mu.Unlock()
 	return count, limit, reset
+}
+
+// peek returns k's count in the current window as this instance last saw it, without
+// counting a request: for the headers of event requests, which never spend the quota.
+func (l *limiter) peek(k *webhook.Key, now time.Time) (count, limit int64, reset time.Time) {
+	start := now.Truncate(time.Hour)
+	l.mu.Lock()
+	if last := l.seen[k.ID]; last.start == start.UnixMilli() {
+		count = last.count
+	}
+	l.mu.Unlock()
+	return count, l.hourly(k), start.Add(time.Hour)
 }
 
 // flush writes pending counts until none are left.
@@ -154,6 +174,11 @@ func (l *limiter) prune(current int64) {
 			delete(l.spent, k)
 		}
 	}
+	for k, last := range l.seen {
+		if last.start < current {
+			delete(l.seen, k)
+		}
+	}
 	l.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -190,11 +215,13 @@ func (s *Server) admit(f family, w http.ResponseWriter, r *http.Request, k *webh
 	now := s.now()
 	var count, limit int64
 	var reset time.Time
-	what := "requests per hour for this API key"
+	what, enforced := "requests per hour for this API key", true
 	if scope == webhook.ScopeEventWrite {
 		var on bool
 		if count, limit, reset, on = s.limits.spendIngest(k.AppID, now); !on {
-			return true
+			// No ingest limit: show the hourly quota, which event requests never spend.
+			count, limit, reset = s.limits.peek(k, now)
+			enforced = false
 		}
 		what = "event requests per second for this app"
 	} else {
@@ -204,7 +231,7 @@ func (s *Server) admit(f family, w http.ResponseWriter, r *http.Request, k *webh
 	h.Set("X-RateLimit-Limit", strconv.FormatInt(limit, 10))
 	h.Set("X-RateLimit-Remaining", strconv.FormatInt(max(limit-count, 0), 10))
 	h.Set("X-RateLimit-Reset", strconv.FormatInt(reset.Unix(), 10))
-	if count <= limit {
+	if !enforced || count <= limit {
 		return true
 	}
 	retry := int64(max(reset.Sub(now).Round(time.Second), time.Second) / time.Second)

@@ -77,6 +77,12 @@ func TestLimiterSpentKey(t *testing.T) {
 	if count, _, _ := l.spend(k, now.Add(time.Hour)); count != 1 {
 		t.Errorf("next hour: count %d, want 1", count)
 	}
+	if count, limit, _ := l.peek(k, now.Add(time.Hour)); count != 1 || limit != 3 {
+		t.Errorf("peek = %d of %d, want 1 of 3 (peeking spends nothing)", count, limit)
+	}
+	if count, _, _ := l.peek(k, now.Add(2*time.Hour)); count != 0 {
+		t.Errorf("peek in an unseen window = %d, want 0", count)
+	}
 	p := &webhook.Key{ID: "key_p", Env: webhook.EnvProduction}
 	if _, limit, _ := l.spend(p, now); limit != DefaultProductionLimit {
 		t.Errorf("production limit = %d, want %d", limit, DefaultProductionLimit)

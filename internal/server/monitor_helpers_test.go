@@ -40,6 +40,11 @@ func newMonitorAPI(t testing.TB) *monitorAPI {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return newMonitorAPIOn(t, st)
+}
+
+// newMonitorAPIOn serves the API over st, which it closes at the end of the test.
+func newMonitorAPIOn(t testing.TB, st store.Store) *monitorAPI {
 	t.Cleanup(func() { st.Close() })
 	h := New(st, ingest.New(st, func() {}), metrics.New(st.QueueDepth), slog.New(slog.DiscardHandler), Options{})
 	a := &monitorAPI{t: t, st: st, h: h}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hookd/hookd/internal/store"
 	"github.com/hookd/hookd/internal/webhook"
@@ -170,6 +171,9 @@ func messageFilter(r *http.Request) (store.MessageFilter, error) {
 		f.Statuses = append(f.Statuses, st)
 	}
 	for _, et := range listParam(r, "event_types") {
+		if !utf8.ValidString(et) || strings.ContainsRune(et, 0) { // PostgreSQL text holds neither
+			return f, webhook.Errorf(webhook.EInvalid, "event_types must be UTF-8 text without NUL bytes")
+		}
 		if err := webhook.ValidateEventType(et); err != nil {
 			return f, webhook.Errorf(webhook.EInvalid, "event_types: %s", webhook.ErrorMessage(err))
 		}

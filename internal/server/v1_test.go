@@ -193,6 +193,8 @@ func TestV1AuthAndErrors(t *testing.T) {
 		{"/v1/webhooks/" + hook.ID + "/messages?iterator=x", 400, "iterator must be the iterator of a previous page"},
 		{"/v1/webhooks/" + hook.ID + "/messages?status=sent", 400, `status must be one or more of pending, retrying, delivered, failed; got "sent"`},
 		{"/v1/webhooks/" + hook.ID + "/messages?before=yesterday", 400, `before must be an ISO 8601 time such as 2024-03-20T12:00:00Z, got "yesterday"`},
+		{"/v1/webhooks/" + hook.ID + "/messages?event_types=%ff", 400, "event_types must be UTF-8 text without NUL bytes"},
+		{"/v1/webhooks/" + hook.ID + "/messages?event_types=a%00b", 400, "event_types must be UTF-8 text without NUL bytes"},
 		{"/v1/webhooks/" + hook.ID + "/messages?after=1", 400, `after must be an ISO 8601 time such as 2024-03-20T12:00:00Z, got "1"`},
 	}
 	for _, tt := range tests {

@@ -7,12 +7,16 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hookd/hookd/internal/store"
+	"github.com/hookd/hookd/internal/store/postgres"
 	"github.com/hookd/hookd/internal/webhook"
 )
 
@@ -130,48 +134,94 @@ func FuzzV3Query(f *testing.F) {
 		f.Add(seed)
 	}
 	srv, hook, key := fuzzFixture(f)
-	f.Fuzz(func(t *testing.T, raw string) {
-		req := httptest.NewRequest("GET", "/api/v3/notification/webhook/x/calls", nil)
-		req.URL.RawQuery = raw
-		req.SetPathValue("webhook_id", hook.ID)
-		req = req.WithContext(context.WithValue(req.Context(), keyCtx, key))
-		rec := httptest.NewRecorder()
-		srv.handleCallList(rec, req)
-		var doc struct {
-			Data   []resourceJSON `json:"data"`
-			Errors []struct {
-				Status string            `json:"status"`
-				Source map[string]string `json:"source"`
-			} `json:"errors"`
+	f.Fuzz(func(t *testing.T, raw string) { checkV3Query(t, srv, hook, key, raw) })
+}
+
+// TestV3QueryCorpusPostgres replays the committed fuzz corpus against PostgreSQL, which refuses
+// some text SQLite takes (invalid UTF-8, NUL): still never a 500.
+func TestV3QueryCorpusPostgres(t *testing.T) {
+	base := os.Getenv("HOOKD_TEST_POSTGRES_URL")
+	if base == "" {
+		t.Skip("HOOKD_TEST_POSTGRES_URL not set")
+	}
+	url, drop, err := postgres.NewSchema(context.Background(), base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = drop() })
+	st, err := postgres.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, hook, key := fuzzFixtureOn(t, newMonitorAPIOn(t, st))
+	files, _ := filepath.Glob("testdata/fuzz/FuzzV3Query/*")
+	if len(files) < 50 {
+		t.Fatalf("corpus has %d inputs, want the committed corpus", len(files))
+	}
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
 		}
-		if err := json.Unmarshal(rec.Body.Bytes(), &doc); err != nil {
-			t.Fatalf("query %q: body %q is not JSON: %v", raw, rec.Body, err)
+		lines := strings.SplitN(string(b), "\n", 3)
+		raw, err := strconv.Unquote(strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(lines[1]), "string("), ")"))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
 		}
-		switch rec.Code {
-		case http.StatusOK:
-			if doc.Data == nil {
-				t.Fatalf("query %q: 200 without data: %s", raw, rec.Body)
-			}
-		case http.StatusBadRequest:
-			if len(doc.Errors) != 1 || doc.Errors[0].Status != "400" {
-				t.Fatalf("query %q: 400 without one JSON:API error: %s", raw, rec.Body)
-			}
-			// Only a query string that does not parse into named parameters may name none.
-			if param := doc.Errors[0].Source["parameter"]; param == "" && !strings.Contains(rec.Body.String(), "query string") {
-				t.Fatalf("query %q: 400 naming no parameter: %s", raw, rec.Body)
-			} else if vals, _ := url.ParseQuery(raw); param != "" && vals[param] == nil {
-				t.Fatalf("query %q: 400 names %q, which is not in the query: %s", raw, param, rec.Body)
-			}
-		default:
-			t.Fatalf("query %q: status %d %s", raw, rec.Code, rec.Body)
+		checkV3Query(t, srv, hook, key, raw)
+	}
+	for _, raw := range []string{"filter[body]=%ff", "filter[headers]=a%00", "filter[body]=%00", "sort=-http_code&filter[created_at__gte]=0001-01-01T00:00:00Z"} {
+		checkV3Query(t, srv, hook, key, raw)
+	}
+}
+
+// checkV3Query sends one query string to the calls list: the answer must be a 200 JSON:API
+// document or a 400 naming a parameter of the query.
+func checkV3Query(t *testing.T, srv *Server, hook *webhook.Webhook, key *webhook.Key, raw string) {
+	t.Helper()
+	req := httptest.NewRequest("GET", "/api/v3/notification/webhook/x/calls", nil)
+	req.URL.RawQuery = raw
+	req.SetPathValue("webhook_id", hook.ID)
+	req = req.WithContext(context.WithValue(req.Context(), keyCtx, key))
+	rec := httptest.NewRecorder()
+	srv.handleCallList(rec, req)
+	var doc struct {
+		Data   []resourceJSON `json:"data"`
+		Errors []struct {
+			Status string            `json:"status"`
+			Source map[string]string `json:"source"`
+		} `json:"errors"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &doc); err != nil {
+		t.Fatalf("query %q: body %q is not JSON: %v", raw, rec.Body, err)
+	}
+	switch rec.Code {
+	case http.StatusOK:
+		if doc.Data == nil {
+			t.Fatalf("query %q: 200 without data: %s", raw, rec.Body)
 		}
-	})
+	case http.StatusBadRequest:
+		if len(doc.Errors) != 1 || doc.Errors[0].Status != "400" {
+			t.Fatalf("query %q: 400 without one JSON:API error: %s", raw, rec.Body)
+		}
+		// Only a query string that does not parse into named parameters may name none.
+		if param := doc.Errors[0].Source["parameter"]; param == "" && !strings.Contains(rec.Body.String(), "query string") {
+			t.Fatalf("query %q: 400 naming no parameter: %s", raw, rec.Body)
+		} else if vals, _ := url.ParseQuery(raw); param != "" && vals[param] == nil {
+			t.Fatalf("query %q: 400 names %q, which is not in the query: %s", raw, param, rec.Body)
+		}
+	default:
+		t.Fatalf("query %q: status %d %s", raw, rec.Code, rec.Body)
+	}
 }
 
 // fuzzFixture builds a server over a SQLite store with one webhook and a few calls; handlers
 // are called directly, past authentication and rate limits.
 func fuzzFixture(tb testing.TB) (*Server, *webhook.Webhook, *webhook.Key) {
-	a := newMonitorAPI(tb)
+	return fuzzFixtureOn(tb, newMonitorAPI(tb))
+}
+
+func fuzzFixtureOn(tb testing.TB, a *monitorAPI) (*Server, *webhook.Webhook, *webhook.Key) {
 	hook := a.webhook(a.monitorTenant, "https://example.com/hook")
 	now := time.Now()
 	a.deliver(a.monitorTenant, hook, "a.b", now, attemptSpec{code: 500}, attemptSpec{code: 200, final: true})

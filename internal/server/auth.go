@@ -2,7 +2,9 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -89,6 +91,7 @@ type touchedKeys = sync.Map
 // error shape of the route's family.
 func (s *Server) requireScope(f family, scope string, h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer s.recoverPanic(f, w, r)
 		k, err := s.authenticate(r, scope)
 		if err != nil {
 			s.writeFamilyError(f, w, r, err)
@@ -101,4 +104,18 @@ func (s *Server) requireScope(f family, scope string, h http.HandlerFunc) http.H
 		r.Body = http.MaxBytesReader(w, r.Body, max(maxBatchBody, s.opts.MaxPayload+64<<10))
 		h(w, r.WithContext(context.WithValue(r.Context(), keyCtx, k)))
 	})
+}
+
+// recoverPanic turns a handler's panic into a logged 500 in the family's shape, so no stack
+// trace or Go detail ever reaches a client.
+func (s *Server) recoverPanic(f family, w http.ResponseWriter, r *http.Request) {
+	v := recover()
+	if v == nil {
+		return
+	}
+	if v == http.ErrAbortHandler {
+		panic(v)
+	}
+	s.log.Error("handler panicked", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+	s.writeFamilyError(f, w, r, webhook.Errorf(webhook.EInternal, "Internal error"))
 }

@@ -187,6 +187,7 @@ func (s *Server) handleWebhookCreate(w http.ResponseWriter, r *http.Request) {
 	out := toWebhookJSON(hook)
 	out.App = &appJSON{ID: app.ID, Name: app.Name}
 	// The only response that carries the secret.
+	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusCreated, struct {
 		webhookJSON
 		SigningSecret string `json:"signing_secret"`

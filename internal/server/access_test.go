@@ -407,7 +407,12 @@ func TestEveryRouteChecksCredentials(t *testing.T) {
 					t.Fatalf("status %d %s, want %d", got.status, got.body, rt.other)
 				}
 				if rt.other == 404 {
-					// Exactly what a missing webhook answers, in the family's shape.
+					// Exactly what a missing object answers.
+					mine := f.key(f.appA, withScope, true)
+					missing := f.do(method, fillIDs(rt.path, sampleIDs()), rt.body, mine, "headers")
+					if missing.status != 404 || !bytes.Equal(missing.body, got.body) {
+						t.Errorf("another app's object answers %s; a missing one answers %d %s", got.body, missing.status, missing.body)
+					}
 					body := got.json(t)
 					switch rt.family {
 					case v0:

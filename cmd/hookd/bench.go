@@ -13,6 +13,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"time"
 
@@ -54,6 +55,8 @@ type benchConfig struct {
 	databaseURL string
 	json        bool
 	cpuprofile  string
+	workers     int
+	perWebhook  int
 }
 
 func (c *benchConfig) register(fs *flag.FlagSet, getenv func(string) string) {
@@ -68,6 +71,8 @@ func (c *benchConfig) register(fs *flag.FlagSet, getenv func(string) string) {
 	fs.StringVar(&c.databaseURL, "database-url", getenv("HOOKD_DATABASE_URL"), "PostgreSQL URL for --store postgres")
 	fs.BoolVar(&c.json, "json", false, "print one JSON object instead of the table")
 	fs.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
+	fs.IntVar(&c.workers, "workers", 0, "hookd serve --workers (0: serve's default)")
+	fs.IntVar(&c.perWebhook, "per-webhook", 0, "hookd serve --per-webhook (0: serve's default)")
 }
 
 func (c *benchConfig) validate() error {
@@ -80,8 +85,8 @@ func (c *benchConfig) validate() error {
 		return fmt.Errorf("--payload must be between %d and %d bytes", minBenchPayload, webhook.DefaultMaxPayload)
 	case c.webhooks < 1 || c.webhooks > 1000:
 		return errors.New("--webhooks must be between 1 and 1000")
-	case c.rate < 0 || c.duration < 0 || c.idle < 0:
-		return errors.New("--rate, --duration and --idle cannot be negative")
+	case c.rate < 0 || c.duration < 0 || c.idle < 0 || c.workers < 0 || c.perWebhook < 0:
+		return errors.New("--rate, --duration, --idle, --workers and --per-webhook cannot be negative")
 	case c.store != "sqlite" && c.store != "postgres":
 		return fmt.Errorf("--store must be sqlite or postgres, not %q", c.store)
 	case c.store == "postgres" && c.databaseURL == "":
@@ -162,7 +167,14 @@ func benchRun(ctx context.Context, cfg benchConfig, stderr io.Writer) (*benchRes
 	res.RawCeilingRPS = float64(raw.ok) / raw.lastOK.Sub(raw.start).Seconds()
 	res.RawCPUPer1000 = raw.cpu.Seconds() / float64(raw.ok) * 1000
 
-	hookd, err := startBenchServe(ctx, storeArgs, stderr)
+	serveArgs := storeArgs
+	if cfg.workers > 0 {
+		serveArgs = append(serveArgs, "--workers", strconv.Itoa(cfg.workers))
+	}
+	if cfg.perWebhook > 0 {
+		serveArgs = append(serveArgs, "--per-webhook", strconv.Itoa(cfg.perWebhook))
+	}
+	hookd, err := startBenchServe(ctx, serveArgs, stderr)
 	if err != nil {
 		return nil, err
 	}

@@ -64,51 +64,137 @@ func badParam(param, format string, args ...any) *queryError {
 	return &queryError{param: param, err: webhook.Errorf(webhook.EInvalid, format, args...)}
 }
 
-// parseV3Query checks a raw query string. list tells the list route from the show route, which
-// takes only fields and included.
-func parseV3Query(raw string, list bool) (*v3Query, *queryError) {
+// v3Arg is one parameter as given: a single value, or a list given in the bracket form that
+// query-string libraries use for arrays (fields[type][]=a&fields[type][]=b, included[0]=webhook).
+type v3Arg struct {
+	key   string // the first key as given, named in errors
+	value string
+	items []string
+	list  bool
+}
+
+// listElement reports whether key is an element of a list parameter (its base, then "[]" or
+// "[n]"): included, include, fields[type] and filter[field].
+func listElement(key string) (base string, index int, ok bool) {
+	open := strings.LastIndexByte(key, '[')
+	if open <= 0 || !strings.HasSuffix(key, "]") {
+		return "", 0, false
+	}
+	base, idx := key[:open], key[open+1:len(key)-1]
+	index = -1
+	if idx != "" {
+		if len(idx) > 4 || !allDigits(idx) {
+			return "", 0, false
+		}
+		index, _ = strconv.Atoi(idx)
+	}
+	if base == "included" || base == "include" {
+		return base, index, true
+	}
+	name, _, bracketed := splitBracket(base)
+	return base, index, bracketed && (name == "fields" || name == "filter")
+}
+
+// v3Args groups the query's parameters, checking what every parameter must satisfy.
+func v3Args(raw string) (map[string]*v3Arg, []string, *queryError) {
 	values, err := url.ParseQuery(raw)
 	if err != nil {
-		return nil, badParam("", "the query string is malformed: %v", err)
+		return nil, nil, badParam("", "the query string is malformed: %v", err)
 	}
-	q := &v3Query{Page: 1, Size: defaultPageSize}
-	q.Limit = defaultPageSize
 	keys := make([]string, 0, len(values))
 	for k := range values {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys) // the first bad parameter named is the same on every run
+	args := map[string]*v3Arg{}
+	var order []string
+	type indexed struct {
+		i int
+		v string
+	}
+	numbered := map[string][]indexed{}
 	for _, key := range keys {
 		vs := values[key]
 		if !utf8.ValidString(key) || !utf8.ValidString(strings.Join(vs, "")) {
-			return nil, badParam("", "the query string is not valid UTF-8")
+			return nil, nil, badParam("", "the query string is not valid UTF-8")
 		}
 		if key == "" {
-			return nil, badParam("", "the query string has a parameter without a name")
+			return nil, nil, badParam("", "the query string has a parameter without a name")
 		}
-		if len(vs) != 1 {
-			return nil, badParam(key, "%s must be given once", key)
+		if strings.ContainsRune(key+strings.Join(vs, ""), 0) {
+			return nil, nil, badParam(key, "%s must not contain NUL bytes", key)
 		}
-		v := vs[0]
-		if strings.ContainsRune(key+v, 0) {
-			return nil, badParam(key, "%s must not contain NUL bytes", key)
+		base, index, isList := listElement(key)
+		if !isList {
+			base = key
 		}
-		name, inner, bracketed := splitBracket(key)
+		a := args[base]
+		switch {
+		case a == nil:
+			a = &v3Arg{key: key, list: isList}
+			args[base] = a
+			order = append(order, base)
+		case a.list != isList:
+			return nil, nil, badParam(key, "%s is given both as a list and as one value", base)
+		}
+		switch {
+		case !isList && len(vs) != 1:
+			return nil, nil, badParam(key, "%s must be given once", key)
+		case !isList:
+			a.value = vs[0]
+		case index < 0:
+			a.items = append(a.items, vs...)
+		case len(vs) != 1:
+			return nil, nil, badParam(key, "%s must be given once", key)
+		default:
+			numbered[base] = append(numbered[base], indexed{index, vs[0]})
+		}
+	}
+	for base, els := range numbered {
+		slices.SortFunc(els, func(x, y indexed) int { return x.i - y.i })
+		for _, e := range els {
+			args[base].items = append(args[base].items, e.v)
+		}
+	}
+	slices.Sort(order)
+	return args, order, nil
+}
+
+// parseV3Query checks a raw query string. list tells the list route from the show route, which
+// takes only fields and included.
+func parseV3Query(raw string, list bool) (*v3Query, *queryError) {
+	args, order, qe := v3Args(raw)
+	if qe != nil {
+		return nil, qe
+	}
+	q := &v3Query{Page: 1, Size: defaultPageSize}
+	for _, base := range order {
+		a := args[base]
+		key, v := a.key, a.value
+		if a.list {
+			for _, it := range a.items {
+				if it == "" || strings.Contains(it, ",") && !strings.HasPrefix(base, "filter[") {
+					return nil, badParam(key, "%s has an empty or comma-separated item; give one name per item", key)
+				}
+			}
+			v = strings.Join(a.items, ",")
+		}
+		name, inner, bracketed := splitBracket(base)
 		var qe *queryError
 		switch {
-		case key == "included" || key == "include":
+		case base == "included" || base == "include":
 			qe = q.parseInclude(key, v)
 		case bracketed && name == "fields":
 			qe = q.parseFields(key, inner, v)
 		case !list:
 			return nil, badParam(key, "unknown parameter %s: this route takes only fields[...] and included", key)
-		case key == "page[number]":
+		case base == "page[number]":
 			q.Page, qe = intValue(key, v, 1, maxPageNumber)
-		case key == "page[size]":
+		case base == "page[size]":
 			q.Size, qe = intValue(key, v, 1, maxPageSize)
-		case key == "sort":
+		case base == "sort":
 			qe = q.parseSort(key, v)
-		case key == "count":
+		case base == "count":
 			switch v {
 			case "true":
 				q.Count = true
@@ -117,7 +203,7 @@ func parseV3Query(raw string, list bool) (*v3Query, *queryError) {
 				qe = badParam(key, "count must be true or false, got %q", v)
 			}
 		case bracketed && name == "filter":
-			qe = q.parseFilter(key, inner, v)
+			qe = q.parseFilter(key, inner, v, a.items, a.list)
 		default:
 			qe = badParam(key, "unknown parameter %s", key)
 		}
@@ -234,7 +320,8 @@ func (q *v3Query) parseFields(param, typ, v string) *queryError {
 	return nil
 }
 
-func (q *v3Query) parseFilter(param, inner, v string) *queryError {
+// parseFilter reads filter[inner]; a list form gives its values as items, one per element.
+func (q *v3Query) parseFilter(param, inner, v string, items []string, list bool) *queryError {
 	field, op, hasOp := strings.Cut(inner, "__")
 	ops, known := filterOps[field]
 	if !known {
@@ -250,13 +337,20 @@ func (q *v3Query) parseFilter(param, inner, v string) *queryError {
 		}
 		storeOp = op
 	}
-	if v == "" {
+	switch {
+	case list && hasOp:
+		return badParam(param, "%s takes one value, not a list", param)
+	case list:
+		for _, it := range items {
+			if it == "" {
+				return badParam(param, "%s has an empty item", param)
+			}
+		}
+	case v == "":
 		return badParam(param, "%s needs a value", param)
-	}
-	var items []string
-	if !hasOp && (field == "headers" || field == "body") {
+	case !hasOp && (field == "headers" || field == "body"):
 		items = []string{v} // free text: commas are part of the value
-	} else {
+	default:
 		var qe *queryError
 		if items, qe = commaList(param, v); qe != nil {
 			return qe

@@ -51,6 +51,19 @@ func TestV3QueryParse(t *testing.T) {
 		{"fields[notification/webhook/calls]=", func(q *v3Query) bool { return !q.wants(callType, "id") }},
 		{"included=webhook", func(q *v3Query) bool { return q.Include }},
 		{"include=webhook", func(q *v3Query) bool { return q.Include }},
+		// The array forms of seed 003's array-valued inputs, as query-string libraries send them.
+		{"included[]=webhook", func(q *v3Query) bool { return q.Include }},
+		{"included[0]=webhook", func(q *v3Query) bool { return q.Include }},
+		{"fields[notification/webhook/calls][]=http_code&fields[notification/webhook/calls][]=body", func(q *v3Query) bool {
+			return slices.Equal(q.Fields[callType], []string{"http_code", "body"})
+		}},
+		{"fields[notification/webhook/calls][1]=body&fields[notification/webhook/calls][0]=id", func(q *v3Query) bool {
+			return slices.Equal(q.Fields[callType], []string{"id", "body"})
+		}},
+		{"filter[body][]=a,b&filter[body][]=c", func(q *v3Query) bool { return slices.Equal(q.Filters[0].Values, []any{"a,b", "c"}) }},
+		{"filter[http_code][0]=500&filter[http_code][1]=502", func(q *v3Query) bool {
+			return q.Filters[0].Op == store.OpEq && slices.Equal(q.Filters[0].Values, []any{int64(500), int64(502)})
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.raw, func(t *testing.T) {
@@ -101,6 +114,14 @@ func TestV3QueryErrors(t *testing.T) {
 		{"included=app", "included"},
 		{"foo=bar", "foo"},
 		{"a=%zz", ""},
+		{"fields[notification/webhook/calls]=id&fields[notification/webhook/calls][]=body", "fields[notification/webhook/calls][]"},
+		{"filter[http_code__gte][]=500", "filter[http_code__gte][]"},
+		{"filter[http_code][]=500,502", "filter[http_code][]"},
+		{"filter[http_code][0]=500&filter[http_code][0]=502", "filter[http_code][0]"},
+		{"included[]=", "included[]"},
+		{"included[x]=webhook", "included[x]"},
+		{"page[size][]=5", "page[size][]"},
+		{"sort[]=id", "sort[]"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.raw, func(t *testing.T) {
@@ -130,6 +151,7 @@ func FuzzV3Query(f *testing.F) {
 		"filter[id]=atmpt_01ARZ3NDEKTSV4RRFFQ69G5FAV", "filter[body]=answer 200", "filter[headers]={}",
 		"fields[notification/webhook/calls]=http_code&included=webhook", "filter[webhook_id]=1",
 		"page[size]=1001", "sort=id,-id", "filter[x]=1", "a=%zz", "filter[http_code]=-1",
+		"fields[notification/webhook/calls][]=id&included[0]=webhook", "filter[http_code][1]=500&filter[http_code][0]=404",
 	} {
 		f.Add(seed)
 	}

@@ -69,7 +69,7 @@ func buildOpenAPI() obj {
 		param("count", "query", "boolean", "true adds meta.count, the total"),
 		param("filter[id]", "query", "string", "Call ids, comma-separated (any of)"),
 		param("filter[webhook_id]", "query", "string", "Webhook ids, comma-separated (any of)"),
-		param("filter[http_code]", "query", "string", "HTTP codes, comma-separated (any of)"),
+		param("filter[http_code]", "query", "string", "HTTP codes, comma-separated or a list filter[http_code][]=… (any of)"),
 		param("filter[headers]", "query", "string", "Exact response headers text"),
 		param("filter[body]", "query", "string", "Exact response body"),
 		param("filter[created_at]", "query", "string", "ISO 8601 times, comma-separated (any of)"),
@@ -80,9 +80,9 @@ func buildOpenAPI() obj {
 		}
 	}
 	sparse := []obj{
-		param("fields[notification/webhook/calls]", "query", "string", "Attributes of calls to return: id, http_code, headers, body, created_at"),
+		param("fields[notification/webhook/calls]", "query", "string", "Attributes of calls to return: id, http_code, headers, body, created_at (comma-separated, or a list: fields[…][]=id)"),
 		param("fields[notification/webhook]", "query", "string", "Attributes of the included webhook"),
-		param("included", "query", "string", "webhook: include the webhook resource"),
+		param("included", "query", "string", "webhook: include the webhook resource (also as a list: included[]=webhook; include is a synonym)"),
 	}
 	v3List = append(v3List, sparse...)
 

@@ -31,7 +31,8 @@ type Monitor interface {
 	// Rollups returns webhookID's hourly rollups with since <= hour < until, oldest first.
 	Rollups(ctx context.Context, webhookID string, since, until time.Time) ([]Rollup, error)
 	// Purge deletes at most batch rows of each kind older than before: attempts, final deliveries
-	// (last attempt before the cutoff) and events no delivery refers to. Counters and rollups stay.
+	// (last attempt before the cutoff), events no delivery refers to and idempotency keys.
+	// Counters and rollups stay.
 	Purge(ctx context.Context, before time.Time, batch int) (Purged, error)
 }
 
@@ -108,11 +109,11 @@ type Rollup struct {
 
 // Purged counts what one Purge call deleted.
 type Purged struct {
-	Attempts, Deliveries, Events int64
+	Attempts, Deliveries, Events, IdempotencyKeys int64
 }
 
 // Total is every row deleted.
-func (p Purged) Total() int64 { return p.Attempts + p.Deliveries + p.Events }
+func (p Purged) Total() int64 { return p.Attempts + p.Deliveries + p.Events + p.IdempotencyKeys }
 
 // Retention defaults: seed 003 keeps calls 60 days.
 const (
@@ -142,7 +143,7 @@ func (r *Retention) Run(ctx context.Context) error {
 		if p, err := r.Once(ctx); err != nil && ctx.Err() == nil {
 			log.Error("retention", "err", err)
 		} else if p.Total() > 0 {
-			log.Info("retention", "attempts", p.Attempts, "deliveries", p.Deliveries, "events", p.Events)
+			log.Info("retention", "attempts", p.Attempts, "deliveries", p.Deliveries, "events", p.Events, "idempotency_keys", p.IdempotencyKeys)
 		}
 		select {
 		case <-ctx.Done():
@@ -166,6 +167,7 @@ func (r *Retention) Once(ctx context.Context) (Purged, error) {
 		total.Attempts += p.Attempts
 		total.Deliveries += p.Deliveries
 		total.Events += p.Events
+		total.IdempotencyKeys += p.IdempotencyKeys
 		if err != nil || p.Total() == 0 {
 			return total, err
 		}

@@ -31,6 +31,19 @@ func (s *Store) Purge(ctx context.Context, before time.Time, batch int) (store.P
 			`SELECT e.id FROM events e WHERE e.created_at < ? AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id) LIMIT ?`,
 			`DELETE FROM events WHERE created_at < ? AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = events.id) AND id IN `, &p.Events},
 	}
+	// Idempotency keys older than the cutoff are long past their 24-hour window.
+	keys, err := s.idempotencyKeys(ctx, cut, batch)
+	if err != nil {
+		return p, fmt.Errorf("purge idempotency keys: %w", err)
+	}
+	if len(keys) > 0 {
+		res, err := s.w.ExecContext(ctx, s.q(`DELETE FROM idempotency_keys WHERE created_at < ? AND (app_id, idem_key) IN (VALUES `+
+			placeholders(len(keys)/2, 2)+`)`), append([]any{cut}, keys...)...)
+		if err != nil {
+			return p, fmt.Errorf("purge idempotency keys: %w", err)
+		}
+		p.IdempotencyKeys, _ = res.RowsAffected()
+	}
 	for _, st := range steps {
 		ids, err := s.ids(ctx, st.find, cut, batch)
 		if err != nil {
@@ -61,6 +74,23 @@ func (s *Store) ids(ctx context.Context, query string, args ...any) ([]any, erro
 			return nil, err
 		}
 		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+func (s *Store) idempotencyKeys(ctx context.Context, cut int64, batch int) ([]any, error) {
+	rows, err := s.r.QueryContext(ctx, s.q(`SELECT app_id, idem_key FROM idempotency_keys WHERE created_at < ? LIMIT ?`), cut, batch)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []any
+	for rows.Next() {
+		var app, key string
+		if err := rows.Scan(&app, &key); err != nil {
+			return nil, err
+		}
+		out = append(out, app, key)
 	}
 	return out, rows.Err()
 }

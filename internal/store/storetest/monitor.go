@@ -530,13 +530,18 @@ func testRetentionJob(t *testing.T, s store.Store) {
 		t.Fatal(err)
 	}
 	young := sendAt(t, s, app.ID, t0.Add(59*24*time.Hour), "b")
+	// A keyed event with no webhook to go to: its event and its idempotency key go too.
+	keyed := store.NewEvent{AppID: newApp(t, s).ID, Type: "k", Payload: json.RawMessage(`{}`), IdempotencyKey: "once"}
+	if _, err := s.CreateEvents(ctx, []store.NewEvent{keyed}, t0); err != nil {
+		t.Fatal(err)
+	}
 	r := &store.Retention{Store: s, Batch: 1, Wait: time.Nanosecond, Now: func() time.Time { return t0.Add(60*24*time.Hour + time.Minute) }}
 	p, err := r.Once(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p != (store.Purged{Attempts: 3, Deliveries: 3, Events: 3}) {
-		t.Errorf("purged %+v after 60 days, want 3 of each", p)
+	if p != (store.Purged{Attempts: 3, Deliveries: 3, Events: 4, IdempotencyKeys: 1}) {
+		t.Errorf("purged %+v after 60 days, want 3 attempts, 3 deliveries, 4 events, 1 idempotency key", p)
 	}
 	msgs, _ := s.ListMessages(ctx, app.ID, w.ID, store.MessageFilter{Limit: 10})
 	if ids := messageIDs(msgs); !sameStrings(ids, []string{young[0].Event.ID}) {

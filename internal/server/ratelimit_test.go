@@ -132,8 +132,8 @@ func TestTooManyShapes(t *testing.T) {
 	}
 }
 
-// BenchmarkLimiterSpend measures one counted request on SQLite, with requests from many
-// goroutines sharing each write.
+// BenchmarkLimiterSpend measures one counted request on SQLite: alone (one write each) and
+// from many goroutines (sharing writes).
 func BenchmarkLimiterSpend(b *testing.B) {
 	st, err := sqlite.Open(context.Background(), b.TempDir())
 	if err != nil {
@@ -142,12 +142,19 @@ func BenchmarkLimiterSpend(b *testing.B) {
 	defer st.Close()
 	l := newLimiter(st, Limits{Production: 1 << 30}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	keys := []*webhook.Key{{ID: "key_1"}, {ID: "key_2"}, {ID: "key_3"}, {ID: "key_4"}}
-	b.SetParallelism(16)
-	b.RunParallel(func(pb *testing.PB) {
-		i := 0
-		for pb.Next() {
+	b.Run("serial", func(b *testing.B) {
+		for i := 0; b.Loop(); i++ {
 			l.spend(keys[i%len(keys)], time.Now())
-			i++
 		}
+	})
+	b.Run("parallel", func(b *testing.B) {
+		b.SetParallelism(16)
+		b.RunParallel(func(pb *testing.PB) {
+			i := 0
+			for pb.Next() {
+				l.spend(keys[i%len(keys)], time.Now())
+				i++
+			}
+		})
 	})
 }

@@ -54,28 +54,31 @@ func toMessage(d *webhook.Delivery) messageJSON {
 	return m
 }
 
-// attemptJSON is one attempt; the list leaves the response body and all headers out.
+// attemptJSON is one attempt as listed: without the response body or any headers.
 type attemptJSON struct {
-	ID                 string    `json:"id"`
-	MsgID              string    `json:"msgId"`
-	EndpointID         string    `json:"endpointId"`
-	AttemptNumber      int       `json:"attemptNumber"`
-	Status             string    `json:"status"`
-	ResponseStatusCode int       `json:"responseStatusCode"`
-	ResponseDurationMs float64   `json:"responseDurationMs"`
-	ErrorClass         *string   `json:"errorClass"`
-	Error              *string   `json:"error"`
-	Trigger            string    `json:"trigger"`
-	Timestamp          jsonTime  `json:"timestamp"`
-	Response           *string   `json:"response,omitempty"`
-	ResponseTruncated  *bool     `json:"responseTruncated,omitempty"`
-	ResponseHeaders    *headersJ `json:"responseHeaders,omitempty"`
-	RequestHeaders     *headersJ `json:"requestHeaders,omitempty"`
+	ID                 string   `json:"id"`
+	MsgID              string   `json:"msgId"`
+	EndpointID         string   `json:"endpointId"`
+	AttemptNumber      int      `json:"attemptNumber"`
+	Status             string   `json:"status"`
+	ResponseStatusCode int      `json:"responseStatusCode"`
+	ResponseDurationMs float64  `json:"responseDurationMs"`
+	ErrorClass         *string  `json:"errorClass"`
+	Error              *string  `json:"error"`
+	Trigger            string   `json:"trigger"`
+	Timestamp          jsonTime `json:"timestamp"`
 }
 
-type headersJ = map[string]string
+// attemptDetailJSON is one attempt in full: what came back and the headers sent.
+type attemptDetailJSON struct {
+	attemptJSON
+	Response          string            `json:"response"`
+	ResponseTruncated bool              `json:"responseTruncated"`
+	ResponseHeaders   map[string]string `json:"responseHeaders"`
+	RequestHeaders    map[string]string `json:"requestHeaders"`
+}
 
-func toAttempt(a *webhook.Attempt, full bool) attemptJSON {
+func toAttempt(a *webhook.Attempt) attemptJSON {
 	out := attemptJSON{ID: a.ID, MsgID: a.EventID, EndpointID: a.WebhookID, AttemptNumber: a.Number, Status: "failed",
 		ResponseStatusCode: a.StatusCode, ResponseDurationMs: round2(a.DurationMS), Trigger: a.Trigger, Timestamp: jsonTime(a.CreatedAt)}
 	if a.Succeeded() {
@@ -89,12 +92,12 @@ func toAttempt(a *webhook.Attempt, full bool) attemptJSON {
 		e := a.Error
 		out.Error = &e
 	}
-	if full {
-		body, trunc := a.ResponseBody, a.Truncated
-		resp, req := nonNilHeaders(a.ResponseHeaders), nonNilHeaders(a.RequestHeaders)
-		out.Response, out.ResponseTruncated, out.ResponseHeaders, out.RequestHeaders = &body, &trunc, &resp, &req
-	}
 	return out
+}
+
+func toAttemptDetail(a *webhook.Attempt) attemptDetailJSON {
+	return attemptDetailJSON{attemptJSON: toAttempt(a), Response: a.ResponseBody, ResponseTruncated: a.Truncated,
+		ResponseHeaders: nonNilHeaders(a.ResponseHeaders), RequestHeaders: nonNilHeaders(a.RequestHeaders)}
 }
 
 func nonNilHeaders(h map[string]string) map[string]string {
@@ -258,7 +261,7 @@ func (s *Server) handleAttemptList(w http.ResponseWriter, r *http.Request) {
 	page := v1Page[attemptJSON]{Data: []attemptJSON{}, Done: len(as) <= limit}
 	as = as[:min(len(as), limit)]
 	for i := range as {
-		page.Data = append(page.Data, toAttempt(&as[i], false))
+		page.Data = append(page.Data, toAttempt(&as[i]))
 	}
 	if len(as) > 0 {
 		it := as[len(as)-1].ID
@@ -278,5 +281,5 @@ func (s *Server) handleAttemptGet(w http.ResponseWriter, r *http.Request) {
 		s.writeV1Error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, toAttempt(a, true))
+	writeJSON(w, http.StatusOK, toAttemptDetail(a))
 }

@@ -38,11 +38,12 @@ func envInt(getenv func(string) string, key string, def int) int {
 	return def
 }
 
-func (f *securityFlags) limits() (server.Limits, error) {
+// limits are the rate limits; with the embedded store this instance counts alone, in memory.
+func (f *securityFlags) limits(sf storeFlags) (server.Limits, error) {
 	if f.production <= 0 || f.development <= 0 || f.ingest < 0 {
 		return server.Limits{}, fmt.Errorf("rate limits must be positive (ingest: 0 for none)")
 	}
-	return server.Limits{Production: f.production, Development: f.development, Ingest: f.ingest}, nil
+	return server.Limits{Production: f.production, Development: f.development, Ingest: f.ingest, Local: sf.databaseURL == ""}, nil
 }
 
 // box returns the box sealing secrets at rest, and how the key was found (for the config log).

@@ -90,7 +90,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	} else if n > 0 {
 		log.Info("sealed secrets kept in the clear with the server key", "webhooks", n)
 	}
-	limits, err := cfg.security.limits()
+	limits, err := cfg.security.limits(cfg.store)
 	if err != nil {
 		return err
 	}

@@ -22,7 +22,14 @@ type Limits struct {
 	// Ingest caps event requests (routes needing event:write) per second per app, counted
 	// by each instance; 0 means no limit. Event requests never spend the hourly quota.
 	Ingest int
+	// Local says this instance is the only one on its store (the embedded SQLite): counts
+	// live in memory, are read from the store at a key's first request in a window and written
+	// back every localFlush, so a request costs no write and a restart forgets at most that much.
+	Local bool
 }
+
+// localFlush is how often local counts are written back to the store.
+const localFlush = time.Second
 
 // Default hourly quotas, as seed 001 states them.
 const (
@@ -46,6 +53,9 @@ type limiter struct {
 	seen     map[string]seen  // key id → its count as this instance last saw it
 	pruned   int64            // start of the last window older rows were pruned for
 
+	local         map[window]*localCount // Local mode: counts kept in memory
+	localFlushing bool                   // a write-back is scheduled
+
 	ingestMu sync.Mutex
 	ingest   map[string]ingestWindow // app id → its current second
 }
@@ -53,6 +63,11 @@ type limiter struct {
 type window struct {
 	key   string
 	start int64 // Unix ms
+}
+
+type localCount struct {
+	count int64 // every request of the window, written back or not
+	delta int64 // requests not yet written back
 }
 
 type seen struct {
@@ -67,7 +82,7 @@ type ingestWindow struct {
 func newLimiter(s store.Security, l Limits, log *slog.Logger) *limiter {
 	l.Production = cmp.Or(l.Production, DefaultProductionLimit)
 	l.Development = cmp.Or(l.Development, DefaultDevelopmentLimit)
-	return &limiter{store: s, limits: l, log: log, pending: map[window][]chan int64{}, spent: map[string]int64{}, seen: map[string]seen{}, ingest: map[string]ingestWindow{}}
+	return &limiter{store: s, limits: l, log: log, pending: map[window][]chan int64{}, spent: map[string]int64{}, seen: map[string]seen{}, local: map[window]*localCount{}, ingest: map[string]ingestWindow{}}
 }
 
 func (l *limiter) hourly(k *webhook.Key) int64 {
@@ -89,6 +104,18 @@ func (l *limiter) spend(k *webhook.Key, now time.Time) (count, limit int64, rese
 		l.mu.Unlock()
 		return limit + 1, limit, reset
 	}
+	if c := l.local[win]; c != nil && l.limits.Local {
+		c.count++
+		c.delta++
+		count = c.count
+		if !l.localFlushing {
+			l.localFlushing = true
+			time.AfterFunc(localFlush, l.flushLocal)
+		}
+		l.note(win, count, limit)
+		l.mu.Unlock()
+		return count, limit, reset
+	}
 	ch := make(chan int64, 1)
 	l.pending[win] = append(l.pending[win], ch)
 	if !l.flushing {
@@ -98,14 +125,66 @@ func (l *limiter) spend(k *webhook.Key, now time.Time) (count, limit int64, rese
 	l.mu.Unlock()
 	count = <-ch
 	l.mu.Lock()
-	if last := l.seen[k.ID]; last.start != win.start || last.count < count {
-		l.seen[k.ID] = seen{win.start, count}
+	if l.limits.Local {
+		// Requests that raced this one to the store may be counted once too few until
+		// the next write-back, which sets the count from the store again.
+		if c := l.local[win]; c == nil {
+			l.local[win] = &localCount{count: count}
+		} else {
+			c.count = max(c.count, count)
+		}
 	}
-	if count >= limit {
-		l.spent[k.ID] = win.start
-	}
+	l.note(win, count, limit)
 	l.mu.Unlock()
 	return count, limit, reset
+}
+
+// note records a key's count; l.mu is held.
+func (l *limiter) note(win window, count, limit int64) {
+	if last := l.seen[win.key]; last.start != win.start || last.count < count {
+		l.seen[win.key] = seen{win.start, count}
+	}
+	if count >= limit {
+		l.spent[win.key] = win.start
+	}
+}
+
+// flushLocal writes local counts back to the store and takes the store's totals as the counts.
+func (l *limiter) flushLocal() {
+	l.mu.Lock()
+	l.localFlushing = false
+	byStart := map[int64]map[string]int64{}
+	for w, c := range l.local {
+		if c.delta == 0 {
+			continue
+		}
+		if byStart[w.start] == nil {
+			byStart[w.start] = map[string]int64{}
+		}
+		byStart[w.start][w.key] = c.delta
+		c.delta = 0
+	}
+	l.mu.Unlock()
+	for start, n := range byStart {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		totals, err := l.store.CountRequests(ctx, time.UnixMilli(start), n)
+		cancel()
+		l.mu.Lock()
+		for key, d := range n {
+			c := l.local[window{key, start}]
+			switch {
+			case c == nil:
+			case err != nil: // keep the requests for the write-back the next request schedules
+				c.delta += d
+			default: // this instance is the only writer: the store's total plus what came since is exact
+				c.count = totals[key] + c.delta
+			}
+		}
+		l.mu.Unlock()
+		if err != nil {
+			l.log.Warn("write back rate-limit counts", "err", err)
+		}
+	}
 }
 
 // peek returns k's count in the current window as this instance last saw it, without
@@ -177,6 +256,11 @@ func (l *limiter) prune(current int64) {
 	for k, last := range l.seen {
 		if last.start < current {
 			delete(l.seen, k)
+		}
+	}
+	for w, c := range l.local {
+		if w.start < current && c.delta == 0 {
+			delete(l.local, w)
 		}
 	}
 	l.mu.Unlock()

@@ -132,8 +132,8 @@ func TestTooManyShapes(t *testing.T) {
 	}
 }
 
-// BenchmarkLimiterSpend measures one counted request on SQLite: alone (one write each) and
-// from many goroutines (sharing writes).
+// BenchmarkLimiterSpend measures one counted request on SQLite: alone (one write each), in
+// Local mode (written back every second) and from many goroutines (sharing writes).
 func BenchmarkLimiterSpend(b *testing.B) {
 	st, err := sqlite.Open(context.Background(), b.TempDir())
 	if err != nil {
@@ -147,6 +147,12 @@ func BenchmarkLimiterSpend(b *testing.B) {
 			l.spend(keys[i%len(keys)], time.Now())
 		}
 	})
+	local := newLimiter(st, Limits{Production: 1 << 30, Local: true}, l.log)
+	b.Run("local", func(b *testing.B) {
+		for i := 0; b.Loop(); i++ {
+			local.spend(keys[i%len(keys)], time.Now())
+		}
+	})
 	b.Run("parallel", func(b *testing.B) {
 		b.SetParallelism(16)
 		b.RunParallel(func(pb *testing.PB) {
@@ -157,4 +163,53 @@ func BenchmarkLimiterSpend(b *testing.B) {
 			}
 		})
 	})
+}
+
+// TestLocalLimiter: with the store to itself, the limiter writes a key's count once per window
+// and then every write-back, exactly, and picks the count up again after a restart.
+func TestLocalLimiter(t *testing.T) {
+	l, st := newTestLimiter(t, Limits{Local: true, Development: 1000})
+	k := &webhook.Key{ID: "key_l", Env: webhook.EnvDevelopment}
+	now := time.Now()
+	for i := int64(1); i <= 10; i++ {
+		if count, _, _ := l.spend(k, now); count != i {
+			t.Fatalf("request %d: count %d", i, count)
+		}
+	}
+	if got := stored(t, st, "key_l", now); got != 1 {
+		t.Errorf("store holds %d before a write-back, want 1 (only the first request of the window is written at once)", got)
+	}
+	l.flushLocal()
+	if got := stored(t, st, "key_l", now); got != 10 {
+		t.Errorf("store holds %d after a write-back, want 10", got)
+	}
+	// Concurrent requests: after a write-back, store and memory agree exactly.
+	var wg sync.WaitGroup
+	for range 200 {
+		wg.Go(func() { l.spend(k, now) })
+	}
+	wg.Wait()
+	l.flushLocal()
+	if got := stored(t, st, "key_l", now); got != 210 {
+		t.Errorf("store holds %d, want 210", got)
+	}
+	if count, _, _ := l.peek(k, now); count != 210 {
+		t.Errorf("peek = %d, want 210", count)
+	}
+	// A new limiter (a restart) continues from the store.
+	again := newLimiter(st, Limits{Local: true, Development: 1000}, l.log)
+	if count, _, _ := again.spend(k, now); count != 211 {
+		t.Errorf("after a restart: count %d, want 211", count)
+	}
+	// The limit holds in memory.
+	small, st2 := newTestLimiter(t, Limits{Local: true, Development: 3})
+	for i, want := range []int64{1, 2, 3, 4, 4} {
+		if count, _, _ := small.spend(k, now); count != want {
+			t.Errorf("small request %d: count %d, want %d", i+1, count, want)
+		}
+	}
+	small.flushLocal()
+	if got := stored(t, st2, "key_l", now); got != 3 {
+		t.Errorf("small store holds %d, want 3", got)
+	}
 }

@@ -393,8 +393,10 @@ func TestAutoDisableAndResume(t *testing.T) {
 	for i := range schedule {
 		schedule[i] = 0.1
 	}
-	hook := c.must(201, "POST", "/api/v0/webhooks", map[string]any{"name": "d", "url": rc.URL, "retry_schedule": schedule})
+	hook := c.must(201, "POST", "/api/v0/webhooks", map[string]any{"name": "d", "url": rc.URL, "retry_schedule": schedule, "event_types": []string{"a"}})
 	id := hook["id"].(string)
+	ops := newReceiver(t, nil)
+	c.must(201, "POST", "/api/v0/webhooks", map[string]any{"name": "ops", "url": ops.URL, "event_types": []string{"webhook.disabled"}})
 	ev := c.must(202, "POST", "/api/v0/events", map[string]any{"event_type": "a", "payload": 1})["id"].(string)
 	var w map[string]any
 	eventually(t, 5*time.Second, "webhook disabled", func() bool {
@@ -403,6 +405,14 @@ func TestAutoDisableAndResume(t *testing.T) {
 	})
 	if reason, _ := w["disabled_reason"].(string); !strings.Contains(reason, "failed") || w["disabled_at"] == nil {
 		t.Errorf("disabled webhook: reason %q at %v, want both", reason, w["disabled_at"])
+	}
+	notice := ops.next(t, 5*time.Second)
+	var env struct {
+		Type string         `json:"type"`
+		Data map[string]any `json:"data"`
+	}
+	if err := json.Unmarshal(notice.body, &env); err != nil || env.Type != "webhook.disabled" || env.Data["webhook_id"] != id || env.Data["reason"] != w["disabled_reason"] {
+		t.Errorf("operational webhook got %s, want a webhook.disabled event naming %s and the reason", notice.body, id)
 	}
 	stopped := rc.count()
 	if stopped < 4 {

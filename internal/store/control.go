@@ -32,7 +32,9 @@ type Control interface {
 
 	// Trip applies p to webhooks that just had failed attempts: it opens the breaker of those
 	// with p.BreakerThreshold consecutive failures, and deactivates those failing without a
-	// success for p.DisableAfter. It returns the ids it deactivated.
+	// success for p.DisableAfter. A deactivated webhook's pending deliveries wait, and its app
+	// gets a webhook.disabled event on the webhooks that name that type in their event_types
+	// (catch-all webhooks are not sent hookd's own events). It returns the ids it deactivated.
 	Trip(ctx context.Context, webhookIDs []string, p Policy, now time.Time) (disabled []string, err error)
 	// CircuitCounts returns how many webhooks are in each breaker state.
 	CircuitCounts(ctx context.Context) (map[string]int64, error)

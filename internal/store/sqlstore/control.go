@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/hookd/hookd/internal/store"
@@ -199,25 +200,32 @@ func (s *Store) Trip(ctx context.Context, webhookIDs []string, p store.Policy, n
 		args := append([]any{false, reason, ms(now)}, ids...)
 		args = append(args, true, ms(now.Add(-p.DisableAfter)))
 		rows, err := tx.QueryContext(ctx, s.q(`UPDATE webhooks SET active = ?, disabled_reason = ?, disabled_at = ? WHERE id IN (`+marks(len(ids))+`)
-			AND active = ? AND failing_since IS NOT NULL AND failing_since <= ? RETURNING id`), args...)
+			AND active = ? AND failing_since IS NOT NULL AND failing_since <= ? RETURNING id, app_id, name, url`), args...)
 		if err != nil {
 			return fmt.Errorf("disable webhooks: %w", err)
 		}
+		var notices []disabledNotice
 		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
+			n := disabledNotice{Reason: reason, DisabledAt: now.UTC().Format(time.RFC3339Nano)}
+			if err := rows.Scan(&n.WebhookID, &n.appID, &n.Name, &n.URL); err != nil {
 				rows.Close()
 				return err
 			}
-			disabled = append(disabled, id)
+			disabled = append(disabled, n.WebhookID)
+			notices = append(notices, n)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		for _, id := range disabled { // pending deliveries wait for reactivation, as with a manual pause
-			if _, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = NULL WHERE webhook_id = ? AND `+openStatus), id); err != nil {
+		for _, n := range notices {
+			// Pending deliveries wait for reactivation, as with a manual pause.
+			if _, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = NULL WHERE webhook_id = ? AND `+openStatus), n.WebhookID); err != nil {
 				return fmt.Errorf("pause disabled webhook: %w", err)
+			}
+			payload, _ := json.Marshal(n)
+			if err := s.operationalEvent(ctx, tx, n.appID, DisabledEventType, payload, now); err != nil {
+				return err
 			}
 		}
 		return nil
@@ -265,6 +273,57 @@ func (s *Store) openBreakers(ctx context.Context, tx *sql.Tx, ids []any, p store
 		}
 	}
 	return nil
+}
+
+// DisabledEventType is the operational event hookd sends when it disables a webhook.
+const DisabledEventType = "webhook.disabled"
+
+// disabledNotice is the payload of a webhook.disabled event.
+type disabledNotice struct {
+	WebhookID  string `json:"webhook_id"`
+	Name       string `json:"name"`
+	URL        string `json:"url"`
+	Reason     string `json:"reason"`
+	DisabledAt string `json:"disabled_at"`
+	appID      string
+}
+
+// operationalEvent tells an app about hookd's own actions: an event of type typ, delivered
+// only to the app's active webhooks that name typ in their event_types (an operational
+// webhook); subscribers to everything are not sent hookd's own events. With no such webhook
+// nothing is recorded.
+func (s *Store) operationalEvent(ctx context.Context, tx *sql.Tx, appID, typ string, payload []byte, now time.Time) error {
+	targets, err := s.activeWebhooks(ctx, tx, appID)
+	if err != nil {
+		return err
+	}
+	var to []string
+	for _, t := range targets {
+		if slices.Contains(t.eventTypes, typ) {
+			to = append(to, t.id)
+		}
+	}
+	if len(to) == 0 {
+		return nil
+	}
+	ev := webhook.NewID(webhook.PrefixEvent, now)
+	if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO events (id, app_id, type, payload, created_at) VALUES (?, ?, ?, ?, ?)`),
+		ev, appID, typ, string(payload), ms(now)); err != nil {
+		return fmt.Errorf("insert operational event: %w", err)
+	}
+	for _, id := range to {
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO deliveries (id, app_id, webhook_id, event_id, event_type, status, next_at, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`), webhook.NewID(webhook.PrefixDelivery, now), appID, id, ev, typ, webhook.StatusPending, ms(now), ms(now)); err != nil {
+			return fmt.Errorf("insert operational delivery: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE webhooks SET total = total + 1 WHERE id = ?`), id); err != nil {
+			return fmt.Errorf("count operational delivery: %w", err)
+		}
+		if err := s.rollup(ctx, tx, id, hourOf(now), rollupDelta{events: 1}); err != nil {
+			return err
+		}
+	}
+	return s.notify(ctx, tx)
 }
 
 // CircuitCounts counts webhooks by breaker state.

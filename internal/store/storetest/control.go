@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -353,9 +354,11 @@ func testControlOrdered(t *testing.T, s store.Store) {
 func testControlAutoDisable(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	app := newApp(t, s)
-	w := newWebhook(t, s, app.ID, nil)
+	w := newWebhook(t, s, app.ID, func(w *webhook.Webhook) { w.EventTypes = []string{"a", "b"} })
+	ops := newWebhook(t, s, app.ID, func(w *webhook.Webhook) { w.EventTypes = []string{"webhook.disabled"} })
 	policy := store.Policy{DisableAfter: 5 * 24 * time.Hour}
 	send(t, s, app.ID, "a", "b")
+	catchAll := newWebhook(t, s, app.ID, nil) // subscribes to every event type, but not to hookd's own
 	day := 24 * time.Hour
 	now := t0
 	fail := func(j store.Job) {
@@ -384,9 +387,15 @@ func testControlAutoDisable(t *testing.T, s store.Store) {
 	if got.Active || got.DisabledReason == "" || got.DisabledAt == nil || !got.DisabledAt.Equal(now) {
 		t.Fatalf("after 5 days: active=%v reason=%q at=%v; want inactive with a reason and time", got.Active, got.DisabledReason, got.DisabledAt)
 	}
-	if jobs := claimAll(t, s, now.Add(2*day)); len(jobs) != 0 {
-		t.Errorf("claimed %d from a disabled webhook, want 0", len(jobs))
+	// The app hears of it on its operational webhook only; the disabled webhook's delivery waits.
+	notice := claimAll(t, s, now.Add(2*day))
+	if len(notice) != 1 || notice[0].Webhook.ID != ops.ID || notice[0].Event.Type != "webhook.disabled" ||
+		!strings.Contains(string(notice[0].Event.Payload), w.ID) {
+		t.Fatalf("claim after disabling = %+v, want one webhook.disabled event to the operational webhook", notice)
 	}
+	complete(t, s, attemptAt(notice[0], 200, webhook.StatusDelivered, nil, now))
+	wantStats(t, stats(t, s, app.ID, ops.ID, now), 1, 1, 0)
+	wantStats(t, stats(t, s, app.ID, catchAll.ID, now), 0, 0, 0)
 	got.Active = true
 	if err := s.UpdateWebhook(ctx, got, now.Add(2*day)); err != nil {
 		t.Fatal(err)

@@ -95,6 +95,8 @@ func (p *Pool) Run(ctx context.Context) error {
 
 	timer := time.NewTimer(0)
 	defer timer.Stop()
+	var held []store.Job // claimed, over their webhook's cap, to be given back
+	var heldSince time.Time
 	for ctx.Err() == nil {
 		free := p.limit.free()
 		if free <= 0 {
@@ -120,10 +122,17 @@ func (p *Pool) Run(ctx context.Context) error {
 				deferred = append(deferred, j)
 			}
 		}
-		if len(deferred) > 0 {
-			if err := p.store.Release(ctx, deferred, now.Add(deferDelay)); err != nil && ctx.Err() == nil {
+		// Deliveries over their webhook's cap go back to the store in one write per deferDelay,
+		// not one per claim: they stay leased meanwhile.
+		if len(deferred) > 0 && len(held) == 0 {
+			heldSince = now
+		}
+		held = append(held, deferred...)
+		if len(held) > 0 && (len(held) >= p.opts.Batch || now.Sub(heldSince) >= deferDelay) {
+			if err := p.store.Release(ctx, held, now.Add(deferDelay)); err != nil && ctx.Err() == nil {
 				p.log.Error("defer deliveries", "err", err)
 			}
+			held = held[:0]
 		}
 		switch {
 		case len(jobs) == ask && len(deferred) == 0 && ask == p.opts.Batch:
@@ -131,12 +140,12 @@ func (p *Pool) Run(ctx context.Context) error {
 		case len(jobs) == ask && len(deferred) == 0:
 			p.waitFor(ctx, p.slotFree) // limited by free workers
 		default:
-			p.idle(ctx, timer)
+			p.idle(ctx, timer, len(held) > 0)
 		}
 	}
 	p.stopping.Store(true)
 
-	if waiting := p.limit.drain(); len(waiting) > 0 {
+	if waiting := append(p.limit.drain(), held...); len(waiting) > 0 {
 		if err := p.store.Release(context.Background(), waiting, time.Now()); err != nil {
 			p.log.Error("release waiting deliveries", "err", err, "count", len(waiting))
 		}
@@ -157,8 +166,11 @@ func (p *Pool) Run(ctx context.Context) error {
 }
 
 // idle waits for a wake-up, the next due delivery or the poll interval.
-func (p *Pool) idle(ctx context.Context, timer *time.Timer) {
+func (p *Pool) idle(ctx context.Context, timer *time.Timer, holding bool) {
 	wait := p.opts.Poll
+	if holding {
+		wait = deferDelay // held deliveries go back to the store by then
+	}
 	if due, ok, err := p.store.NextDue(ctx); err == nil && ok {
 		wait = min(wait, max(time.Until(due), time.Millisecond))
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/hookd/hookd/internal/store"
@@ -107,7 +108,7 @@ func (s *Store) controlWebhook(ctx context.Context, tx *sql.Tx, jobs []store.Job
 		for _, j := range rest {
 			park(j)
 		}
-		return kept, moves, nil
+		return kept, moves, s.holdDue(ctx, tx, w.ID, sql.NullInt64{}, "", now)
 	}
 
 	if w.Ordered && len(rest) > 0 {
@@ -134,6 +135,9 @@ func (s *Store) controlWebhook(ctx context.Context, tx *sql.Tx, jobs []store.Job
 			holdUntil(j, until.Int64)
 		}
 		rest = nil
+		if err := s.holdDue(ctx, tx, w.ID, until, "", now); err != nil {
+			return nil, nil, err
+		}
 	case state != webhook.CircuitClosed:
 		// The cool-down is over (or the last probe's lease ran out): one probe goes; the rest
 		// wait for its outcome, at most one lease.
@@ -146,6 +150,9 @@ func (s *Store) controlWebhook(ctx context.Context, tx *sql.Tx, jobs []store.Job
 			holdUntil(j, probeUntil)
 		}
 		rest = rest[:1]
+		if err := s.holdDue(ctx, tx, w.ID, sql.NullInt64{Int64: probeUntil, Valid: true}, rest[0].DeliveryID, now); err != nil {
+			return nil, nil, err
+		}
 	}
 
 	if w.RateLimit > 0 && len(rest) > 0 {
@@ -172,4 +179,24 @@ func (s *Store) controlWebhook(ctx context.Context, tx *sql.Tx, jobs []store.Job
 		rest = nil
 	}
 	return append(kept, rest...), moves, nil
+}
+
+// holdBatch bounds how many of a webhook's due deliveries one claim moves out of the way.
+const holdBatch = 1000
+
+// holdDue gives the webhook's other due deliveries (up to holdBatch, not those an operator
+// asked for, not except) the due time at (NULL: parked), so that the claims that follow do not
+// pick them one batch at a time only to hold them again. On PostgreSQL, rows another
+// instance is claiming are skipped: that instance holds them itself.
+func (s *Store) holdDue(ctx context.Context, tx *sql.Tx, webhookID string, at sql.NullInt64, except string, now time.Time) error {
+	lock := ""
+	if s.d.Numbered { // PostgreSQL
+		lock = " FOR UPDATE SKIP LOCKED"
+	}
+	_, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = ? WHERE id IN (SELECT id FROM deliveries WHERE webhook_id = ? AND `+openStatus+`
+		AND next_at <= ? AND manual <> ? AND id <> ? LIMIT `+strconv.Itoa(holdBatch)+lock+`)`), at, webhookID, ms(now), manualNow, except)
+	if err != nil {
+		return fmt.Errorf("hold due deliveries: %w", err)
+	}
+	return nil
 }

@@ -207,6 +207,10 @@ func (s *Store) Complete(ctx context.Context, outcomes []store.Outcome) error {
 				lines[a.WebhookID] = max(lines[a.WebhookID], ms(a.CreatedAt))
 			}
 		}
+		// Before the webhook rows: a claim may hold a webhook row while it waits for nothing of ours.
+		if err := s.advanceLines(ctx, tx, lines); err != nil {
+			return err
+		}
 		ids := make([]string, 0, len(counters))
 		for id := range counters {
 			ids = append(ids, id)
@@ -236,9 +240,7 @@ func (s *Store) Complete(ctx context.Context, outcomes []store.Outcome) error {
 				}
 			}
 		}
-		if err := s.advanceLines(ctx, tx, lines); err != nil {
-			return err
-		}
+
 		keys := make([]hourKey, 0, len(rollups))
 		for k := range rollups {
 			keys = append(keys, k)

@@ -21,6 +21,9 @@ type benchResult struct {
 	Concurrency  int    `json:"concurrency"`
 	PayloadBytes int    `json:"payload_bytes"`
 	Webhooks     int    `json:"webhooks"`
+	// LoadAvg is the machine's 1-minute load average at the start and the end: other work
+	// on the machine lowers every figure.
+	LoadAvg [2]float64 `json:"load_avg"`
 
 	RawCeilingRPS  float64      `json:"raw_ceiling_rps"`
 	RawCPUPer1000  float64      `json:"raw_cpu_s_per_1000"` // the generator and receiver alone, per 1000 requests
@@ -94,7 +97,8 @@ func (r *benchResult) rounded() *benchResult {
 }
 
 func (r *benchResult) writeTable(w io.Writer) {
-	fmt.Fprintf(w, "hookd bench: %s (%s); %d CPUs, GOMAXPROCS %d, %s\n", r.Store, r.Durability, r.CPUs, r.GOMAXPROCS, r.GoVersion)
+	fmt.Fprintf(w, "hookd bench: %s (%s); %d CPUs, GOMAXPROCS %d, %s; load average %.2f → %.2f\n",
+		r.Store, r.Durability, r.CPUs, r.GOMAXPROCS, r.GoVersion, r.LoadAvg[0], r.LoadAvg[1])
 	fmt.Fprintf(w, "one event per request, %d-byte payload, %d clients, %d webhook(s); hookd, receiver and load generator in one process\n\n",
 		r.PayloadBytes, r.Concurrency, r.Webhooks)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)

@@ -61,7 +61,7 @@ func writeJSONAPI(w http.ResponseWriter, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-func (q *v3Query) callResource(a *webhook.Attempt, hook *webhook.Webhook) resourceJSON {
+func (q *v3Query) callResource(a *webhook.Attempt, rel map[string]any) resourceJSON {
 	var attrs callAttributesJSON
 	if q.wants(callType, "id") {
 		attrs.ID = &a.ID
@@ -81,9 +81,12 @@ func (q *v3Query) callResource(a *webhook.Attempt, hook *webhook.Webhook) resour
 		t := jsonTime(a.CreatedAt)
 		attrs.CreatedAt = &t
 	}
-	return resourceJSON{Type: callType, ID: a.ID, Attributes: attrs, Relationships: map[string]any{
-		"webhook": map[string]any{"data": map[string]string{"type": webhookType, "id": strconv.FormatInt(hook.NumericID, 10)}},
-	}}
+	return resourceJSON{Type: callType, ID: a.ID, Attributes: attrs, Relationships: rel}
+}
+
+// webhookRelationship is every call's relationship to its webhook.
+func webhookRelationship(hook *webhook.Webhook) map[string]any {
+	return map[string]any{"webhook": map[string]any{"data": map[string]string{"type": webhookType, "id": strconv.FormatInt(hook.NumericID, 10)}}}
 }
 
 func (q *v3Query) webhookResource(hook *webhook.Webhook) resourceJSON {
@@ -134,8 +137,10 @@ func (s *Server) handleCallList(w http.ResponseWriter, r *http.Request) {
 		if hasNext = len(calls) > q.Size; hasNext {
 			calls = calls[:q.Size]
 		}
+		doc.Data = make([]resourceJSON, len(calls))
+		rel := webhookRelationship(hook) // the same for every call: built once
 		for i := range calls {
-			doc.Data = append(doc.Data, q.callResource(&calls[i], hook))
+			doc.Data[i] = q.callResource(&calls[i], rel)
 		}
 		if q.Count {
 			doc.Meta = map[string]any{"count": total}
@@ -189,7 +194,7 @@ func (s *Server) handleCallGet(w http.ResponseWriter, r *http.Request) {
 	writeJSONAPI(w, struct {
 		Data     resourceJSON   `json:"data"`
 		Included []resourceJSON `json:"included,omitempty"`
-	}{q.callResource(a, hook), q.included(hook)})
+	}{q.callResource(a, webhookRelationship(hook)), q.included(hook)})
 }
 
 // handleCallWrite answers every write to the call log: it is read-only.

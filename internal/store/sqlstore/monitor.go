@@ -138,13 +138,14 @@ func scanAttempt(row scanner) (*webhook.Attempt, error) {
 	return &a, nil
 }
 
-func (s *Store) attempts(ctx context.Context, query string, args ...any) ([]webhook.Attempt, error) {
+// attempts runs a query of attempts; n is the most rows it can return.
+func (s *Store) attempts(ctx context.Context, n int, query string, args ...any) ([]webhook.Attempt, error) {
 	rows, err := s.r.QueryContext(ctx, s.q(query), args...)
 	if err != nil {
 		return nil, fmt.Errorf("list attempts: %w", err)
 	}
 	defer rows.Close()
-	out := []webhook.Attempt{}
+	out := make([]webhook.Attempt, 0, min(max(n, 0), 1000))
 	for rows.Next() {
 		a, err := scanAttempt(rows)
 		if err != nil {
@@ -162,9 +163,9 @@ func (s *Store) ListAttempts(ctx context.Context, appID, webhookID, eventID, bef
 		return nil, err
 	}
 	if before == "" {
-		return s.attempts(ctx, `SELECT `+attemptSummary+` FROM attempts WHERE delivery_id = ? AND app_id = ? ORDER BY id DESC LIMIT ?`, d.ID, appID, limit)
+		return s.attempts(ctx, limit, `SELECT `+attemptSummary+` FROM attempts WHERE delivery_id = ? AND app_id = ? ORDER BY id DESC LIMIT ?`, d.ID, appID, limit)
 	}
-	return s.attempts(ctx, `SELECT `+attemptSummary+` FROM attempts WHERE delivery_id = ? AND app_id = ? AND id < ? ORDER BY id DESC LIMIT ?`, d.ID, appID, before, limit)
+	return s.attempts(ctx, limit, `SELECT `+attemptSummary+` FROM attempts WHERE delivery_id = ? AND app_id = ? AND id < ? ORDER BY id DESC LIMIT ?`, d.ID, appID, before, limit)
 }
 
 // GetAttempt returns one attempt of one message in full.
@@ -204,7 +205,7 @@ func (s *Store) RecentAttempts(ctx context.Context, appID, webhookID string, n i
 	if err := s.ownWebhook(ctx, appID, webhookID); err != nil {
 		return nil, err
 	}
-	return s.attempts(ctx, `SELECT `+attemptSummary+` FROM attempts WHERE webhook_id = ? AND app_id = ? ORDER BY id DESC LIMIT ?`, webhookID, appID, n)
+	return s.attempts(ctx, n, `SELECT `+attemptSummary+` FROM attempts WHERE webhook_id = ? AND app_id = ? ORDER BY id DESC LIMIT ?`, webhookID, appID, n)
 }
 
 // Rollups reads hourly rollups in [since, until).

@@ -123,7 +123,7 @@ func (s *Store) ListCalls(ctx context.Context, appID, webhookID string, q store.
 	if q.Limit <= 0 || q.Offset < 0 {
 		return nil, 0, webhook.Errorf(webhook.EInvalid, "page out of range")
 	}
-	calls, err := s.attempts(ctx, `SELECT `+callColumns+` FROM attempts WHERE `+where+` ORDER BY `+order+` LIMIT ? OFFSET ?`,
+	calls, err := s.attempts(ctx, q.Limit, `SELECT `+callColumns+` FROM attempts WHERE `+where+` ORDER BY `+order+` LIMIT ? OFFSET ?`,
 		append(args, q.Limit, q.Offset)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list calls: %w", err)

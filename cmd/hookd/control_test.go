@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -144,7 +146,7 @@ func TestTestEvent(t *testing.T) {
 
 func TestRecover(t *testing.T) {
 	dir := t.TempDir()
-	_, key := setup(t, "--data-dir", dir)
+	app, key := setup(t, "--data-dir", dir)
 	h := serve(t, "--data-dir", dir, "--allow-network", loopback)
 	var up atomic.Bool
 	rc := newReceiver(t, func(_ int, w http.ResponseWriter) {
@@ -176,6 +178,27 @@ func TestRecover(t *testing.T) {
 	if got := rc.count(); got != 2*n {
 		t.Errorf("receiver got %d requests, want %d", got, 2*n)
 	}
+
+	// The CLI queues the same job and shows its progress while the server works through it.
+	up.Store(false)
+	for i := range 2 {
+		c.must(202, "POST", "/api/v0/events", map[string]any{"event_type": "a.b", "payload": n + i})
+	}
+	eventually(t, 5*time.Second, "two more failed", func() bool { return statsAre(t, c, id, n+2, n, 2) })
+	up.Store(true)
+	var out, progress bytes.Buffer
+	if err := run(context.Background(), []string{"recover", "--app", app["id"].(string), "--webhook", id, "--since", since, "--data-dir", dir},
+		noEnv, &out, &progress); err != nil {
+		t.Fatalf("hookd recover: %v\n%s", err, progress.String())
+	}
+	var res map[string]any
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil || res["status"] != "completed" || res["requeued"] != float64(2) || res["total"] != float64(2) {
+		t.Errorf("hookd recover printed %s (%v), want a completed job over 2 deliveries", out.String(), err)
+	}
+	if !strings.Contains(progress.String(), "2 of 2 requeued") {
+		t.Errorf("hookd recover progress = %q, want it to count the requeued deliveries", progress.String())
+	}
+	eventually(t, 5*time.Second, "recovered by the CLI's job", func() bool { return statsAre(t, c, id, n+2, n+2, 0) })
 
 	for _, tc := range []struct {
 		name string

@@ -28,6 +28,7 @@ commands:
   keys create --app ID --scopes a,b --env production|development
   keys revoke KEY_ID
   send --app ID --type T --data JSON
+  recover --app ID --webhook ID --since T [--until T]   requeue failed deliveries, showing progress
   bench                      measure throughput and latency end to end
 
 every command that touches the store takes --data-dir DIR (SQLite, default ./hookd-data)
@@ -52,6 +53,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runKeys(ctx, rest, getenv, stdout)
 	case "send":
 		return runSend(ctx, rest, getenv, stdout)
+	case "recover":
+		return runRecover(ctx, rest, getenv, stdout, stderr)
 	case "bench":
 		return runBench(ctx, rest, getenv, stdout, stderr)
 	case "help", "-h", "--help":

@@ -19,7 +19,8 @@ type Control interface {
 	// CreateTestEvent commits a webhook.test event with one delivery, to w only, due at now.
 	CreateTestEvent(ctx context.Context, w *webhook.Webhook, payload json.RawMessage, now time.Time) (*webhook.Event, error)
 
-	// CreateRecover records a queued recover job and counts the failed deliveries it covers.
+	// CreateRecover records a queued recover job and counts the failed deliveries it covers;
+	// the webhook must be the app's.
 	CreateRecover(ctx context.Context, j *RecoverJob) error
 	// GetRecover returns one of appID's recover jobs on webhookID.
 	GetRecover(ctx context.Context, appID, webhookID, id string) (*RecoverJob, error)

@@ -27,7 +27,15 @@ func scanRecover(row scanner) (*store.RecoverJob, error) {
 // CreateRecover records a queued job with the number of failed deliveries in its window.
 func (s *Store) CreateRecover(ctx context.Context, j *store.RecoverJob) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM deliveries WHERE webhook_id = ? AND status = ? AND created_at >= ? AND created_at < ?`),
+		var one int
+		err := tx.QueryRowContext(ctx, s.q(`SELECT 1 FROM webhooks WHERE id = ? AND app_id = ?`), j.WebhookID, j.AppID).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return store.ErrWebhookNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("recover webhook: %w", err)
+		}
+		err = tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM deliveries WHERE webhook_id = ? AND status = ? AND created_at >= ? AND created_at < ?`),
 			j.WebhookID, webhook.StatusFailed, ms(j.Since), ms(j.Until)).Scan(&j.Total)
 		if err != nil {
 			return fmt.Errorf("count failed deliveries: %w", err)

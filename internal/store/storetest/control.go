@@ -193,6 +193,10 @@ func testControlRecover(t *testing.T, s store.Store) {
 			t.Errorf("requeued %s created %s trigger %s; want inside the window, manual", j.DeliveryID, at, j.Trigger)
 		}
 	}
+	stranger := &store.RecoverJob{ID: webhook.NewID(webhook.PrefixJob, now), AppID: newApp(t, s).ID, WebhookID: w.ID, Since: t0, Until: now, CreatedAt: now}
+	if err := s.CreateRecover(ctx, stranger); webhook.ErrorCode(err) != webhook.ENotFound {
+		t.Errorf("recover on another app's webhook: err = %v, want not found", err)
+	}
 	if _, err := s.GetRecover(ctx, newApp(t, s).ID, w.ID, job.ID); webhook.ErrorCode(err) != webhook.ENotFound {
 		t.Errorf("another app's job: err = %v, want not found", err)
 	}

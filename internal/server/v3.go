@@ -125,11 +125,11 @@ func (s *Server) handleCallList(w http.ResponseWriter, r *http.Request) {
 		Meta     map[string]any    `json:"meta,omitempty"`
 		Links    map[string]string `json:"links"`
 	}{Data: []resourceJSON{}, Included: q.included(hook)}
-	hasNext := false
+	hasNext, total := false, int64(-1) // -1: not counted
 	if q.matchesWebhook(hook) {
 		cq := q.CallQuery
 		cq.Limit++ // one more tells whether a next page exists
-		calls, total, err := s.store.ListCalls(r.Context(), hook.AppID, hook.ID, cq)
+		calls, n, err := s.store.ListCalls(r.Context(), hook.AppID, hook.ID, cq)
 		if err != nil {
 			s.writeV3(w, r, err)
 			return
@@ -143,17 +143,21 @@ func (s *Server) handleCallList(w http.ResponseWriter, r *http.Request) {
 			doc.Data[i] = q.callResource(&calls[i], rel)
 		}
 		if q.Count {
-			doc.Meta = map[string]any{"count": total}
+			total = n
 		}
 	} else if q.Count {
-		doc.Meta = map[string]any{"count": 0}
+		total = 0
 	}
-	doc.Links = pageLinks(r, q, hasNext)
+	if total >= 0 {
+		doc.Meta = map[string]any{"count": total}
+	}
+	doc.Links = pageLinks(r, q, hasNext, total)
 	writeJSONAPI(w, doc)
 }
 
-// pageLinks are JSON:API pagination links keeping every other parameter of the request.
-func pageLinks(r *http.Request, q *v3Query, hasNext bool) map[string]string {
+// pageLinks are JSON:API pagination links keeping every other parameter of the request; last
+// only when the total was counted (total >= 0).
+func pageLinks(r *http.Request, q *v3Query, hasNext bool, total int64) map[string]string {
 	link := func(page int) string {
 		v, _ := url.ParseQuery(r.URL.RawQuery)
 		v.Set("page[number]", strconv.Itoa(page))
@@ -166,6 +170,9 @@ func pageLinks(r *http.Request, q *v3Query, hasNext bool) map[string]string {
 	}
 	if hasNext {
 		links["next"] = link(q.Page + 1)
+	}
+	if total >= 0 {
+		links["last"] = link(int(max((total+int64(q.Size)-1)/int64(q.Size), 1)))
 	}
 	return links
 }

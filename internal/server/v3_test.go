@@ -143,14 +143,15 @@ func TestV3CallDocument(t *testing.T) {
 	if d, _ := rel["data"].(map[string]any); d["type"] != "notification/webhook" || d["id"] != fmt.Sprint(hook.NumericID) {
 		t.Errorf("relationships = %v", r.Relationships)
 	}
-	for name, want := range map[string]string{"self": "page%5Bnumber%5D=2", "first": "page%5Bnumber%5D=1", "prev": "page%5Bnumber%5D=1", "next": "page%5Bnumber%5D=3"} {
+	for name, want := range map[string]string{"self": "page%5Bnumber%5D=2", "first": "page%5Bnumber%5D=1", "prev": "page%5Bnumber%5D=1",
+		"next": "page%5Bnumber%5D=3", "last": "page%5Bnumber%5D=3"} {
 		if l := doc.Links[name]; !strings.Contains(l, want) || !strings.Contains(l, "page%5Bsize%5D=2") || !strings.Contains(l, "count=true") {
 			t.Errorf("links.%s = %q, want %s with the other parameters kept", name, l, want)
 		}
 	}
 	_, last, _ := a.calls(t, byNumber+"?page[size]=2&page[number]=3")
-	if _, ok := last.Links["next"]; ok || last.Meta != nil {
-		t.Errorf("last page: links %v meta %v, want no next and no meta without count", last.Links, last.Meta)
+	if _, ok := last.Links["next"]; ok || last.Meta != nil || last.Links["last"] != "" {
+		t.Errorf("last page: links %v meta %v, want no next, and no meta or last link without count", last.Links, last.Meta)
 	}
 
 	// Sparse fieldsets and included.

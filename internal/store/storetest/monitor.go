@@ -423,12 +423,29 @@ func testMonitorPurge(t *testing.T, s store.Store) {
 	}
 }
 
-// testCountersMatchLog drives random outcomes (retries, failures, stale leases) from concurrent
-// workers and checks that the counters and rollups equal what the log says.
+// testCountersMatchLog drives random outcomes (retries, failures) from concurrent workers while
+// retention deletes an older generation of deliveries, and checks that the counters and rollups
+// equal what the log says plus what retention removed.
 func testCountersMatchLog(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	app := newApp(t, s)
 	hooks := []*webhook.Webhook{newWebhook(t, s, app.ID, nil), newWebhook(t, s, app.ID, nil)}
+	// The old generation: 20 events 90 days ago, delivered at once, due for retention.
+	const oldN = 20
+	old := t0.Add(-90 * 24 * time.Hour)
+	sendAt(t, s, app.ID, old, make([]string, oldN)...)
+	oldJobs, err := s.Claim(ctx, old, time.Minute, 100)
+	if err != nil || len(oldJobs) != 2*oldN {
+		t.Fatalf("claim old = %d, %v", len(oldJobs), err)
+	}
+	var oldOuts []store.Outcome
+	for _, j := range oldJobs {
+		oldOuts = append(oldOuts, attemptAt(j, 200, webhook.StatusDelivered, nil, old))
+	}
+	if err := s.Complete(ctx, oldOuts); err != nil {
+		t.Fatal(err)
+	}
+
 	types := make([]string, 60)
 	for i := range types {
 		types[i] = "t"
@@ -439,7 +456,12 @@ func testCountersMatchLog(t *testing.T, s store.Store) {
 	for round := 0; round < 12; round++ {
 		now = now.Add(time.Hour)
 		var wg sync.WaitGroup
-		errs := make(chan error, 3)
+		errs := make(chan error, 4)
+		wg.Go(func() { // retention, concurrently with the workers
+			if _, err := s.Purge(ctx, t0.Add(-60*24*time.Hour), 4); err != nil {
+				errs <- err
+			}
+		})
 		for worker := range 3 {
 			rng := rand.New(rand.NewPCG(uint64(round), uint64(worker)))
 			wg.Go(func() {
@@ -475,6 +497,15 @@ func testCountersMatchLog(t *testing.T, s store.Store) {
 			t.Fatal(err)
 		}
 	}
+	for { // finish what retention has left of the old generation
+		p, err := s.Purge(ctx, t0.Add(-60*24*time.Hour), 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Total() == 0 {
+			break
+		}
+	}
 	for _, h := range hooks {
 		w, err := s.GetWebhook(ctx, app.ID, h.ID, now)
 		if err != nil {
@@ -495,6 +526,7 @@ func testCountersMatchLog(t *testing.T, s store.Store) {
 			}
 		}
 		st := w.Stats
+		st.Total, st.Delivered, st.Responses = st.Total-oldN, st.Delivered-oldN, st.Responses-oldN // what retention removed
 		if st.Total != int64(len(msgs)) || st.Delivered != byStatus[webhook.StatusDelivered] || st.Failed != byStatus[webhook.StatusFailed] ||
 			st.Pending() != byStatus[webhook.StatusPending]+byStatus[webhook.StatusRetrying] || st.Responses != nCalls {
 			t.Errorf("webhook %s: counters %+v, log has %d deliveries %v and %d attempts", h.ID, st, len(msgs), byStatus, nCalls)
@@ -508,6 +540,9 @@ func testCountersMatchLog(t *testing.T, s store.Store) {
 			sum.Failures += r.Failures
 			sum.Delivered += r.Delivered
 			sum.Failed += r.Failed
+		}
+		if oldRs, _ := s.Rollups(ctx, h.ID, old.Add(-time.Hour), old.Add(time.Hour)); len(oldRs) != 1 || oldRs[0].Events != oldN || oldRs[0].Delivered != oldN {
+			t.Errorf("webhook %s: rollups of the purged generation = %+v, want %d events delivered", h.ID, oldRs, oldN)
 		}
 		if sum.Events != st.Total || sum.Attempts != nCalls || sum.Successes != ok || sum.Failures != failed ||
 			sum.Delivered != st.Delivered || sum.Failed != st.Failed {

@@ -14,11 +14,12 @@ import (
 
 // The circuit breaker of a webhook lives in its store row, so every instance sees it:
 //
-//   - closed: deliveries flow. Complete counts consecutive failed attempts; once the pool sees
-//     BreakerThreshold of them it asks the store to Trip, which opens the breaker until now +
-//     BreakerCooldown.
+//   - closed: deliveries flow. Complete counts consecutive failed attempts; after every batch
+//     with failures the pool asks the store to Trip, which opens the breaker until now +
+//     BreakerCooldown once BreakerThreshold of them are counted.
 //   - open: Claim holds the webhook's due deliveries until the cool-down ends (next_at =
-//     circuit_until), without an attempt: their retries are not spent.
+//     circuit_until), without an attempt: their retries are not spent. It moves the whole due
+//     backlog (up to a thousand at a time), not only what one claim picked.
 //   - half_open: the first claim after the cool-down lets one delivery through as a probe and
 //     holds the rest for at most one lease. A success closes the breaker and releases them at
 //     once; a failure opens it for another cool-down.

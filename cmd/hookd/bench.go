@@ -15,6 +15,7 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hookd/hookd/internal/store/postgres"
@@ -122,7 +123,8 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 		}
 		defer pprof.StopCPUProfile()
 	}
-	res, err := benchRun(ctx, cfg, stderr)
+	// hookd's log and the progress line share stderr from different goroutines.
+	res, err := benchRun(ctx, cfg, &lockedWriter{w: stderr})
 	if err != nil {
 		return err
 	}
@@ -263,6 +265,18 @@ func benchRun(ctx context.Context, cfg benchConfig, stderr io.Writer) (*benchRes
 	res.PeakRSSMB = peakRSSMB()
 	res.LoadAvg[1] = loadAvg()
 	return res.rounded(), nil
+}
+
+// lockedWriter serializes writes to w.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 // loadAvg is the machine's one-minute load average (Linux), to tell a busy machine's figures

@@ -48,6 +48,21 @@ func stats(t *testing.T, s store.Store, appID, id string, now time.Time) *webhoo
 	if st := w.Stats; st.Total != st.Delivered+st.Failed+st.Pending() || st.Pending() < 0 || st.Delivered < 0 || st.Failed < 0 {
 		t.Errorf("stats %+v do not add up", st)
 	}
+	// The hourly rollups tell the same story as the counters.
+	rs, err := s.Rollups(context.Background(), id, t0.Add(-30*24*time.Hour), t0.Add(30*24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var events, delivered, failed int64
+	for _, r := range rs {
+		events, delivered, failed = events+r.Events, delivered+r.Delivered, failed+r.Failed
+		if r.Delivered < 0 || r.Failed < 0 {
+			t.Errorf("rollup of %s is negative: %+v", r.Hour, r)
+		}
+	}
+	if st := w.Stats; events != st.Total || delivered != st.Delivered || failed != st.Failed {
+		t.Errorf("rollups sum to events/delivered/failed %d/%d/%d, counters say %d/%d/%d", events, delivered, failed, st.Total, st.Delivered, st.Failed)
+	}
 	return w
 }
 

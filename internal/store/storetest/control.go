@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +21,7 @@ var controlTests = []storeTest{
 	{"ControlThrottle", testControlThrottle},
 	{"ControlOrdered", testControlOrdered},
 	{"ControlAutoDisable", testControlAutoDisable},
+	{"ControlConcurrentClaims", testControlConcurrentClaims},
 }
 
 // claimAll claims every delivery due at now.
@@ -434,4 +436,56 @@ func testControlAutoDisable(t *testing.T, s store.Store) {
 		t.Error("disabled again at the first failure after reactivation")
 	}
 	wantStats(t, stats(t, s, app.ID, w.ID, now), 2, 1, 0)
+}
+
+// Claims racing at the same moment (several instances) still send one delivery per throttle
+// slot, one probe per half-open breaker and one head per ordered line.
+func testControlConcurrentClaims(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	app := newApp(t, s)
+	newWebhook(t, s, app.ID, func(w *webhook.Webhook) { w.RateLimit = 1; w.EventTypes = []string{"throttled"} })
+	newWebhook(t, s, app.ID, func(w *webhook.Webhook) { w.Ordered = true; w.EventTypes = []string{"ordered"} })
+	broken := newWebhook(t, s, app.ID, func(w *webhook.Webhook) { w.EventTypes = []string{"broken"} })
+	var types []string
+	for range 10 {
+		types = append(types, "throttled", "ordered", "broken")
+	}
+	send(t, s, app.ID, types...)
+	// Open the broken webhook's breaker with a failure, before the race.
+	policy := store.Policy{BreakerThreshold: 1, BreakerCooldown: time.Second}
+	for _, j := range claimAll(t, s, t0) {
+		if j.Webhook.ID == broken.ID {
+			retry := t0
+			complete(t, s, attemptAt(j, 500, webhook.StatusRetrying, &retry, t0))
+			if _, err := s.Trip(ctx, []string{broken.ID}, policy, t0); err != nil {
+				t.Fatal(err)
+			}
+			break
+		}
+	}
+	// Two minutes on, the leases of that first claim have run out, the cool-down is over and
+	// everything is due again: the claims race.
+	var mu sync.Mutex
+	got := map[string]int{}
+	var wg sync.WaitGroup
+	for range 8 { // small claims, so that racing claims get different deliveries of one webhook
+		wg.Go(func() {
+			jobs, err := s.Claim(ctx, t0.Add(2*time.Minute), time.Minute, 3)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			for _, j := range jobs {
+				got[j.Event.Type]++
+			}
+		})
+	}
+	wg.Wait()
+	for _, typ := range []string{"throttled", "ordered", "broken"} {
+		if got[typ] != 1 {
+			t.Errorf("racing claims sent %d %s deliveries at one moment, want 1 (all: %v)", got[typ], typ, got)
+		}
+	}
 }

@@ -262,6 +262,10 @@ func benchRun(ctx context.Context, cfg benchConfig, stderr io.Writer) (*benchRes
 		res.Duplicates += st.duplicates
 	}
 	res.Lost = res.Events - res.Delivered
+	res.Malformed = int(rcv.bad.Load())
+	if res.FailedAttempts, err = failedAttempts(ctx, gen.client, hookd.url); err != nil {
+		return nil, err
+	}
 	res.PeakRSSMB = peakRSSMB()
 	res.LoadAvg[1] = loadAvg()
 	return res.rounded(), nil
@@ -288,6 +292,32 @@ func loadAvg() float64 {
 	}
 	f, _ := strconv.ParseFloat(strings.Fields(string(b) + " 0")[0], 64)
 	return f
+}
+
+// failedAttempts reads hookd_attempts_total from hookd's /metrics: attempts by cause, but "ok".
+func failedAttempts(ctx context.Context, c *http.Client, hookdURL string) (map[string]int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, hookdURL+"/metrics", nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("read hookd metrics: %w", err)
+	}
+	defer resp.Body.Close()
+	out := map[string]int{}
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		rest, ok := strings.CutPrefix(sc.Text(), `hookd_attempts_total{cause="`)
+		if !ok {
+			continue
+		}
+		cause, value, _ := strings.Cut(rest, `"} `)
+		if n, err := strconv.ParseFloat(value, 64); err == nil && cause != "ok" && n > 0 {
+			out[cause] = int(n)
+		}
+	}
+	return out, sc.Err()
 }
 
 // benchStore returns the serve flags of a fresh, empty store and how to remove it.

@@ -43,6 +43,11 @@ type benchResult struct {
 	Delivered  int `json:"delivered"` // distinct deliveries the receiver got
 	Lost       int `json:"lost"`
 	Duplicates int `json:"duplicates"`
+	Malformed  int `json:"malformed"` // deliveries the receiver could not read
+
+	// FailedAttempts counts hookd's delivery attempts that did not end in a 2xx, by cause,
+	// from its /metrics: a retried delivery arrives late and may arrive twice.
+	FailedAttempts map[string]int `json:"failed_attempts"`
 }
 
 type pacedResult struct {
@@ -115,7 +120,13 @@ func (r *benchResult) writeTable(w io.Writer) {
 	fmt.Fprintf(tw, "idle latency\t%.2f ms\t(median of single events)\n", r.IdleLatencyMS)
 	fmt.Fprintf(tw, "CPU per 1,000 deliveries\t%.3f s\t(whole process at full load; generator+receiver alone: %.3f s per 1,000 raw requests)\n", r.CPUPer1000, r.RawCPUPer1000)
 	fmt.Fprintf(tw, "peak RSS\t%.1f MB\t(whole process)\n", r.PeakRSSMB)
-	fmt.Fprintf(tw, "events / delivered / lost\t%d / %d / %d\t(duplicates %d, rejected %d)\n", r.Events, r.Delivered, r.Lost, r.Duplicates, r.Rejected)
+	fmt.Fprintf(tw, "events / delivered / lost\t%d / %d / %d\t(duplicates %d, rejected %d, malformed %d)\n",
+		r.Events, r.Delivered, r.Lost, r.Duplicates, r.Rejected, r.Malformed)
+	failed := "none"
+	if len(r.FailedAttempts) > 0 {
+		failed = fmt.Sprint(r.FailedAttempts)
+	}
+	fmt.Fprintf(tw, "failed delivery attempts\t%s\n", failed)
 	tw.Flush()
 }
 

@@ -52,8 +52,13 @@ func checkBench(t *testing.T, v map[string]any, wantStore string) {
 	if got, want := v["delivered"], v["events"]; got != want {
 		t.Errorf("delivered = %v, want events = %v", got, want)
 	}
-	if got := v["lost"]; got != float64(0) {
-		t.Errorf("lost = %v, want 0", got)
+	for _, k := range []string{"lost", "malformed", "rejected"} {
+		if got := v[k]; got != float64(0) {
+			t.Errorf("%s = %v, want 0", k, got)
+		}
+	}
+	if _, ok := v["failed_attempts"].(map[string]any); !ok {
+		t.Errorf("failed_attempts = %v, want an object", v["failed_attempts"])
 	}
 	for _, k := range []string{"raw_ceiling_rps", "accepted_per_s", "delivered_per_s", "ratio_to_ceiling", "idle_latency_ms", "cpu_s_per_1000", "peak_rss_mb"} {
 		if f, ok := v[k].(float64); !ok || f <= 0 {

@@ -60,7 +60,11 @@ func (s *Store) requeue(ctx context.Context, tx *sql.Tx, ds []reopen, mode int, 
 	}
 	counters := map[string]*counterDelta{}
 	rollups := map[hourKey]*rollupDelta{}
+	oldest := map[string]string{} // per webhook, the oldest delivery reopened
 	for _, d := range ds {
+		if o, ok := oldest[d.webhookID]; !ok || d.id < o {
+			oldest[d.webhookID] = d.id
+		}
 		if _, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET status = CASE WHEN `+openStatus+` THEN status ELSE ? END,
 			next_at = ?, manual = ?, lease = lease + 1 WHERE id = ?`), webhook.StatusPending, ms(now), mode, d.id); err != nil {
 			return fmt.Errorf("requeue delivery: %w", err)
@@ -99,6 +103,12 @@ func (s *Store) requeue(ctx context.Context, tx *sql.Tx, ds []reopen, mode int, 
 	for k, r := range rollups {
 		if err := s.rollup(ctx, tx, k.webhook, k.hour, *r); err != nil {
 			return err
+		}
+	}
+	// An ordered line starts again at the oldest delivery reopened, if that is older than its head.
+	for id, o := range oldest {
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE webhooks SET line_head = ? WHERE id = ? AND ordered = ? AND line_head > ?`), o, id, true, o); err != nil {
+			return fmt.Errorf("requeue into ordered line: %w", err)
 		}
 	}
 	return s.notify(ctx, tx)

@@ -77,11 +77,11 @@ type move struct {
 func (s *Store) controlWebhook(ctx context.Context, tx *sql.Tx, jobs []store.Job, modes map[string]int, now time.Time, lease time.Duration) ([]store.Job, []move, error) {
 	w := jobs[0].Webhook
 	// A no-op update takes the row lock (PostgreSQL) and reads the current state in one statement.
-	var state string
+	var state, lineHead string
 	var until sql.NullInt64
 	var throttle int64
-	err := tx.QueryRowContext(ctx, s.q(`UPDATE webhooks SET throttle_us = throttle_us WHERE id = ? RETURNING circuit_state, circuit_until, throttle_us`), w.ID).
-		Scan(&state, &until, &throttle)
+	err := tx.QueryRowContext(ctx, s.q(`UPDATE webhooks SET throttle_us = throttle_us WHERE id = ? RETURNING circuit_state, circuit_until, throttle_us, line_head`), w.ID).
+		Scan(&state, &until, &throttle, &lineHead)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, nil // deleted meanwhile
 	}
@@ -112,10 +112,9 @@ func (s *Store) controlWebhook(ctx context.Context, tx *sql.Tx, jobs []store.Job
 	}
 
 	if w.Ordered && len(rest) > 0 {
-		var head string
-		err := tx.QueryRowContext(ctx, s.q(`SELECT id FROM deliveries WHERE webhook_id = ? AND `+openStatus+` ORDER BY id LIMIT 1`), w.ID).Scan(&head)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return nil, nil, fmt.Errorf("ordered line head: %w", err)
+		head, err := s.lineHead(ctx, tx, w.ID, lineHead)
+		if err != nil {
+			return nil, nil, err
 		}
 		var line []store.Job
 		for _, j := range rest {
@@ -181,6 +180,36 @@ func (s *Store) controlWebhook(ctx context.Context, tx *sql.Tx, jobs []store.Job
 	return append(kept, rest...), moves, nil
 }
 
+// lineHead returns the oldest open delivery of an ordered webhook ("" when there is none).
+// cached is the webhook's line_head: every delivery before it is final, so the head is cached
+// itself while it is open, else the first open delivery after it. The caller holds the
+// webhook row; line_head moves on with the line.
+func (s *Store) lineHead(ctx context.Context, tx *sql.Tx, webhookID, cached string) (string, error) {
+	if cached != "" {
+		var status string
+		err := tx.QueryRowContext(ctx, s.q(`SELECT status FROM deliveries WHERE id = ?`), cached).Scan(&status)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return "", fmt.Errorf("ordered line head: %w", err)
+		}
+		if status == webhook.StatusPending || status == webhook.StatusRetrying {
+			return cached, nil
+		}
+	}
+	var head string
+	err := tx.QueryRowContext(ctx, s.q(`SELECT id FROM deliveries WHERE webhook_id = ? AND id > ? AND `+openStatus+` ORDER BY id LIMIT 1`),
+		webhookID, cached).Scan(&head)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil // the line is empty; the next delivery is after cached
+	}
+	if err != nil {
+		return "", fmt.Errorf("ordered line head: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, s.q(`UPDATE webhooks SET line_head = ? WHERE id = ?`), head, webhookID); err != nil {
+		return "", fmt.Errorf("ordered line head: %w", err)
+	}
+	return head, nil
+}
+
 // holdBatch bounds how many of a webhook's due deliveries one claim moves out of the way.
 const holdBatch = 1000
 
@@ -193,8 +222,10 @@ func (s *Store) holdDue(ctx context.Context, tx *sql.Tx, webhookID string, at sq
 	if s.d.Numbered { // PostgreSQL
 		lock = " FOR UPDATE SKIP LOCKED"
 	}
-	_, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = ? WHERE id IN (SELECT id FROM deliveries WHERE webhook_id = ? AND `+openStatus+`
-		AND next_at <= ? AND manual <> ? AND id <> ? LIMIT `+strconv.Itoa(holdBatch)+lock+`)`), at, webhookID, ms(now), manualNow, except)
+	// webhook_id || '' keeps the planners on the due index: the webhook's index would walk its
+	// whole history, the due index only the queue.
+	_, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = ? WHERE id IN (SELECT id FROM deliveries WHERE next_at <= ? AND webhook_id || '' = ?
+		AND `+openStatus+` AND manual <> ? AND id <> ? LIMIT `+strconv.Itoa(holdBatch)+lock+`)`), at, ms(now), webhookID, manualNow, except)
 	if err != nil {
 		return fmt.Errorf("hold due deliveries: %w", err)
 	}

@@ -48,12 +48,21 @@ func (s *Store) closeCircuit(ctx context.Context, tx *sql.Tx, webhookID string, 
 	return nil
 }
 
+// lineEnd is where an ordered webhook's line moved in a Complete batch.
+type lineEnd struct {
+	after string // the oldest delivery of the webhook that ended
+	at    int64  // when
+}
+
 // advanceLines lets the next delivery of each ordered webhook whose head just ended go: the
-// oldest one still open, if it is parked and the webhook is active.
-func (s *Store) advanceLines(ctx context.Context, tx *sql.Tx, lines map[string]int64) error {
-	for id, now := range lines {
-		_, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = ? WHERE id = (SELECT id FROM deliveries WHERE webhook_id = ? AND `+openStatus+` ORDER BY id LIMIT 1)
-			AND next_at IS NULL AND EXISTS (SELECT 1 FROM webhooks WHERE id = ? AND active = ?)`), now, id, id, true)
+// first open one after it, if it is parked and the webhook is active. It reads no webhook row
+// and moves no line_head, so it takes no webhook lock (a claim holding one may be waiting for
+// a delivery row of ours); the next claim moves line_head on. Should an older delivery be
+// open (reopened by a retry), that claim finds it is not the head and parks this one again.
+func (s *Store) advanceLines(ctx context.Context, tx *sql.Tx, lines map[string]lineEnd) error {
+	for id, end := range lines {
+		_, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = ? WHERE id = (SELECT id FROM deliveries WHERE webhook_id = ? AND id > ? AND `+openStatus+` ORDER BY id LIMIT 1)
+			AND next_at IS NULL AND EXISTS (SELECT 1 FROM webhooks WHERE id = ? AND active = ?)`), end.at, id, end.after, id, true)
 		if err != nil {
 			return fmt.Errorf("advance ordered line: %w", err)
 		}

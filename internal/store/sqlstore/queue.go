@@ -158,7 +158,7 @@ func (s *Store) Complete(ctx context.Context, outcomes []store.Outcome) error {
 			hour    int64
 		}
 		rollups := map[hourKey]*rollupDelta{}
-		lines := map[string]int64{} // ordered webhooks whose head just ended → when
+		lines := map[string]lineEnd{} // ordered webhooks whose head just ended
 		for _, o := range outcomes {
 			a := o.Attempt
 			res, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET status = ?, attempts = attempts + 1, next_at = ?, last_at = ?,
@@ -204,7 +204,12 @@ func (s *Store) Complete(ctx context.Context, outcomes []store.Outcome) error {
 			c.last = max(c.last, ms(a.CreatedAt))
 			c.health.add(a)
 			if o.NextAt == nil && o.Job.Webhook != nil && o.Job.Webhook.Ordered {
-				lines[a.WebhookID] = max(lines[a.WebhookID], ms(a.CreatedAt))
+				end, ok := lines[a.WebhookID]
+				if !ok || o.Job.DeliveryID < end.after {
+					end.after = o.Job.DeliveryID
+				}
+				end.at = max(end.at, ms(a.CreatedAt))
+				lines[a.WebhookID] = end
 			}
 		}
 		// Before the webhook rows: a claim may hold a webhook row while it waits for nothing of ours.

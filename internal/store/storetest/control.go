@@ -22,6 +22,7 @@ var controlTests = []storeTest{
 	{"ControlOrdered", testControlOrdered},
 	{"ControlAutoDisable", testControlAutoDisable},
 	{"ControlConcurrentClaims", testControlConcurrentClaims},
+	{"ControlOrderedRecover", testControlOrderedRecover},
 }
 
 // claimAll claims every delivery due at now.
@@ -488,4 +489,43 @@ func testControlConcurrentClaims(t *testing.T, s store.Store) {
 			t.Errorf("racing claims sent %d %s deliveries at one moment, want 1 (all: %v)", got[typ], typ, got)
 		}
 	}
+}
+
+// A failed delivery recovered into an ordered line goes first again: the line is in event order.
+func testControlOrderedRecover(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	app := newApp(t, s)
+	w := newWebhook(t, s, app.ID, func(w *webhook.Webhook) { w.Ordered = true })
+	send(t, s, app.ID, "x", "y", "z")
+	one := func(now time.Time, want string) store.Job {
+		t.Helper()
+		jobs := claimAll(t, s, now)
+		if len(jobs) != 1 || jobs[0].Event.Type != want {
+			var got []string
+			for _, j := range jobs {
+				got = append(got, j.Event.Type)
+			}
+			t.Fatalf("claim at +%s = %v, want only %s", now.Sub(t0), got, want)
+		}
+		return jobs[0]
+	}
+	complete(t, s, attemptAt(one(t0, "x"), 500, webhook.StatusFailed, nil, t0)) // x exhausts its retries
+	retryAt := t0.Add(time.Hour)
+	complete(t, s, attemptAt(one(t0, "y"), 500, webhook.StatusRetrying, &retryAt, t0)) // y waits for a retry, z behind it
+
+	now := t0.Add(time.Minute)
+	job := &store.RecoverJob{ID: webhook.NewID(webhook.PrefixJob, now), AppID: app.ID, WebhookID: w.ID, Since: t0.Add(-time.Hour), Until: now, CreatedAt: now}
+	if err := s.CreateRecover(ctx, job); err != nil {
+		t.Fatal(err)
+	}
+	if done, err := s.RecoverStep(ctx, job, 10, now, time.Minute); err != nil || !done || job.Requeued != 1 {
+		t.Fatalf("recover: done=%v requeued=%d err=%v; want x requeued", done, job.Requeued, err)
+	}
+	complete(t, s, attemptAt(one(now, "x"), 200, webhook.StatusDelivered, nil, now))
+	if jobs := claimAll(t, s, now); len(jobs) != 0 {
+		t.Fatalf("claimed %d while y waits for its retry, want 0", len(jobs))
+	}
+	complete(t, s, attemptAt(one(retryAt, "y"), 200, webhook.StatusDelivered, nil, retryAt))
+	complete(t, s, attemptAt(one(retryAt, "z"), 200, webhook.StatusDelivered, nil, retryAt))
+	wantStats(t, stats(t, s, app.ID, w.ID, retryAt), 3, 3, 0)
 }

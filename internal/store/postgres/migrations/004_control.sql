@@ -14,8 +14,10 @@ ALTER TABLE webhooks ADD COLUMN throttle_us BIGINT NOT NULL DEFAULT 0;
 
 -- manual: 0 scheduled; 1 manual (recover: the breaker still applies); 2 manual now (retry, test).
 ALTER TABLE deliveries ADD COLUMN manual BIGINT NOT NULL DEFAULT 0;
--- The open deliveries of a webhook in event order: the head of an ordered webhook's line.
-CREATE INDEX deliveries_open ON deliveries(webhook_id, id) WHERE status IN ('pending', 'retrying');
+-- line_head: for an ordered webhook, its oldest open delivery as last seen (every delivery
+-- before it is final), so finding the head of the line is a primary-key read, with no index
+-- kept on every delivery for the few ordered webhooks.
+ALTER TABLE webhooks ADD COLUMN line_head TEXT NOT NULL DEFAULT '';
 
 -- Recover jobs: requeue a webhook's failed deliveries in a time window, in batches, resumable
 -- by any instance (lease_until) after a crash.

@@ -17,10 +17,14 @@ import (
 // receivers hold at most 10 × suspectShare workers while their requests time out, and a
 // healthy receiver becomes fast with its first quick answer.
 //
-// A claimed job over its webhook's cap waits here, still leased, for one of the webhook's
+// A claimed job over a fast webhook's cap waits here, still leased, for one of the webhook's
 // requests to end (up to one cap of jobs per webhook, a quarter of the workers in all);
-// beyond that it goes back to the store for deferDelay. Waiting here costs no database
-// write, which matters when many webhooks each get a few jobs of every claim.
+// beyond that, and always for a suspect (its next slot may be a timeout away), it goes back
+// to the store for deferDelay. Waiting here costs no database write, which matters when many
+// webhooks each get a few jobs of every claim.
+//
+// suspectShare is sized so that a dead receiver's first round of timeouts is enough for its
+// circuit breaker (default threshold 10) to open, which ends the cost of its backlog.
 //
 // The webhook's rate_limit and circuit breaker are enforced by the store at claim time, where
 // every instance sees them.
@@ -38,7 +42,7 @@ type limiter struct {
 // Shares and thresholds.
 const (
 	minShare     = 2                      // in flight that a fast webhook keeps, however many are busy
-	suspectShare = 4                      // in flight for a webhook not known to answer quickly
+	suspectShare = 10                     // in flight for a webhook not known to answer quickly
 	slowAfter    = time.Second            // an answer slower than this makes a webhook a suspect
 	deferDelay   = 200 * time.Millisecond // how long an over-cap delivery waits in the store
 )
@@ -77,7 +81,7 @@ func (l *limiter) admit(j store.Job) (start, wait bool) {
 		l.inFlight++
 		return true, false
 	}
-	if len(l.waiting[id]) < limit && l.nWaiting < l.workers/4 {
+	if l.fast[id] && len(l.waiting[id]) < limit && l.nWaiting < l.workers/4 { // a suspect's next slot may be a timeout away
 		l.waiting[id] = append(l.waiting[id], j)
 		l.nWaiting++
 		return false, true

@@ -59,8 +59,12 @@ func TestLimiterShares(t *testing.T) {
 			if started != tc.wantStarted {
 				t.Errorf("started %d, want %d", started, tc.wantStarted)
 			}
-			if waited != min(tc.wantStarted, 256/4) {
-				t.Errorf("kept %d waiting, want one cap's worth (%d)", waited, min(tc.wantStarted, 256/4))
+			wantWaiting := 0 // a suspect's next slot may be a timeout away: its jobs go back to the store
+			if tc.fast {
+				wantWaiting = min(tc.wantStarted, 256/4)
+			}
+			if waited != wantWaiting {
+				t.Errorf("kept %d waiting, want %d", waited, wantWaiting)
 			}
 		})
 	}
@@ -91,6 +95,8 @@ func TestLimiterDeadReceiversLeaveWorkers(t *testing.T) {
 
 func TestLimiterPassesSlotsToWaitingJobs(t *testing.T) {
 	l := newLimiter(8, 1) // one in flight per webhook, two workers waiting in all
+	makeFast(l, "wh_a")
+	makeFast(l, "wh_b")
 	if start, _ := l.admit(jobFor("wh_a", 0)); !start {
 		t.Fatal("first job did not start")
 	}

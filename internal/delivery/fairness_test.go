@@ -35,7 +35,10 @@ import (
 // (HOOKD_BENCH_DIR=/dev/shm keeps the SQLite file in memory, so that disk flushes shared
 // with other work on the machine do not drown the difference):
 //
-//	HOOKD_BENCH_DIR=/dev/shm go test ./internal/delivery -run '^$' -bench Fairness -benchtime 20000x -count 5
+//	HOOKD_BENCH_DIR=/dev/shm go test ./internal/delivery -run '^$' -bench Fairness -benchtime 200000x
+//
+// Short runs mostly measure the first second, while the dead receivers' first requests time
+// out and before their breakers open; 200,000 deliveries (about 25 s) measure the steady state.
 func BenchmarkFairness(b *testing.B) {
 	for _, tc := range []struct {
 		name    string

@@ -1,13 +1,9 @@
 package server
 
-import (
-	"net/http"
-
-	"github.com/hookd/hookd/internal/webhook"
-)
+import "github.com/hookd/hookd/internal/webhook"
 
 // controlRoutes adds the control routes: operator actions on a webhook's deliveries (control.go).
-func (s *Server) controlRoutes(mux *http.ServeMux) {
+func (s *Server) controlRoutes(mux router) {
 	mux.Handle("POST /api/v0/webhooks/{id}/events/{message_id}/retry", s.requireScope(v0, webhook.ScopeWebhookWrite, s.handleRetry))
 	mux.Handle("POST /api/v0/webhooks/{id}/test", s.requireScope(v0, webhook.ScopeWebhookWrite, s.handleTest))
 	mux.Handle("POST /api/v0/webhooks/{id}/recover", s.requireScope(v0, webhook.ScopeWebhookWrite, s.handleRecover))

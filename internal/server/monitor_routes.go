@@ -1,22 +1,10 @@
 package server
 
-import (
-	"net/http"
-
-	"github.com/hookd/hookd/internal/webhook"
-)
+import "github.com/hookd/hookd/internal/webhook"
 
 // monitorRoutes adds the monitoring surfaces: webhook stats and diagnostics (/api/v0), messages
 // and attempts (/v1, seed 000), the call log (/api/v3, seed 003) and the OpenAPI document.
-func (s *Server) monitorRoutes(mux *http.ServeMux) { s.monitorRoutesOn(mux) }
-
-// router is the part of http.ServeMux the routes use; tests list the routes through it.
-type router interface {
-	Handle(pattern string, h http.Handler)
-	HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request))
-}
-
-func (s *Server) monitorRoutesOn(mux router) {
+func (s *Server) monitorRoutes(mux router) {
 	read := webhook.ScopeWebhookRead
 	mux.Handle("GET /api/v0/webhooks/{id}/stats", s.requireScope(v0, read, s.handleWebhookStats))
 	mux.Handle("GET /api/v0/webhooks/{id}/diagnostics", s.requireScope(v0, read, s.handleWebhookDiagnostics))

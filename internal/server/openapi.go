@@ -120,6 +120,8 @@ func buildOpenAPI() obj {
 			"post": readOnly(v3Hook, callID), "put": readOnly(v3Hook, callID), "patch": readOnly(v3Hook, callID), "delete": readOnly(v3Hook, callID)},
 	}
 
+	mergePaths(paths, coreOperations())
+
 	str, num, integer, boolean := obj{"type": "string"}, obj{"type": "number"}, obj{"type": "integer"}, obj{"type": "boolean"}
 	nullable := func(t string) obj { return obj{"type": []string{t, "null"}} }
 	object := func(props obj) obj { return obj{"type": "object", "properties": props} }
@@ -163,9 +165,12 @@ func buildOpenAPI() obj {
 			"meta": object(obj{"count": integer}), "links": obj{"type": "object", "additionalProperties": str}}),
 		"CallDocument": object(obj{"data": ref("Call"), "included": obj{"type": "array", "items": obj{"type": "object"}}}),
 	}
+	for name, schema := range coreSchemas() {
+		schemas[name] = schema
+	}
 	return obj{
 		"openapi": "3.1.0",
-		"info":    obj{"title": "hookd", "version": "1", "description": "Webhook delivery service: monitoring surfaces."},
+		"info":    obj{"title": "hookd", "version": "1", "description": "Webhook delivery service: every route hookd serves."},
 		"paths":   paths,
 		"components": obj{
 			"schemas": schemas,

@@ -6,8 +6,14 @@ import (
 	"github.com/hookd/hookd/internal/webhook"
 )
 
+// router is the part of http.ServeMux the routes use; tests list the routes through it.
+type router interface {
+	Handle(pattern string, h http.Handler)
+	HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request))
+}
+
 // routes lists the whole API.
-func (s *Server) routes(mux *http.ServeMux) {
+func (s *Server) routes(mux router) {
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
 	mux.HandleFunc("GET /readyz", s.handleReadyz)
 	mux.Handle("GET /metrics", s.metrics.Handler())

@@ -1,13 +1,9 @@
 package server
 
-import (
-	"net/http"
-
-	"github.com/hookd/hookd/internal/webhook"
-)
+import "github.com/hookd/hookd/internal/webhook"
 
 // securityRoutes adds the admin API (apps and keys) and the signing secret routes.
-func (s *Server) securityRoutes(mux *http.ServeMux) {
+func (s *Server) securityRoutes(mux router) {
 	admin := webhook.ScopeAdmin
 	mux.Handle("POST /api/v0/admin/apps", s.requireScope(v0, admin, s.handleAppCreate))
 	mux.Handle("GET /api/v0/admin/apps", s.requireScope(v0, admin, s.handleAppList))

@@ -159,16 +159,14 @@ func (s *Store) Complete(ctx context.Context, outcomes []store.Outcome) error {
 		}
 		rollups := map[hourKey]*rollupDelta{}
 		lines := map[string]lineEnd{} // ordered webhooks whose head just ended
-		for _, o := range outcomes {
+		moved, err := s.moveDeliveries(ctx, tx, outcomes)
+		if err != nil {
+			return err
+		}
+		for i, o := range outcomes {
 			a := o.Attempt
-			res, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET status = ?, attempts = attempts + 1, next_at = ?, last_at = ?,
-				response_code = ?, response_ms = ?, last_error = ?, manual = 0 WHERE id = ? AND lease = ?`),
-				o.Status, nullMS(o.NextAt), ms(a.CreatedAt), a.StatusCode, a.DurationMS, a.Error, o.Job.DeliveryID, o.Job.Lease)
-			if err != nil {
-				return fmt.Errorf("update delivery: %w", err)
-			}
-			if n, _ := res.RowsAffected(); n == 0 {
-				continue
+			if !moved[i] {
+				continue // the lease was lost: the attempt is kept, the delivery is someone else's now
 			}
 			c := counters[a.WebhookID]
 			if c == nil {
@@ -288,4 +286,52 @@ func (s *Store) QueueDepth(ctx context.Context) (int64, error) {
 	var n sql.NullInt64
 	err := s.r.QueryRowContext(ctx, `SELECT SUM(total - delivered - failed) FROM webhooks`).Scan(&n)
 	return n.Int64, err
+}
+
+// moveDeliveries applies the outcomes' next states in one statement per 200 outcomes and
+// reports which ones still held their lease.
+func (s *Store) moveDeliveries(ctx context.Context, tx *sql.Tx, outcomes []store.Outcome) ([]bool, error) {
+	moved := make([]bool, len(outcomes))
+	type key struct {
+		id    string
+		lease int64
+	}
+	at := map[key]int{}
+	for start := 0; start < len(outcomes); start += rowsPerInsert {
+		chunk := outcomes[start:min(len(outcomes), start+rowsPerInsert)]
+		args := make([]any, 0, 8*len(chunk))
+		var b strings.Builder
+		b.WriteString(`WITH v(id, lease, status, next_at, last_at, code, ms, err) AS (VALUES `)
+		for i, o := range chunk {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(`(CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS INTEGER), CAST(? AS DOUBLE PRECISION), CAST(? AS TEXT))`)
+			a := o.Attempt
+			args = append(args, o.Job.DeliveryID, o.Job.Lease, o.Status, nullMS(o.NextAt), ms(a.CreatedAt), a.StatusCode, a.DurationMS, a.Error)
+			at[key{o.Job.DeliveryID, o.Job.Lease}] = start + i
+		}
+		b.WriteString(`) UPDATE deliveries SET status = v.status, attempts = attempts + 1, next_at = v.next_at, last_at = v.last_at,
+			response_code = v.code, response_ms = v.ms, last_error = v.err, manual = 0
+			FROM v WHERE deliveries.id = v.id AND deliveries.lease = v.lease RETURNING deliveries.id, deliveries.lease`)
+		rows, err := tx.QueryContext(ctx, s.q(b.String()), args...)
+		if err != nil {
+			return nil, fmt.Errorf("update deliveries: %w", err)
+		}
+		for rows.Next() {
+			var k key
+			if err := rows.Scan(&k.id, &k.lease); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			if i, ok := at[k]; ok {
+				moved[i] = true
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return moved, nil
 }

@@ -50,7 +50,7 @@ func (c *serveConfig) register(fs *flag.FlagSet, getenv func(string) string) {
 	fs.IntVar(&c.breaker.BreakerThreshold, "breaker-threshold", delivery.DefaultBreakerThreshold, "consecutive failed attempts that open a webhook's circuit breaker (negative: no breaker)")
 	fs.DurationVar(&c.breaker.BreakerCooldown, "breaker-cooldown", delivery.DefaultBreakerCooldown, "how long an open circuit breaker waits before a probe")
 	fs.DurationVar(&c.breaker.DisableAfter, "disable-after", delivery.DefaultDisableAfter, "deactivate a webhook that fails without a success this long (negative: never)")
-	fs.DurationVar(&c.lease, "lease", 2*time.Minute, "how long a claimed delivery is held; a crashed instance's deliveries come back after it")
+	fs.DurationVar(&c.lease, "lease", 2*time.Minute, "how long a claimed delivery is held; a crashed instance's deliveries come back after it (keep it above the longest webhook timeout, 60 s, or a slow delivery may be sent twice)")
 	fs.DurationVar(&c.retention, "retention", store.DefaultRetention, "delete attempts, final deliveries and events older than this (0: keep forever)")
 	fs.StringVar(&c.logLevel, "log-level", envOr(getenv, "HOOKD_LOG_LEVEL", "info"), "debug, info, warn or error")
 	if v := getenv("HOOKD_ALLOW_NETWORK"); v != "" {
@@ -64,6 +64,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	cfg.register(fs, getenv)
 	if _, err := parse(fs, args); err != nil {
 		return err
+	}
+	if cfg.lease < time.Second {
+		return fmt.Errorf("--lease must be at least 1s, got %s", cfg.lease)
 	}
 	allow, err := netguard.ParseAllow(cfg.allowNetwork)
 	if err != nil {

@@ -3,11 +3,10 @@ package main
 import (
 	"fmt"
 	"net/http"
-	"os"
 	"testing"
 	"time"
 
-	"github.com/hookd/hookd/internal/store/postgres"
+	"github.com/hookd/hookd/internal/store/postgres/pgtest"
 )
 
 // Every monitoring surface over a real delivery: two 500s, then a 200.
@@ -17,16 +16,7 @@ func TestMonitoringEndToEnd(t *testing.T) {
 		testMonitoringEndToEnd(t, "--data-dir", dir)
 	})
 	t.Run("postgres", func(t *testing.T) {
-		base := os.Getenv("HOOKD_TEST_POSTGRES_URL")
-		if base == "" {
-			t.Skip("HOOKD_TEST_POSTGRES_URL not set")
-		}
-		url, drop, err := postgres.NewSchema(t.Context(), base)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = drop() })
-		testMonitoringEndToEnd(t, "--database-url", url)
+		testMonitoringEndToEnd(t, "--database-url", pgtest.Schema(t))
 	})
 }
 

@@ -1,38 +1,19 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"net/http"
-	"os"
 	"sync"
 	"testing"
 	"time"
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
-	"github.com/hookd/hookd/internal/store/postgres"
+	"github.com/hookd/hookd/internal/store/postgres/pgtest"
 )
 
-// postgresSchema returns the URL of a fresh schema, dropped when the test ends; it skips the
-// test when HOOKD_TEST_POSTGRES_URL is not set.
-func postgresSchema(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv("HOOKD_TEST_POSTGRES_URL")
-	if base == "" {
-		t.Skip("HOOKD_TEST_POSTGRES_URL is not set")
-	}
-	url, drop, err := postgres.NewSchema(context.Background(), base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := drop(); err != nil {
-			t.Errorf("drop schema: %v", err)
-		}
-	})
-	return url
-}
+// postgresSchema returns the URL of a fresh schema (see pgtest.Schema).
+func postgresSchema(t *testing.T) string { return pgtest.Schema(t) }
 
 func TestPostgresSignedDelivery(t *testing.T) {
 	url := postgresSchema(t)

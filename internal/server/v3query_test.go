@@ -17,6 +17,7 @@ import (
 
 	"github.com/hookd/hookd/internal/store"
 	"github.com/hookd/hookd/internal/store/postgres"
+	"github.com/hookd/hookd/internal/store/postgres/pgtest"
 	"github.com/hookd/hookd/internal/webhook"
 )
 
@@ -162,16 +163,7 @@ func FuzzV3Query(f *testing.F) {
 // TestV3QueryCorpusPostgres replays the committed fuzz corpus against PostgreSQL, which refuses
 // some text SQLite takes (invalid UTF-8, NUL): still never a 500.
 func TestV3QueryCorpusPostgres(t *testing.T) {
-	base := os.Getenv("HOOKD_TEST_POSTGRES_URL")
-	if base == "" {
-		t.Skip("HOOKD_TEST_POSTGRES_URL not set")
-	}
-	url, drop, err := postgres.NewSchema(context.Background(), base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = drop() })
-	st, err := postgres.Open(context.Background(), url)
+	st, err := postgres.Open(context.Background(), pgtest.Schema(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,30 +7,13 @@ import (
 
 	"github.com/hookd/hookd/internal/store"
 	"github.com/hookd/hookd/internal/store/postgres"
+	"github.com/hookd/hookd/internal/store/postgres/pgtest"
 	"github.com/hookd/hookd/internal/store/storetest"
 )
 
-// TestURL returns a fresh schema on HOOKD_TEST_POSTGRES_URL, or skips without it.
-func testURL(t *testing.T) string {
-	base := os.Getenv("HOOKD_TEST_POSTGRES_URL")
-	if base == "" {
-		t.Skip("HOOKD_TEST_POSTGRES_URL not set")
-	}
-	url, drop, err := postgres.NewSchema(context.Background(), base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := drop(); err != nil {
-			t.Errorf("drop schema: %v", err)
-		}
-	})
-	return url
-}
-
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store {
-		s, err := postgres.Open(context.Background(), testURL(t))
+		s, err := postgres.Open(context.Background(), pgtest.Schema(t))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -108,7 +108,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	defer sender.Close()
 	pool := delivery.NewPool(st, sender, log, m, delivery.Options{Workers: cfg.workers, PerWebhook: cfg.perWebhook, Lease: cfg.lease,
 		BreakerThreshold: cfg.breaker.BreakerThreshold, BreakerCooldown: cfg.breaker.BreakerCooldown, DisableAfter: cfg.breaker.DisableAfter})
-	batcher := ingest.New(st, pool.Wake)
+	batcher := ingest.New(st, pool.WakeDeliveries)
 	srv := &http.Server{
 		Handler:           server.New(st, batcher, m, log, server.Options{MaxPayload: cfg.maxPayload, Limits: limits, Wake: pool.Wake}),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -137,7 +137,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	poolDone := make(chan struct{})
 	go func() { defer close(poolDone); _ = pool.Run(poolCtx) }()
 	if cfg.store.databaseURL != "" {
-		wg.Go(func() { _ = postgres.Listen(poolCtx, cfg.store.databaseURL, log, pool.Wake) })
+		wg.Go(func() { _ = postgres.Listen(poolCtx, cfg.store.databaseURL, log, pool.WakeDeliveries) })
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()

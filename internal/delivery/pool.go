@@ -61,14 +61,16 @@ func NewPool(s store.Store, sender *Sender, log *slog.Logger, m *metrics.Metrics
 
 // Wake tells the pool new work may be due: deliveries or a recover job. It never blocks.
 func (p *Pool) Wake() {
-	p.wakeClaims()
+	p.WakeDeliveries()
 	select {
 	case p.recoverWake <- struct{}{}:
 	default:
 	}
 }
 
-func (p *Pool) wakeClaims() {
+// WakeDeliveries tells the pool new deliveries may be due (not a recover job): what every
+// event commit says, so it must not cost a recover-job query each time. It never blocks.
+func (p *Pool) WakeDeliveries() {
 	select {
 	case p.wake <- struct{}{}:
 	default:
@@ -293,6 +295,6 @@ func (p *Pool) complete(outcomes []store.Outcome) {
 	}
 	p.trip(outcomes)
 	if retry {
-		p.wakeClaims() // the idle loop may be sleeping past the new retry's due time
+		p.WakeDeliveries() // the idle loop may be sleeping past the new retry's due time
 	}
 }

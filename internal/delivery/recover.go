@@ -36,7 +36,7 @@ func (p *Pool) runRecovers(ctx context.Context) {
 				}
 				break
 			}
-			p.wakeClaims()
+			p.WakeDeliveries()
 			if done {
 				p.log.Info("recover job completed", "job", job.ID, "requeued", job.Requeued)
 				break

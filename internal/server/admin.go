@@ -124,6 +124,7 @@ func (s *Server) handleAppDelete(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, webhook.Errorf(webhook.EConflict, "cannot delete the app of the key making this request"))
 		return
 	}
+	defer s.keys.forget()
 	if err := s.store.DeleteApp(r.Context(), id); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -248,6 +249,7 @@ func (s *Server) handleKeyUpdate(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, webhook.Errorf(webhook.EConflict, "cannot deactivate the key making this request"))
 		return
 	}
+	defer s.keys.forget()
 	if err := s.store.SetKeyActive(r.Context(), k.ID, *in.IsActive); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -266,6 +268,7 @@ func (s *Server) handleKeyDelete(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, webhook.Errorf(webhook.EConflict, "cannot delete the key making this request"))
 		return
 	}
+	defer s.keys.forget()
 	if err := s.store.DeleteKey(r.Context(), id); err != nil {
 		s.writeError(w, r, err)
 		return

@@ -52,7 +52,7 @@ func (s *Server) authenticate(r *http.Request, scope string) (*webhook.Key, erro
 		}
 		return nil, errNoCredentials
 	}
-	k, err := s.store.KeyByClientKey(r.Context(), ck)
+	k, err := s.keys.lookup(r.Context(), s.store, ck, s.now())
 	if webhook.ErrorCode(err) == webhook.ENotFound {
 		return nil, errBadCredentials
 	}

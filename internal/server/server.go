@@ -30,6 +30,7 @@ type Server struct {
 	opts    Options
 	now     func() time.Time
 	touched touchedKeys
+	keys    keyCache
 	limits  *limiter
 }
 

@@ -295,24 +295,8 @@ func (f *accessFixture) key(appID string, scopes []string, active bool) accessCr
 	return accessCred{ck, secret}
 }
 
-// accessResponse is what came back.
-type accessResponse struct {
-	status int
-	header http.Header
-	body   []byte
-}
-
-func (r accessResponse) json(t testing.TB) map[string]any {
-	t.Helper()
-	var v map[string]any
-	if err := json.Unmarshal(r.body, &v); err != nil {
-		t.Fatalf("body %q is not a JSON object: %v", r.body, err)
-	}
-	return v
-}
-
 // do sends one request; auth is "headers", "bearer" or "" (no credentials).
-func (f *accessFixture) do(method, path, body string, c accessCred, auth string) accessResponse {
+func (f *accessFixture) do(method, path, body string, c accessCred, auth string) apiResponse {
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
@@ -328,7 +312,7 @@ func (f *accessFixture) do(method, path, body string, c accessCred, auth string)
 	}
 	rec := httptest.NewRecorder()
 	f.h.ServeHTTP(rec, req)
-	return accessResponse{rec.Code, rec.Header(), rec.Body.Bytes()}
+	return apiResponse{rec.Code, rec.Header(), rec.Body.Bytes()}
 }
 
 // wantFamilyError is the body a family answers an error with.
@@ -457,7 +441,7 @@ func TestEveryRouteChecksCredentials(t *testing.T) {
 					// A signing secret appears only where it must: creation and the secret routes.
 					mayShow := rt.pattern == "POST /api/v0/webhooks" || strings.Contains(rt.pattern, "/secret")
 					if !mayShow && bytes.Contains(got.body, []byte("whsec_")) {
-						t.Errorf("accessResponse shows a signing secret: %s", got.body)
+						t.Errorf("apiResponse shows a signing secret: %s", got.body)
 					}
 				})
 			}

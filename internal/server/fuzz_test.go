@@ -11,7 +11,7 @@ import (
 )
 
 // noCrash fails when an answer is a 500 or shows a stack trace or Go internals.
-func noCrash(t *testing.T, what string, got accessResponse) {
+func noCrash(t *testing.T, what string, got apiResponse) {
 	t.Helper()
 	if got.status >= 500 {
 		t.Fatalf("%s: status %d %s", what, got.status, got.body)

@@ -68,14 +68,14 @@ func (a *monitorAPI) newTenant(name string) monitorTenant {
 	return monitorTenant{appID: app.ID, clientKey: ck, secret: secret}
 }
 
-// response is one answer of the API.
-type monitorResponse struct {
+// apiResponse is one answer of the API, for every test of this package.
+type apiResponse struct {
 	status int
 	header http.Header
 	body   []byte
 }
 
-func (r monitorResponse) json(t testing.TB) map[string]any {
+func (r apiResponse) json(t testing.TB) map[string]any {
 	t.Helper()
 	var v map[string]any
 	if err := json.Unmarshal(r.body, &v); err != nil {
@@ -85,7 +85,7 @@ func (r monitorResponse) json(t testing.TB) map[string]any {
 }
 
 // call sends a request as monitorTenant tn (x-client-key/x-client-secret), or with the given headers.
-func (a *monitorAPI) call(tn monitorTenant, method, path string, header ...string) monitorResponse {
+func (a *monitorAPI) call(tn monitorTenant, method, path string, header ...string) apiResponse {
 	a.t.Helper()
 	req := httptest.NewRequest(method, path, nil)
 	if len(header) == 0 {
@@ -98,10 +98,10 @@ func (a *monitorAPI) call(tn monitorTenant, method, path string, header ...strin
 	rec := httptest.NewRecorder()
 	a.h.ServeHTTP(rec, req)
 	body, _ := io.ReadAll(rec.Result().Body)
-	return monitorResponse{status: rec.Code, header: rec.Header(), body: body}
+	return apiResponse{status: rec.Code, header: rec.Header(), body: body}
 }
 
-func (a *monitorAPI) get(path string) monitorResponse {
+func (a *monitorAPI) get(path string) apiResponse {
 	a.t.Helper()
 	return a.call(a.monitorTenant, "GET", path)
 }

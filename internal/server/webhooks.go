@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"math"
 	"net/http"
 	"strconv"
@@ -179,13 +180,11 @@ func (s *Server) handleWebhookCreate(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	app, err := s.store.GetApp(r.Context(), hook.AppID)
+	out, err := s.webhookWithApp(r.Context(), hook)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	out := toWebhookJSON(hook)
-	out.App = &appJSON{ID: app.ID, Name: app.Name}
 	// The only response that carries the secret.
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusCreated, struct {
@@ -193,6 +192,17 @@ func (s *Server) handleWebhookCreate(w http.ResponseWriter, r *http.Request) {
 		SigningSecret string `json:"signing_secret"`
 		EncryptionKey string `json:"encryption_key,omitempty"`
 	}{out, hook.Secret, s.secretOf(hook).EncryptionKey})
+}
+
+// webhookWithApp is the webhook object with its app, as seeds 001 and 002 show it.
+func (s *Server) webhookWithApp(ctx context.Context, hook *webhook.Webhook) (webhookJSON, error) {
+	app, err := s.store.GetApp(ctx, hook.AppID)
+	if err != nil {
+		return webhookJSON{}, err
+	}
+	out := toWebhookJSON(hook)
+	out.App = &appJSON{ID: app.ID, Name: app.Name}
+	return out, nil
 }
 
 var errBadWebhookID = webhook.Errorf(webhook.EInvalid, "Invalid webhook ID format")
@@ -217,13 +227,11 @@ func (s *Server) handleWebhookGet(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	app, err := s.store.GetApp(r.Context(), hook.AppID)
+	out, err := s.webhookWithApp(r.Context(), hook)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	out := toWebhookJSON(hook)
-	out.App = &appJSON{ID: app.ID, Name: app.Name}
 	if eventsLimit == 0 {
 		writeJSON(w, http.StatusOK, out)
 		return

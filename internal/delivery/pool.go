@@ -141,6 +141,10 @@ func (p *Pool) Run(ctx context.Context) error {
 			continue // a full batch: there is probably more
 		case len(jobs) == ask && len(deferred) == 0:
 			p.waitFor(ctx, p.slotFree) // limited by free workers
+		case len(deferred) > 0:
+			// Some webhook is at its cap: claiming again before a slot frees would only claim
+			// more of its deliveries to give back. Held ones go back within deferDelay.
+			p.waitForSlot(ctx, timer, deferDelay)
 		default:
 			p.idle(ctx, timer, len(held) > 0)
 		}
@@ -180,6 +184,22 @@ func (p *Pool) idle(ctx context.Context, timer *time.Timer, holding bool) {
 	select {
 	case <-ctx.Done():
 	case <-p.wake:
+	case <-timer.C:
+	}
+	if !timer.Stop() {
+		select {
+		case <-timer.C:
+		default:
+		}
+	}
+}
+
+// waitForSlot waits until a request ends without a waiting job to take its slot, or d passes.
+func (p *Pool) waitForSlot(ctx context.Context, timer *time.Timer, d time.Duration) {
+	timer.Reset(d)
+	select {
+	case <-ctx.Done():
+	case <-p.slotFree:
 	case <-timer.C:
 	}
 	if !timer.Stop() {

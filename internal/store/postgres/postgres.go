@@ -41,12 +41,14 @@ func Open(ctx context.Context, url string) (*sqlstore.Store, error) {
 	}
 	migs, _ := fs.Sub(migrations, "migrations")
 	s := sqlstore.New(sqlstore.Dialect{
-		Name:       "postgres",
-		Numbered:   true,
-		ClaimSQL:   claimSQL,
-		LockSQL:    `SELECT pg_advisory_xact_lock(7215001)`,
-		NotifySQL:  `NOTIFY ` + Channel,
-		Migrations: migs,
+		Name:      "postgres",
+		Numbered:  true,
+		ClaimSQL:  claimSQL,
+		LockSQL:   `SELECT pg_advisory_xact_lock(7215001)`,
+		NotifySQL: `NOTIFY ` + Channel,
+		// A crash of the server may undo the last such commits; the deliveries are sent again.
+		RelaxedTxSQL: `SET LOCAL synchronous_commit = off`,
+		Migrations:   migs,
 	}, db, db)
 	if err := s.Migrate(ctx); err != nil {
 		s.Close()

@@ -55,7 +55,10 @@ func Open(ctx context.Context, dir string) (*sqlstore.Store, error) {
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
 	migs, _ := fs.Sub(migrations, "migrations")
-	s := sqlstore.New(sqlstore.Dialect{Name: "sqlite", ClaimSQL: claimSQL, Migrations: migs}, w, r)
+	s := sqlstore.New(sqlstore.Dialect{Name: "sqlite", ClaimSQL: claimSQL, Migrations: migs,
+		// In WAL mode NORMAL still survives a process crash; only a power cut can undo such a
+		// commit, and the next FULL one (every event commit) makes it durable too.
+		DurableConnSQL: "PRAGMA synchronous=FULL", RelaxedConnSQL: "PRAGMA synchronous=NORMAL"}, w, r)
 	if err := s.Migrate(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("migrate %s: %w", path, err)

@@ -19,7 +19,7 @@ import (
 // becomes due again when the lease ends, which is how a crashed worker's work comes back.
 func (s *Store) Claim(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]store.Job, error) {
 	var jobs []store.Job
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.relaxedTx(ctx, func(tx *sql.Tx) error {
 		jobs = jobs[:0]
 		rows, err := tx.QueryContext(ctx, s.q(s.d.ClaimSQL), ms(now), limit, ms(now.Add(lease)))
 		if err != nil {
@@ -139,7 +139,7 @@ type counterDelta struct {
 // Complete records attempts, moves their deliveries on and updates counters and rollups, in one transaction.
 // An outcome whose lease was lost (the delivery was reclaimed) keeps its attempt row but moves nothing.
 func (s *Store) Complete(ctx context.Context, outcomes []store.Outcome) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.relaxedTx(ctx, func(tx *sql.Tx) error {
 		var rows []any
 		for _, o := range outcomes {
 			a := o.Attempt
@@ -262,9 +262,21 @@ func (s *Store) Complete(ctx context.Context, outcomes []store.Outcome) error {
 
 // Release makes claimed deliveries due again at now.
 func (s *Store) Release(ctx context.Context, jobs []store.Job, now time.Time) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		for _, j := range jobs {
-			if _, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = ? WHERE id = ? AND lease = ?`), ms(now), j.DeliveryID, j.Lease); err != nil {
+	return s.relaxedTx(ctx, func(tx *sql.Tx) error {
+		for start := 0; start < len(jobs); start += rowsPerInsert {
+			chunk := jobs[start:min(len(jobs), start+rowsPerInsert)]
+			args := make([]any, 0, 2*len(chunk)+1)
+			var b strings.Builder
+			b.WriteString(`WITH v(id, lease) AS (VALUES `)
+			for i, j := range chunk {
+				if i > 0 {
+					b.WriteByte(',')
+				}
+				b.WriteString(`(CAST(? AS TEXT), CAST(? AS BIGINT))`)
+				args = append(args, j.DeliveryID, j.Lease)
+			}
+			b.WriteString(`) UPDATE deliveries SET next_at = ? FROM v WHERE deliveries.id = v.id AND deliveries.lease = v.lease`)
+			if _, err := tx.ExecContext(ctx, s.q(b.String()), append(args, ms(now))...); err != nil {
 				return fmt.Errorf("release: %w", err)
 			}
 		}

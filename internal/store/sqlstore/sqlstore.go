@@ -30,6 +30,15 @@ type Dialect struct {
 	LockSQL string
 	// Migrations holds NNN_name.sql files applied in order.
 	Migrations fs.FS
+
+	// How hard a commit waits for the disk. Events are committed durably: their 202 promises
+	// it. Claims and attempt records are committed "relaxed": a power cut may undo the last of
+	// them, which sends those deliveries again, never loses one (a process crash loses
+	// nothing either way). RelaxedTxSQL runs first in a relaxed transaction; SQLite can only
+	// change this between transactions, so DurableConnSQL or RelaxedConnSQL runs on the
+	// connection before each one.
+	RelaxedTxSQL                   string
+	DurableConnSQL, RelaxedConnSQL string
 }
 
 // Store implements store.Store over database/sql.
@@ -86,11 +95,43 @@ func (s *Store) q(query string) string {
 	return out
 }
 
-// tx runs fn in a write transaction.
+// tx runs fn in a write transaction committed durably.
 func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := s.w.BeginTx(ctx, nil)
+	return s.txCommit(ctx, false, fn)
+}
+
+// relaxedTx runs fn in a write transaction whose commit need not survive a power cut (see
+// Dialect): for claims and attempt records, never for events.
+func (s *Store) relaxedTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	return s.txCommit(ctx, true, fn)
+}
+
+func (s *Store) txCommit(ctx context.Context, relaxed bool, fn func(*sql.Tx) error) error {
+	begin := s.w.BeginTx
+	connSQL := s.d.DurableConnSQL
+	if relaxed {
+		connSQL = s.d.RelaxedConnSQL
+	}
+	if connSQL != "" {
+		conn, err := s.w.Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("connect: %w", err)
+		}
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, connSQL); err != nil {
+			return fmt.Errorf("set commit durability: %w", err)
+		}
+		begin = conn.BeginTx
+	}
+	tx, err := begin(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
+	}
+	if relaxed && s.d.RelaxedTxSQL != "" {
+		if _, err := tx.ExecContext(ctx, s.d.RelaxedTxSQL); err != nil {
+			_ = tx.Rollback()
+			return fmt.Errorf("relax commit: %w", err)
+		}
 	}
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback()

@@ -298,6 +298,10 @@ func testClaimLeases(t *testing.T, s store.Store) {
 	if err := s.Release(ctx, re, t0.Add(62*time.Second)); err != nil {
 		t.Fatal(err)
 	}
+	// A stale lease's release must not move the delivery either.
+	if err := s.Release(ctx, []store.Job{j}, t0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
 	back, _ := s.Claim(ctx, t0.Add(62*time.Second), time.Minute, 10)
 	if len(back) != 3 {
 		t.Errorf("claim after release got %d, want 3", len(back))

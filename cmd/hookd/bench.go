@@ -169,6 +169,19 @@ func benchRun(ctx context.Context, cfg benchConfig, stderr io.Writer) (*benchRes
 	res.RawCeilingRPS = float64(raw.ok) / raw.lastOK.Sub(raw.start).Seconds()
 	res.RawCPUPer1000 = raw.cpu.Seconds() / float64(raw.ok) * 1000
 
+	// 2. The relay ceiling: the same requests through a forwarder that does nothing else.
+	relay, err := startRelay(rcv.url+"/raw", cfg.concurrency)
+	if err != nil {
+		return nil, err
+	}
+	prog.set("relay ceiling", phaseRaw, cfg.events)
+	rel := gen.closed(ctx, relay.url, gen.auth, phaseRaw, cfg.events, prog)
+	relay.close()
+	if rel.ok == 0 {
+		return nil, fmt.Errorf("relay ceiling: no request succeeded: %v", rel.firstErr)
+	}
+	res.RelayCeilingRPS = float64(rel.ok) / rel.lastOK.Sub(rel.start).Seconds()
+
 	serveArgs := storeArgs
 	if cfg.workers > 0 {
 		serveArgs = append(serveArgs, "--workers", strconv.Itoa(cfg.workers))
@@ -204,7 +217,7 @@ func benchRun(ctx context.Context, cfg benchConfig, stderr io.Writer) (*benchRes
 		return nil, err
 	}
 
-	// 2. Full load.
+	// 3. Full load.
 	prog.set("full load", phaseFull, cfg.events)
 	full := gen.closed(ctx, eventsURL, gen.auth, phaseFull, cfg.events, prog)
 	res.add(full)
@@ -223,9 +236,10 @@ func benchRun(ctx context.Context, cfg benchConfig, stderr io.Writer) (*benchRes
 		res.CPUPer1000 = cpu.Seconds() / float64(st.delivered) * 1000
 	}
 	res.RatioToCeiling = res.DeliveredPerS / res.RawCeilingRPS
+	res.RatioToRelay = res.DeliveredPerS / res.RelayCeilingRPS
 	res.LatencyMS = percentiles(st.latencies)
 
-	// 3. A steady rate.
+	// 4. A steady rate.
 	if cfg.rate > 0 && cfg.duration > 0 {
 		n := max(1, int(float64(cfg.rate)*cfg.duration.Seconds()))
 		prog.set(fmt.Sprintf("paced %d/s", cfg.rate), phasePaced, n)
@@ -240,7 +254,7 @@ func benchRun(ctx context.Context, cfg benchConfig, stderr io.Writer) (*benchRes
 		}
 	}
 
-	// 4. Idle: one event at a time, each after the previous one arrived and the system settled.
+	// 5. Idle: one event at a time, each after the previous one arrived and the system settled.
 	if cfg.idle > 0 {
 		prog.set("idle", phaseIdle, cfg.idle)
 		for range cfg.idle {

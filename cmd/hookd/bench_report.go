@@ -25,18 +25,22 @@ type benchResult struct {
 	// on the machine lowers every figure.
 	LoadAvg [2]float64 `json:"load_avg"`
 
-	RawCeilingRPS  float64      `json:"raw_ceiling_rps"`
-	RawCPUPer1000  float64      `json:"raw_cpu_s_per_1000"` // the generator and receiver alone, per 1000 requests
-	FullLoadEvents int          `json:"full_load_events"`
-	FullLoadErrors int          `json:"full_load_errors"`
-	AcceptedPerS   float64      `json:"accepted_per_s"`
-	DeliveredPerS  float64      `json:"delivered_per_s"`
-	RatioToCeiling float64      `json:"ratio_to_ceiling"`
-	LatencyMS      latencyMS    `json:"latency_ms"` // at full load
-	Paced          *pacedResult `json:"paced,omitempty"`
-	IdleLatencyMS  float64      `json:"idle_latency_ms"`
-	CPUPer1000     float64      `json:"cpu_s_per_1000"` // whole process at full load, per 1000 deliveries
-	PeakRSSMB      float64      `json:"peak_rss_mb"`
+	RawCeilingRPS float64 `json:"raw_ceiling_rps"`
+	RawCPUPer1000 float64 `json:"raw_cpu_s_per_1000"` // the generator and receiver alone, per 1000 requests
+	// RelayCeilingRPS is the same requests through a forwarder that only posts each body on
+	// (bench_relay.go): two HTTP exchanges per event, as hookd makes, and nothing else.
+	RelayCeilingRPS float64      `json:"relay_ceiling_rps"`
+	FullLoadEvents  int          `json:"full_load_events"`
+	FullLoadErrors  int          `json:"full_load_errors"`
+	AcceptedPerS    float64      `json:"accepted_per_s"`
+	DeliveredPerS   float64      `json:"delivered_per_s"`
+	RatioToCeiling  float64      `json:"ratio_to_ceiling"`
+	RatioToRelay    float64      `json:"ratio_to_relay"`
+	LatencyMS       latencyMS    `json:"latency_ms"` // at full load
+	Paced           *pacedResult `json:"paced,omitempty"`
+	IdleLatencyMS   float64      `json:"idle_latency_ms"`
+	CPUPer1000      float64      `json:"cpu_s_per_1000"` // whole process at full load, per 1000 deliveries
+	PeakRSSMB       float64      `json:"peak_rss_mb"`
 
 	Events     int `json:"events"` // accepted (202) in every phase
 	Rejected   int `json:"rejected"`
@@ -90,7 +94,8 @@ func round2(f float64) float64 { return math.Round(f*100) / 100 }
 func (r *benchResult) rounded() *benchResult {
 	c := *r
 	c.RawCeilingRPS, c.AcceptedPerS, c.DeliveredPerS = math.Round(c.RawCeilingRPS), math.Round(c.AcceptedPerS), math.Round(c.DeliveredPerS)
-	c.RatioToCeiling = math.Round(c.RatioToCeiling*1000) / 1000
+	c.RelayCeilingRPS = math.Round(c.RelayCeilingRPS)
+	c.RatioToCeiling, c.RatioToRelay = math.Round(c.RatioToCeiling*1000)/1000, math.Round(c.RatioToRelay*1000)/1000
 	c.RawCPUPer1000, c.CPUPer1000 = math.Round(c.RawCPUPer1000*1000)/1000, math.Round(c.CPUPer1000*1000)/1000
 	c.IdleLatencyMS, c.PeakRSSMB = round2(c.IdleLatencyMS), math.Round(c.PeakRSSMB*10)/10
 	if c.Paced != nil {
@@ -111,8 +116,9 @@ func (r *benchResult) writeTable(w io.Writer) {
 		return fmt.Sprintf("p50 %.2f  p95 %.2f  p99 %.2f  max %.2f ms", l.P50, l.P95, l.P99, l.Max)
 	}
 	fmt.Fprintf(tw, "raw loopback ceiling\t%.0f req/s\t(generator → receiver, same bodies and concurrency)\n", r.RawCeilingRPS)
+	fmt.Fprintf(tw, "relay ceiling\t%.0f req/s\t(generator → a forwarder doing nothing else → receiver)\n", r.RelayCeilingRPS)
 	fmt.Fprintf(tw, "events accepted\t%.0f /s\t(202 = committed; %d events, %d errors)\n", r.AcceptedPerS, r.FullLoadEvents, r.FullLoadErrors)
-	fmt.Fprintf(tw, "deliveries end to end\t%.0f /s\t(%.1f %% of the raw ceiling)\n", r.DeliveredPerS, 100*r.RatioToCeiling)
+	fmt.Fprintf(tw, "deliveries end to end\t%.0f /s\t(%.1f %% of the raw ceiling, %.1f %% of the relay ceiling)\n", r.DeliveredPerS, 100*r.RatioToCeiling, 100*r.RatioToRelay)
 	fmt.Fprintf(tw, "latency at full load\t%s\n", lat(r.LatencyMS))
 	if r.Paced != nil {
 		fmt.Fprintf(tw, "latency at %d/s\t%s\t(%d events, achieved %.0f/s)\n", r.Paced.Rate, lat(r.Paced.LatencyMS), r.Paced.Events, r.Paced.AchievedRate)

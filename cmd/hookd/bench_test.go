@@ -63,7 +63,8 @@ func checkBench(t *testing.T, v map[string]any, wantStore string) {
 	if _, ok := v["failed_attempts"].(map[string]any); !ok {
 		t.Errorf("failed_attempts = %v, want an object", v["failed_attempts"])
 	}
-	for _, k := range []string{"raw_ceiling_rps", "accepted_per_s", "delivered_per_s", "ratio_to_ceiling", "idle_latency_ms", "cpu_s_per_1000", "peak_rss_mb"} {
+	for _, k := range []string{"raw_ceiling_rps", "relay_ceiling_rps", "accepted_per_s", "delivered_per_s", "ratio_to_ceiling", "ratio_to_relay",
+		"idle_latency_ms", "cpu_s_per_1000", "peak_rss_mb"} {
 		if f, ok := v[k].(float64); !ok || f <= 0 {
 			t.Errorf("%s = %v, want a positive number", k, v[k])
 		}
@@ -88,7 +89,7 @@ func TestBenchTable(t *testing.T) {
 	if err := run(context.Background(), args, noEnv, &out, &errOut); err != nil {
 		t.Fatalf("hookd bench: %v\n%s", err, errOut.String())
 	}
-	for _, want := range []string{"raw loopback ceiling", "events accepted", "deliveries end to end", "latency at full load",
+	for _, want := range []string{"raw loopback ceiling", "relay ceiling", "events accepted", "deliveries end to end", "latency at full load",
 		"idle latency", "CPU per 1,000 deliveries", "peak RSS", "events / delivered / lost  101 / 101 / 0"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, out.String())

@@ -44,6 +44,9 @@ var accessRoutes = []accessRoute{
 	{"GET /readyz", "handleReadyz", "", v0, "/readyz", "", 200, 200},
 	{"GET /metrics", "Handler", "", v0, "/metrics", "", 200, 200},
 	{"GET /openapi.json", "handleOpenAPI", "", v0, "/openapi.json", "", 200, 200},
+	// The dashboard is static and public: it holds no data, its pages call the API with a key.
+	{"GET /ui", "Handler", "", v0, "/ui", "", 301, 301},
+	{"GET /ui/", "Handler", "", v0, "/ui/", "", 200, 200},
 
 	{"POST /api/v0/webhooks", "handleWebhookCreate", webhook.ScopeWebhookWrite, v0, "/api/v0/webhooks", `{"name":"n","url":"https://example.com/h"}`, 201, 201},
 	{"GET /api/v0/webhooks", "handleWebhookList", webhook.ScopeWebhookRead, v0, "/api/v0/webhooks", "", 200, 200},

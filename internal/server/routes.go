@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 
+	"github.com/hookd/hookd/internal/dashboard"
 	"github.com/hookd/hookd/internal/webhook"
 )
 
@@ -31,4 +32,8 @@ func (s *Server) routes(mux router) {
 	s.monitorRoutes(mux)
 	s.securityRoutes(mux)
 	s.controlRoutes(mux)
+
+	// The dashboard: static files that call the routes above with the user's key.
+	mux.Handle("GET /ui", dashboard.Handler())
+	mux.Handle("GET /ui/", dashboard.Handler())
 }

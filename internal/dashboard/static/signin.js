@@ -1,0 +1,34 @@
+// signin.js: the sign-in page. The key is checked with one API call before it is kept.
+import { call, setToken } from './api.js';
+import { el } from './dom.js';
+import { clearMessages, guard, setCrumbs, showError } from './ui.js';
+
+export async function signinPage(page) {
+  setCrumbs([['Sign in']]);
+  document.getElementById('signout').hidden = true;
+  const input = el('input', { id: 'token', name: 'token', type: 'password', autocomplete: 'off', required: true,
+    placeholder: 'ck_….cs_…', spellcheck: 'false' });
+  const submit = el('button', { type: 'submit', class: 'btn-primary', id: 'signin' }, 'Sign in');
+  const form = el('form', { class: 'card signin', id: 'signin-form' },
+    el('h1', {}, 'Sign in to hookd'),
+    el('p', {}, 'Paste an API key token (the "token" that ',
+      el('code', {}, 'hookd keys create'), ' or the bootstrap admin key prints). It needs the ',
+      el('code', {}, 'webhook:read'), ' scope; actions need ', el('code', {}, 'webhook:write'),
+      ' and, to rotate a secret, ', el('code', {}, 'webhook:secret'), '.'),
+    el('p', { class: 'muted' }, 'The key is kept in this browser tab only, until you sign out or close it.'),
+    el('label', { for: 'token' }, 'API key token'), input, submit);
+  form.addEventListener('submit', guard(submit, async () => {
+    clearMessages();
+    const t = input.value.trim();
+    try {
+      await call('GET', '/api/v0/webhooks?limit=1', undefined, t);
+    } catch (e) {
+      showError(`Sign-in failed: ${e.message}`);
+      return;
+    }
+    setToken(t);
+    location.hash = '#/webhooks';
+  }));
+  page.append(form);
+  input.focus();
+}

@@ -1,0 +1,38 @@
+// webhooks.js: the list of the key's webhooks, with active and health badges.
+import { call, enc } from './api.js';
+import { el, fmtTime, table } from './dom.js';
+import { activeBadge, healthBadge, healthOf, successRate } from './health.js';
+import { guard, setCrumbs } from './ui.js';
+
+function row(w) {
+  const s = w.delivery_stats;
+  return el('tr', { 'data-webhook': w.id },
+    el('td', {}, el('a', { href: `#/webhooks/${enc(w.id)}`, class: 'webhook-link' }, w.name || w.id)),
+    el('td', { class: 'mono url' }, w.url),
+    el('td', {}, activeBadge(w.isActive)),
+    el('td', {}, healthBadge(healthOf(w))),
+    el('td', { class: 'num' }, s.total_events),
+    el('td', { class: 'num' }, successRate(s)),
+    el('td', {}, fmtTime(s.last_delivery)));
+}
+
+export async function webhooksPage(page) {
+  setCrumbs([['Webhooks']]);
+  const list = table(['Name', 'URL', 'Status', 'Health', 'Events', 'Success rate', 'Last delivery'], [], { id: 'webhooks' });
+  const tbody = list.querySelector('tbody');
+  const more = el('button', { type: 'button', class: 'btn-secondary', hidden: true }, 'Load more');
+  const empty = el('p', { class: 'muted', hidden: true }, 'No webhooks yet. Create one with POST /api/v0/webhooks.');
+  let cursor = '';
+  async function load() {
+    const q = new URLSearchParams({ limit: '50' });
+    if (cursor) q.set('cursor', cursor);
+    const res = await call('GET', `/api/v0/webhooks?${q}`);
+    tbody.append(...res.data.map(row));
+    cursor = res.next_cursor || '';
+    more.hidden = !res.has_more;
+    empty.hidden = tbody.children.length > 0;
+  }
+  more.addEventListener('click', guard(more, load));
+  page.append(el('div', { class: 'page-head' }, el('h1', {}, 'Webhooks')), el('div', { class: 'card' }, list, empty, more));
+  await load();
+}

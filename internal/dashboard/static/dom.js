@@ -34,7 +34,7 @@ function setAttrs(e, attrs) {
 }
 
 function add(e, children) {
-  for (const c of children.flat()) {
+  for (const c of children.flat(Infinity)) {
     if (c === undefined || c === null || c === false) continue;
     e.append(c instanceof Node ? c : String(c)); // append(string) makes a text node
   }

@@ -39,7 +39,7 @@ func runSend(ctx context.Context, args []string, getenv func(string) string, std
 	if _, err := st.GetApp(ctx, *appID); err != nil {
 		return err
 	}
-	out, err := st.CreateEvents(ctx, []store.NewEvent{{AppID: *appID, Type: *typ, Payload: json.RawMessage(*data)}}, time.Now())
+	out, err := st.CreateEvents(ctx, []store.NewEvent{{AppID: *appID, Type: *typ, Payload: json.RawMessage(*data)}}, time.Now(), nil)
 	if err != nil {
 		return err
 	}

@@ -108,7 +108,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	defer sender.Close()
 	pool := delivery.NewPool(st, sender, log, m, delivery.Options{Workers: cfg.workers, PerWebhook: cfg.perWebhook, Lease: cfg.lease,
 		BreakerThreshold: cfg.breaker.BreakerThreshold, BreakerCooldown: cfg.breaker.BreakerCooldown, DisableAfter: cfg.breaker.DisableAfter})
-	batcher := ingest.New(st, pool.WakeDeliveries)
+	batcher := ingest.New(st, pool)
 	srv := &http.Server{
 		Handler:           server.New(st, batcher, m, log, server.Options{MaxPayload: cfg.maxPayload, Limits: limits, Wake: pool.Wake}),
 		ReadHeaderTimeout: 10 * time.Second,

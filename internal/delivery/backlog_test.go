@@ -57,7 +57,7 @@ func BenchmarkBacklog(b *testing.B) {
 		for i := range batch {
 			batch[i] = store.NewEvent{AppID: app.ID, Type: "t", Payload: payload}
 		}
-		if _, err := st.CreateEvents(ctx, batch, time.Now()); err != nil {
+		if _, err := st.CreateEvents(ctx, batch, time.Now(), nil); err != nil {
 			b.Fatal(err)
 		}
 	}

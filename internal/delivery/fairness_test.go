@@ -110,7 +110,7 @@ func benchFairness(b *testing.B, hooks, dead, breaker int) {
 		for i := range batch {
 			batch[i] = store.NewEvent{AppID: app.ID, Type: "bench.event", Payload: json.RawMessage(`{"n":1}`)}
 		}
-		if _, err := st.CreateEvents(ctx, batch, time.Now()); err != nil {
+		if _, err := st.CreateEvents(ctx, batch, time.Now(), nil); err != nil {
 			b.Fatal(err)
 		}
 		left -= n

@@ -41,6 +41,9 @@ type Pool struct {
 	recoverWake chan struct{}
 	slotFree    chan struct{}
 	stopping    atomic.Bool // Run stopped claiming: waiting jobs go back to the store
+
+	mu  sync.Mutex // guards run
+	run *running   // set while Run takes handed-off jobs (handoff.go)
 }
 
 // NewPool returns a pool; call Run to start it.
@@ -92,6 +95,7 @@ func (p *Pool) Run(ctx context.Context) error {
 	sendCtx, cancelSends := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelSends()
 	var wg sync.WaitGroup
+	p.setRunning(&running{wg: &wg, sendCtx: sendCtx, results: results})
 	recovers := make(chan struct{})
 	go func() { defer close(recovers); p.runRecovers(ctx) }()
 
@@ -149,6 +153,7 @@ func (p *Pool) Run(ctx context.Context) error {
 			p.idle(ctx, timer, len(held) > 0)
 		}
 	}
+	p.setRunning(nil) // from here no handed-off job joins wg
 	p.stopping.Store(true)
 
 	if waiting := append(p.limit.drain(), held...); len(waiting) > 0 {

@@ -89,6 +89,30 @@ func (l *limiter) admit(j store.Job) (start, wait bool) {
 	return false, false
 }
 
+// take reserves a slot of webhookID for a fresh delivery handed over at its commit
+// (Pool.Reserve): only if one is free now and no claimed job of that webhook waits for it,
+// so older deliveries go first.
+func (l *limiter) take(webhookID string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if n := l.perHook[webhookID]; n < l.capFor(webhookID) && l.inFlight < l.workers && len(l.waiting[webhookID]) == 0 {
+		l.perHook[webhookID] = n + 1
+		l.inFlight++
+		return true
+	}
+	return false
+}
+
+// cancel gives back a slot taken for a delivery that was not started.
+func (l *limiter) cancel(webhookID string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.perHook[webhookID]--; l.perHook[webhookID] <= 0 {
+		delete(l.perHook, webhookID)
+	}
+	l.inFlight--
+}
+
 // done frees a slot of webhookID after a request that was answered quickly (fast) or not.
 // With next, a job waiting for that webhook takes the slot and is returned, to be started by
 // the caller.

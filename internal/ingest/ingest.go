@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hookd/hookd/internal/store"
+	"github.com/hookd/hookd/internal/webhook"
 )
 
 // maxGroup bounds the events in one transaction.
@@ -17,10 +18,19 @@ const maxGroup = 1000
 // ErrStopped is returned to requests that arrive after the batcher stopped.
 var ErrStopped = errors.New("ingest stopped")
 
+// Pool is the delivery pool as the batcher sees it (delivery.Pool): fresh deliveries go to
+// its free workers as their events commit (store.Handoff), the rest wait for its claim loop.
+type Pool interface {
+	Reserve(w *webhook.Webhook) (until time.Time, ok bool)
+	Dispatch(jobs []store.Job)     // start what a committed transaction handed off
+	Unreserve(webhookIDs []string) // give back what a failed one reserved
+	WakeDeliveries()               // deliveries are due for the claim loop
+}
+
 // Batcher funnels CreateEvents calls through one goroutine.
 type Batcher struct {
 	store store.Store
-	wake  func()
+	pool  Pool
 	in    chan *request
 	done  chan struct{}
 }
@@ -32,9 +42,10 @@ type request struct {
 	ready  chan struct{}
 }
 
-// New returns a batcher; wake is called after every commit that created deliveries.
-func New(s store.Store, wake func()) *Batcher {
-	return &Batcher{store: s, wake: wake, in: make(chan *request, 4096), done: make(chan struct{})}
+// New returns a batcher that gives the deliveries it creates to pool; with a nil pool they
+// wait in the store for whoever claims them.
+func New(s store.Store, pool Pool) *Batcher {
+	return &Batcher{store: s, pool: pool, in: make(chan *request, 4096), done: make(chan struct{})}
 }
 
 // Submit commits events (in a group with others) and returns their results.
@@ -93,20 +104,39 @@ func (b *Batcher) commit(group []*request) {
 	for _, r := range group {
 		all = append(all, r.events...)
 	}
-	out, err := b.store.CreateEvents(context.Background(), all, time.Now())
-	created := false
+	var reserved []string
+	var handoff store.Handoff
+	if b.pool != nil {
+		handoff = func(w *webhook.Webhook) (time.Time, bool) {
+			until, ok := b.pool.Reserve(w)
+			if ok {
+				reserved = append(reserved, w.ID)
+			}
+			return until, ok
+		}
+	}
+	out, err := b.store.CreateEvents(context.Background(), all, time.Now(), handoff)
+	if err != nil && b.pool != nil {
+		b.pool.Unreserve(reserved)
+	}
+	var handed []store.Job
+	due := false // deliveries left for the claim loop
 	for _, r := range group {
 		if err != nil {
 			r.err = err
 		} else {
 			r.out, out = out[:len(r.events)], out[len(r.events):]
 			for _, c := range r.out {
-				created = created || (c.Deliveries > 0 && !c.Duplicate)
+				handed = append(handed, c.Handed...)
+				due = due || (!c.Duplicate && c.Deliveries > len(c.Handed))
 			}
 		}
 		close(r.ready)
 	}
-	if created {
-		b.wake()
+	if b.pool != nil {
+		b.pool.Dispatch(handed)
+		if due {
+			b.pool.WakeDeliveries()
+		}
 	}
 }

@@ -227,7 +227,7 @@ func newAccessFixture(t testing.TB, opts Options) *accessFixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	b := ingest.New(st, func() {})
+	b := ingest.New(st, nil)
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { defer close(done); _ = b.Run(runCtx) }()
@@ -255,7 +255,7 @@ func newAccessFixture(t testing.TB, opts Options) *accessFixture {
 		hooks[name] = w
 		f.secrets = append(f.secrets, w.Secret)
 	}
-	created, err := st.CreateEvents(ctx, []store.NewEvent{{AppID: apps["a"], Type: "invoice.paid", Payload: json.RawMessage(`{"n":1}`)}}, now)
+	created, err := st.CreateEvents(ctx, []store.NewEvent{{AppID: apps["a"], Type: "invoice.paid", Payload: json.RawMessage(`{"n":1}`)}}, now, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -135,7 +135,7 @@ func loadMillion(b *testing.B, db string) (*monitorAPI, *webhook.Webhook, monito
 	}
 	b.Cleanup(func() { raw.Close(); st.Close() })
 
-	h := New(st, ingest.New(st, func() {}), metrics.New(st.QueueDepth), slog.New(slog.DiscardHandler),
+	h := New(st, ingest.New(st, nil), metrics.New(st.QueueDepth), slog.New(slog.DiscardHandler),
 		Options{Limits: Limits{Production: 1 << 30, Development: 1 << 30}})
 	a := &monitorAPI{t: b, st: st, h: h}
 	tn := a.newTenant("bench")

@@ -46,7 +46,7 @@ func newMonitorAPI(t testing.TB) *monitorAPI {
 // newMonitorAPIOn serves the API over st, which it closes at the end of the test.
 func newMonitorAPIOn(t testing.TB, st store.Store) *monitorAPI {
 	t.Cleanup(func() { st.Close() })
-	h := New(st, ingest.New(st, func() {}), metrics.New(st.QueueDepth), slog.New(slog.DiscardHandler), Options{})
+	h := New(st, ingest.New(st, nil), metrics.New(st.QueueDepth), slog.New(slog.DiscardHandler), Options{})
 	a := &monitorAPI{t: t, st: st, h: h}
 	a.monitorTenant = a.newTenant("acme")
 	return a
@@ -139,7 +139,7 @@ type attemptSpec struct {
 func (a *monitorAPI) deliver(tn monitorTenant, hook *webhook.Webhook, typ string, at time.Time, attempts ...attemptSpec) (string, []string) {
 	a.t.Helper()
 	ctx := context.Background()
-	created, err := a.st.CreateEvents(ctx, []store.NewEvent{{AppID: tn.appID, Type: typ, Payload: json.RawMessage(`{"amount":42}`)}}, at)
+	created, err := a.st.CreateEvents(ctx, []store.NewEvent{{AppID: tn.appID, Type: typ, Payload: json.RawMessage(`{"amount":42}`)}}, at, nil)
 	if err != nil {
 		a.t.Fatal(err)
 	}

@@ -36,8 +36,9 @@ type Store interface {
 	// DeleteWebhook removes the webhook and every delivery of it not yet sent.
 	DeleteWebhook(ctx context.Context, appID, id string) error
 
-	// CreateEvents commits events and one delivery per matching active webhook, in one transaction.
-	CreateEvents(ctx context.Context, events []NewEvent, now time.Time) ([]Created, error)
+	// CreateEvents commits events and one delivery per matching active webhook, in one
+	// transaction. With handoff, fresh deliveries may go straight to a worker (see Handoff).
+	CreateEvents(ctx context.Context, events []NewEvent, now time.Time, handoff Handoff) ([]Created, error)
 	GetEvent(ctx context.Context, appID, id string) (*webhook.Event, error)
 
 	// Claim leases up to limit due deliveries until now+lease. A lease that expires makes the
@@ -69,7 +70,16 @@ type Created struct {
 	Event      *webhook.Event
 	Deliveries int  // deliveries created (or, for a duplicate, created the first time)
 	Duplicate  bool // the idempotency key was seen within the window: nothing was created
+	Handed     []Job
 }
+
+// Handoff lets CreateEvents give a fresh delivery straight to a worker, saving the claim
+// that would otherwise fetch it back. It is asked once per delivery to a webhook with no
+// delivery controls in force (active, circuit closed, no rate limit, not ordered). When it
+// reserves a worker (ok), the delivery is committed already claimed, leased until until, and
+// returned in Created.Handed for the caller to start after the commit. If the process dies
+// first, the lease runs out and the delivery is claimed as usual: nothing is lost.
+type Handoff func(w *webhook.Webhook) (until time.Time, ok bool)
 
 // Job is a claimed delivery with what is needed to send it.
 type Job struct {

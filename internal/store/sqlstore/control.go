@@ -309,8 +309,8 @@ func (s *Store) operationalEvent(ctx context.Context, tx *sql.Tx, appID, typ str
 	}
 	var to []string
 	for _, t := range targets {
-		if slices.Contains(t.eventTypes, typ) {
-			to = append(to, t.id)
+		if slices.Contains(t.EventTypes, typ) {
+			to = append(to, t.ID)
 		}
 	}
 	if len(to) == 0 {

@@ -24,7 +24,7 @@ func (s *Store) control(ctx context.Context, tx *sql.Tx, jobs []store.Job, modes
 	var ids []string
 	for _, j := range jobs {
 		w := j.Webhook
-		if w.Active && w.Circuit == webhook.CircuitClosed && w.RateLimit <= 0 && !w.Ordered {
+		if !controlled(w) {
 			continue // the common case: nothing to decide, nothing to lock
 		}
 		if _, ok := byHook[w.ID]; !ok {
@@ -65,6 +65,12 @@ func (s *Store) control(ctx context.Context, tx *sql.Tx, jobs []store.Job, modes
 		}
 	}
 	return out, nil
+}
+
+// controlled reports whether a delivery to w needs a decision before it is sent: the
+// webhook is paused, its breaker is not closed, it is rate limited or ordered.
+func controlled(w *webhook.Webhook) bool {
+	return !w.Active || w.Circuit != webhook.CircuitClosed || w.RateLimit > 0 || w.Ordered
 }
 
 // move is a claimed delivery given a new due time (NULL: parked) instead of being sent.

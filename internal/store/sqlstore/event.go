@@ -15,17 +15,12 @@ import (
 // rowsPerInsert keeps multi-row inserts under every driver's parameter limit.
 const rowsPerInsert = 200
 
-type target struct {
-	id         string
-	eventTypes []string
-}
-
 // CreateEvents commits events with their deliveries, idempotency records and counters in one transaction.
-func (s *Store) CreateEvents(ctx context.Context, events []store.NewEvent, now time.Time) ([]store.Created, error) {
+func (s *Store) CreateEvents(ctx context.Context, events []store.NewEvent, now time.Time, handoff store.Handoff) ([]store.Created, error) {
 	out := make([]store.Created, len(events))
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		targets := map[string][]target{} // app id → active webhooks
-		seen := map[[2]string]int{}      // (app, idempotency key) → index in this batch
+		targets := map[string][]*webhook.Webhook{} // app id → active webhooks
+		seen := map[[2]string]int{}                // (app, idempotency key) → index in this batch
 		var evRows, dlvRows, idemRows []any
 		perWebhook := map[string]int64{}
 		for i, ne := range events {
@@ -58,23 +53,31 @@ func (s *Store) CreateEvents(ctx context.Context, events []store.NewEvent, now t
 			ev := &webhook.Event{ID: webhook.NewID(webhook.PrefixEvent, now), AppID: ne.AppID, Type: ne.Type, Payload: ne.Payload, IdempotencyKey: ne.IdempotencyKey, CreatedAt: now}
 			evRows = append(evRows, ev.ID, ev.AppID, ev.Type, string(ev.Payload), sql.NullString{String: ne.IdempotencyKey, Valid: ne.IdempotencyKey != ""}, ms(now))
 			n := 0
-			for _, t := range ts {
-				if !webhook.Matches(t.eventTypes, ne.Type) {
+			var handed []store.Job
+			for _, w := range ts {
+				if !webhook.Matches(w.EventTypes, ne.Type) {
 					continue
 				}
 				n++
-				perWebhook[t.id]++
-				dlvRows = append(dlvRows, webhook.NewID(webhook.PrefixDelivery, now), ne.AppID, t.id, ev.ID, ne.Type, webhook.StatusPending, ms(now), ms(now))
+				perWebhook[w.ID]++
+				id, next, lease := webhook.NewID(webhook.PrefixDelivery, now), now, int64(0)
+				if handoff != nil && !controlled(w) {
+					if until, ok := handoff(w); ok {
+						next, lease = until, 1
+						handed = append(handed, store.Job{DeliveryID: id, Lease: lease, Trigger: webhook.TriggerScheduled, Event: ev, Webhook: w})
+					}
+				}
+				dlvRows = append(dlvRows, id, ne.AppID, w.ID, ev.ID, ne.Type, webhook.StatusPending, ms(next), lease, ms(now))
 			}
 			if ne.IdempotencyKey != "" {
 				idemRows = append(idemRows, ne.AppID, ne.IdempotencyKey, ev.ID, n, ms(now))
 			}
-			out[i] = store.Created{Event: ev, Deliveries: n}
+			out[i] = store.Created{Event: ev, Deliveries: n, Handed: handed}
 		}
 		if err := s.insertRows(ctx, tx, `INSERT INTO events (id, app_id, type, payload, idempotency_key, created_at) VALUES `, 6, evRows, ""); err != nil {
 			return fmt.Errorf("insert events: %w", err)
 		}
-		if err := s.insertRows(ctx, tx, `INSERT INTO deliveries (id, app_id, webhook_id, event_id, event_type, status, next_at, created_at) VALUES `, 8, dlvRows, ""); err != nil {
+		if err := s.insertRows(ctx, tx, `INSERT INTO deliveries (id, app_id, webhook_id, event_id, event_type, status, next_at, lease, created_at) VALUES `, 9, dlvRows, ""); err != nil {
 			return fmt.Errorf("insert deliveries: %w", err)
 		}
 		if err := s.insertRows(ctx, tx, `INSERT INTO idempotency_keys (app_id, idem_key, event_id, deliveries, created_at) VALUES `, 5, idemRows,
@@ -133,23 +136,19 @@ func (s *Store) idempotent(ctx context.Context, tx *sql.Tx, appID, key string, n
 	return ev, n, err
 }
 
-func (s *Store) activeWebhooks(ctx context.Context, tx *sql.Tx, appID string) ([]target, error) {
-	rows, err := tx.QueryContext(ctx, s.q(`SELECT id, event_types FROM webhooks WHERE app_id = ? AND active = ?`), appID, true)
+func (s *Store) activeWebhooks(ctx context.Context, tx *sql.Tx, appID string) ([]*webhook.Webhook, error) {
+	rows, err := tx.QueryContext(ctx, s.q(`SELECT `+webhookColumns+` FROM webhooks WHERE app_id = ? AND active = ?`), appID, true)
 	if err != nil {
 		return nil, fmt.Errorf("active webhooks: %w", err)
 	}
 	defer rows.Close()
-	var out []target
+	var out []*webhook.Webhook
 	for rows.Next() {
-		var t target
-		var et string
-		if err := rows.Scan(&t.id, &et); err != nil {
+		w, err := s.scanWebhook(rows)
+		if err != nil {
 			return nil, err
 		}
-		if err := json.Unmarshal([]byte(et), &t.eventTypes); err != nil {
-			return nil, fmt.Errorf("webhook %s event_types: %w", t.id, err)
-		}
-		out = append(out, t)
+		out = append(out, w)
 	}
 	return out, rows.Err()
 }

@@ -58,7 +58,7 @@ func benchEvents(appID string, n int) []store.NewEvent {
 
 func mustCreate(b *testing.B, s store.Store, appID string, n int) {
 	b.Helper()
-	if _, err := s.CreateEvents(context.Background(), benchEvents(appID, n), time.Now()); err != nil {
+	if _, err := s.CreateEvents(context.Background(), benchEvents(appID, n), time.Now(), nil); err != nil {
 		b.Fatal(err)
 	}
 }
@@ -94,7 +94,7 @@ func benchCreateEvents(b *testing.B, s store.Store, n int) {
 	app := benchApp(b, s)
 	evs := benchEvents(app.ID, n)
 	for b.Loop() {
-		if _, err := s.CreateEvents(context.Background(), evs, time.Now()); err != nil {
+		if _, err := s.CreateEvents(context.Background(), evs, time.Now(), nil); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -31,7 +31,7 @@ func sendAt(t *testing.T, s store.Store, appID string, at time.Time, types ...st
 	for i, typ := range types {
 		evs = append(evs, store.NewEvent{AppID: appID, Type: typ, Payload: json.RawMessage(fmt.Sprintf(`{"n":%d}`, i))})
 	}
-	got, err := s.CreateEvents(context.Background(), evs, at)
+	got, err := s.CreateEvents(context.Background(), evs, at, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -567,7 +567,7 @@ func testRetentionJob(t *testing.T, s store.Store) {
 	young := sendAt(t, s, app.ID, t0.Add(59*24*time.Hour), "b")
 	// A keyed event with no webhook to go to: its event and its idempotency key go too.
 	keyed := store.NewEvent{AppID: newApp(t, s).ID, Type: "k", Payload: json.RawMessage(`{}`), IdempotencyKey: "once"}
-	if _, err := s.CreateEvents(ctx, []store.NewEvent{keyed}, t0); err != nil {
+	if _, err := s.CreateEvents(ctx, []store.NewEvent{keyed}, t0, nil); err != nil {
 		t.Fatal(err)
 	}
 	r := &store.Retention{Store: s, Batch: 1, Wait: time.Nanosecond, Now: func() time.Time { return t0.Add(60*24*time.Hour + time.Minute) }}

@@ -32,6 +32,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"PauseAndResume", testPauseResume},
 		{"DeleteDropsQueue", testDeleteDropsQueue},
 		{"ConcurrentClaims", testConcurrentClaims},
+		{"Handoff", testHandoff},
 	}
 	tests = append(tests, monitorTests...)
 	tests = append(tests, securityTests...)
@@ -71,7 +72,7 @@ func send(t *testing.T, s store.Store, appID string, types ...string) []store.Cr
 	for _, typ := range types {
 		evs = append(evs, store.NewEvent{AppID: appID, Type: typ, Payload: json.RawMessage(`{"n":1}`)})
 	}
-	got, err := s.CreateEvents(context.Background(), evs, t0)
+	got, err := s.CreateEvents(context.Background(), evs, t0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,24 +235,24 @@ func testIdempotency(t *testing.T, s store.Store) {
 	app := newApp(t, s)
 	newWebhook(t, s, app.ID, nil)
 	ne := store.NewEvent{AppID: app.ID, Type: "a.b", Payload: json.RawMessage(`{}`), IdempotencyKey: "k1"}
-	first, err := s.CreateEvents(ctx, []store.NewEvent{ne, ne}, t0)
+	first, err := s.CreateEvents(ctx, []store.NewEvent{ne, ne}, t0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if first[0].Duplicate || !first[1].Duplicate || first[1].Event.ID != first[0].Event.ID {
 		t.Fatalf("same key twice in one batch: %+v", first)
 	}
-	again, _ := s.CreateEvents(ctx, []store.NewEvent{ne}, t0.Add(23*time.Hour))
+	again, _ := s.CreateEvents(ctx, []store.NewEvent{ne}, t0.Add(23*time.Hour), nil)
 	if !again[0].Duplicate || again[0].Event.ID != first[0].Event.ID || again[0].Deliveries != 1 {
 		t.Errorf("same key within 24h: %+v, want duplicate of %s", again[0], first[0].Event.ID)
 	}
-	later, _ := s.CreateEvents(ctx, []store.NewEvent{ne}, t0.Add(25*time.Hour))
+	later, _ := s.CreateEvents(ctx, []store.NewEvent{ne}, t0.Add(25*time.Hour), nil)
 	if later[0].Duplicate || later[0].Event.ID == first[0].Event.ID {
 		t.Errorf("same key after 24h: %+v, want a new event", later[0])
 	}
 	other := newApp(t, s)
 	ne.AppID = other.ID
-	o, _ := s.CreateEvents(ctx, []store.NewEvent{ne}, t0)
+	o, _ := s.CreateEvents(ctx, []store.NewEvent{ne}, t0, nil)
 	if o[0].Duplicate {
 		t.Error("another app's identical key was treated as a duplicate")
 	}

@@ -10,8 +10,8 @@ const ranges = {
   '30d': { span: 30 * 24 * 3600e3, granularity: 'day', label: 'Last 30 days' },
 };
 
-const W = 720;
-const H = 220;
+const W = 1000;
+const H = 260;
 const pad = { left: 44, right: 12, top: 12, bottom: 34 };
 
 function shortTime(iso, granularity) {
@@ -51,9 +51,11 @@ function draw(stats) {
     line.push(`${x + bw / 2},${y(p.failed_attempts)}`);
   });
   chart.append(svg('polyline', { points: line.join(' '), class: 'line-failed-attempts' }));
-  for (const i of [0, Math.floor((series.length - 1) / 2), series.length - 1]) {
+  // Time labels at both ends and the middle, anchored so the end ones stay inside the box.
+  const marks = [[0, 'start', pad.left], [Math.floor((series.length - 1) / 2), 'middle', null], [series.length - 1, 'end', W - pad.right]];
+  for (const [i, anchor, at] of marks) {
     if (!series[i]) continue;
-    chart.append(svg('text', { x: pad.left + (i + 0.5) * bw, y: H - 10, class: 'label', 'text-anchor': 'middle' },
+    chart.append(svg('text', { x: at ?? pad.left + (i + 0.5) * bw, y: H - 10, class: 'label', 'text-anchor': anchor },
       shortTime(series[i].timestamp, stats.granularity)));
   }
   return chart;

@@ -12,12 +12,9 @@ import (
 	"time"
 )
 
-// healthLabels are the dashboard's words for the statuses /diagnostics answers.
-var healthLabels = map[string]string{"healthy": "Healthy", "warning": "Warning", "critical": "Critical", "inactive": "Inactive", "no_activity": "No activity"}
-
 func num(v any) string { return strconv.FormatFloat(v.(float64), 'f', -1, 64) }
 
-// webhookLoads waits until the webhook page has finished more loads than before, and returns the count.
+// webhookLoaded waits until the webhook page has finished more loads than before, and returns the count.
 func (b *browser) webhookLoaded(step string, before int) int {
 	b.t.Helper()
 	loads := `Number(document.getElementById('webhook-page')?.dataset.loads ?? 0)`
@@ -25,7 +22,7 @@ func (b *browser) webhookLoaded(step string, before int) int {
 	return eval[int](b, loads)
 }
 
-// lastRequest is the body of the latest request the receiver got.
+// lastBody is the body of the latest request the receiver got.
 func (rc *receiver) lastBody() string {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
@@ -41,6 +38,8 @@ func (rc *receiver) lastBody() string {
 func TestDashboard(t *testing.T) {
 	start := time.Now()
 	b := newBrowser(t, 90*time.Second)
+	// The dashboard's words for the statuses /diagnostics answers.
+	healthLabels := map[string]string{"healthy": "Healthy", "warning": "Warning", "critical": "Critical", "inactive": "Inactive", "no_activity": "No activity"}
 	dir := t.TempDir()
 	_, key := setup(t, "--data-dir", dir)
 	h := serve(t, "--data-dir", dir, "--allow-network", loopback)
@@ -219,7 +218,7 @@ func TestDashboard(t *testing.T) {
 		before := rc.count()
 		b.click("#retry")
 		b.waitTextContains("#notice", "Retry queued")
-		eventually(t, 10*time.Second, "the receiver got the retry", func() bool { return rc.count() == before+1 })
+		eventually(t, 20*time.Second, "the receiver got the retry", func() bool { return rc.count() == before+1 })
 		b.waitFor("the manual attempt shows", `document.querySelectorAll('#attempts tbody tr').length === 2`)
 		b.waitText("#attempts tbody tr .trigger", "manual")
 		if got := attemptTriggers(t, c, id, xssMsg); len(got) != 2 || got[0] != "manual" {
@@ -235,7 +234,7 @@ func TestDashboard(t *testing.T) {
 		b.waitFor("the test event's link", `document.getElementById('test-event')`)
 		b.webhookLoaded("reload after the test", loads)
 		testID := b.text("#test-event")
-		eventually(t, 10*time.Second, "the receiver got the test event", func() bool { return rc.count() == before+1 })
+		eventually(t, 20*time.Second, "the receiver got the test event", func() bool { return rc.count() == before+1 })
 		var env struct{ Type string }
 		if err := json.Unmarshal([]byte(rc.lastBody()), &env); err != nil || env.Type != "webhook.test" {
 			t.Errorf("receiver got %s, want a webhook.test event", rc.lastBody())
@@ -252,7 +251,7 @@ func TestDashboard(t *testing.T) {
 		b.waitText("#recover-status .job-status", "completed")
 		b.waitTextContains("#recover-status", "1 of 1 failed deliveries requeued")
 		loads = b.webhookLoaded("reload after the recover job", loads)
-		eventually(t, 10*time.Second, "the failed delivery delivered after recover", func() bool { return statsAre(t, c, id, 5, 5, 0) })
+		eventually(t, 20*time.Second, "the failed delivery delivered after recover", func() bool { return statsAre(t, c, id, 5, 5, 0) })
 		if rc.count() <= before {
 			t.Error("the receiver got nothing after recover")
 		}

@@ -58,8 +58,8 @@ export async function deliveryPage(page, [hookID, msgID]) {
     const before = current ? current.attempts : 0;
     const got = await call('POST', `/api/v0/webhooks/${enc(hookID)}/events/${enc(msgID)}/retry`);
     showNotice(`Retry queued: the delivery is ${got.status}; the next attempt is manual.`);
-    // Follow the new attempt for a few seconds, so its outcome shows without a refresh.
-    for (let i = 0; i < 20 && page.isConnected; i++) {
+    // Follow the new attempt (for up to about 20 s), so its outcome shows without a refresh.
+    for (let i = 0; i < 60 && page.isConnected; i++) {
       await load();
       if (current.attempts > before && current.status !== 'pending') return;
       await sleep(300);

@@ -376,9 +376,9 @@ func benchCredentials(ctx context.Context, storeArgs []string, gen *loadGen) (st
 	}
 	gen.auth = http.Header{"X-Client-Key": {k.ClientKey}, "X-Client-Secret": {k.ClientSecret}, "Content-Type": {"application/json"}}
 	if sf.databaseURL != "" {
-		return "synchronous_commit as set on the server", nil
+		return "events: synchronous_commit as set on the server; claims and attempts: off", nil
 	}
-	return "sqlite WAL, synchronous=FULL", nil
+	return "sqlite WAL; events: synchronous=FULL; claims and attempts: NORMAL", nil
 }
 
 // benchServe is "hookd serve" running in this process.

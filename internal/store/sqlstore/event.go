@@ -22,6 +22,7 @@ func (s *Store) CreateEvents(ctx context.Context, events []store.NewEvent, now t
 		targets := map[string][]*webhook.Webhook{} // app id → active webhooks
 		seen := map[[2]string]int{}                // (app, idempotency key) → index in this batch
 		var evRows, dlvRows, idemRows []any
+		due := false // some delivery is left for a claim (not handed off)
 		perWebhook := map[string]int64{}
 		for i, ne := range events {
 			out[i] = store.Created{}
@@ -67,6 +68,7 @@ func (s *Store) CreateEvents(ctx context.Context, events []store.NewEvent, now t
 						handed = append(handed, store.Job{DeliveryID: id, Lease: lease, Trigger: webhook.TriggerScheduled, Event: ev, Webhook: w})
 					}
 				}
+				due = due || lease == 0
 				dlvRows = append(dlvRows, id, ne.AppID, w.ID, ev.ID, ne.Type, webhook.StatusPending, ms(next), lease, ms(now))
 			}
 			if ne.IdempotencyKey != "" {
@@ -84,7 +86,8 @@ func (s *Store) CreateEvents(ctx context.Context, events []store.NewEvent, now t
 			` ON CONFLICT (app_id, idem_key) DO UPDATE SET event_id = excluded.event_id, deliveries = excluded.deliveries, created_at = excluded.created_at`); err != nil {
 			return fmt.Errorf("insert idempotency keys: %w", err)
 		}
-		if len(dlvRows) > 0 && s.d.NotifySQL != "" {
+		// Wake the other instances only for deliveries they may claim: NOTIFY serializes commits.
+		if due && s.d.NotifySQL != "" {
 			if _, err := tx.ExecContext(ctx, s.d.NotifySQL); err != nil {
 				return fmt.Errorf("notify: %w", err)
 			}

@@ -5,10 +5,8 @@ package delivery_test
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/netip"
 	"os"
 	"runtime"
 	"strconv"
@@ -18,12 +16,8 @@ import (
 	"time"
 
 	"github.com/hookd/hookd/internal/delivery"
-	"github.com/hookd/hookd/internal/metrics"
-	"github.com/hookd/hookd/internal/netguard"
-	"github.com/hookd/hookd/internal/signature"
 	"github.com/hookd/hookd/internal/store"
 	"github.com/hookd/hookd/internal/store/sqlite"
-	"github.com/hookd/hookd/internal/webhook"
 )
 
 // BenchmarkBacklog loads b.N pending deliveries (512-byte payloads) for one webhook, then lets
@@ -41,16 +35,8 @@ func BenchmarkBacklog(b *testing.B) {
 	var got atomic.Int64
 	rc := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { got.Add(1) }))
 	defer rc.Close()
-	now := time.Now()
-	app := &webhook.App{ID: webhook.NewID(webhook.PrefixApp, now), Name: "backlog", CreatedAt: now}
-	w := &webhook.Webhook{ID: webhook.NewID(webhook.PrefixWebhook, now), AppID: app.ID, Name: "w", URL: rc.URL, Active: true,
-		Secret: signature.NewSecret(), CreatedAt: now, UpdatedAt: now}
-	if err := st.CreateApp(ctx, app); err != nil {
-		b.Fatal(err)
-	}
-	if err := st.CreateWebhook(ctx, w); err != nil {
-		b.Fatal(err)
-	}
+	app := newApp(b, st)
+	newHook(b, st, app, rc.URL, nil)
 	payload := json.RawMessage(`{"pad":"` + strings.Repeat("x", 500) + `"}`)
 	for left := b.N; left > 0; left -= 1000 {
 		batch := make([]store.NewEvent, min(left, 1000))
@@ -65,8 +51,7 @@ func BenchmarkBacklog(b *testing.B) {
 	loaded := rssKB(b, "VmRSS")
 
 	b.ResetTimer()
-	guard := netguard.New([]netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")})
-	pool := delivery.NewPool(st, delivery.NewSender(guard), slog.New(slog.DiscardHandler), metrics.New(nil), delivery.Options{})
+	pool := newLoopbackPool(st, delivery.Options{})
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { defer close(done); _ = pool.Run(runCtx) }()

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -18,9 +17,6 @@ import (
 	"time"
 
 	"github.com/hookd/hookd/internal/delivery"
-	"github.com/hookd/hookd/internal/metrics"
-	"github.com/hookd/hookd/internal/netguard"
-	"github.com/hookd/hookd/internal/signature"
 	"github.com/hookd/hookd/internal/store"
 	"github.com/hookd/hookd/internal/store/sqlite"
 	"github.com/hookd/hookd/internal/webhook"
@@ -87,21 +83,13 @@ func benchFairness(b *testing.B, hooks, dead, breaker int) {
 	}))
 	defer srv.Close()
 
-	now := time.Now()
-	app := &webhook.App{ID: webhook.NewID(webhook.PrefixApp, now), Name: "bench", CreatedAt: now}
-	if err := st.CreateApp(ctx, app); err != nil {
-		b.Fatal(err)
-	}
+	app := newApp(b, st)
 	for i := range hooks {
 		path := fmt.Sprintf("/ok/%d", i)
 		if i < dead {
 			path = fmt.Sprintf("/dead/%d", i)
 		}
-		w := &webhook.Webhook{ID: webhook.NewID(webhook.PrefixWebhook, now), AppID: app.ID, Name: path, URL: srv.URL + path, Active: true,
-			Secret: signature.NewSecret(), Timeout: time.Second, CreatedAt: now, UpdatedAt: now}
-		if err := st.CreateWebhook(ctx, w); err != nil {
-			b.Fatal(err)
-		}
+		newHook(b, st, app, srv.URL+path, func(w *webhook.Webhook) { w.Name, w.Timeout = path, time.Second })
 	}
 	// The backlog: every event goes to every webhook.
 	for left := events; left > 0; {
@@ -116,11 +104,7 @@ func benchFairness(b *testing.B, hooks, dead, breaker int) {
 		left -= n
 	}
 
-	allow, _ := netguard.ParseAllow([]string{"127.0.0.0/8"})
-	sender := delivery.NewSender(netguard.New(allow))
-	defer sender.Close()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	pool := delivery.NewPool(st, sender, log, metrics.New(nil), delivery.Options{BreakerThreshold: breaker, ShutdownTimeout: 2 * time.Second})
+	pool := newLoopbackPool(st, delivery.Options{BreakerThreshold: breaker, ShutdownTimeout: 2 * time.Second})
 	runCtx, stop := context.WithCancel(ctx)
 	stopped := make(chan struct{})
 

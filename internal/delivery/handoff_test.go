@@ -3,20 +3,14 @@ package delivery_test
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/netip"
 	"testing"
 	"time"
 
 	"github.com/hookd/hookd/internal/delivery"
-	"github.com/hookd/hookd/internal/metrics"
-	"github.com/hookd/hookd/internal/netguard"
-	"github.com/hookd/hookd/internal/signature"
 	"github.com/hookd/hookd/internal/store"
 	"github.com/hookd/hookd/internal/store/sqlite"
-	"github.com/hookd/hookd/internal/webhook"
 )
 
 // A delivery handed off at its commit is sent by the pool without any claim: with the claim
@@ -32,19 +26,9 @@ func TestHandoff(t *testing.T) {
 	got := make(chan string, 10)
 	rc := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { got <- r.Header.Get("webhook-id") }))
 	defer rc.Close()
-	now := time.Now()
-	app := &webhook.App{ID: webhook.NewID(webhook.PrefixApp, now), Name: "handoff", CreatedAt: now}
-	w := &webhook.Webhook{ID: webhook.NewID(webhook.PrefixWebhook, now), AppID: app.ID, Name: "w", URL: rc.URL, Active: true,
-		Secret: signature.NewSecret(), CreatedAt: now, UpdatedAt: now}
-	if err := st.CreateApp(ctx, app); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.CreateWebhook(ctx, w); err != nil {
-		t.Fatal(err)
-	}
-	guard := netguard.New([]netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")})
-	pool := delivery.NewPool(st, delivery.NewSender(guard), slog.New(slog.DiscardHandler), metrics.New(nil),
-		delivery.Options{Poll: time.Hour, Lease: time.Hour})
+	app := newApp(t, st)
+	newHook(t, st, app, rc.URL, nil)
+	pool := newLoopbackPool(st, delivery.Options{Poll: time.Hour, Lease: time.Hour})
 	create := func() store.Created {
 		t.Helper()
 		out, err := st.CreateEvents(ctx, []store.NewEvent{{AppID: app.ID, Type: "t", Payload: json.RawMessage(`{}`)}}, time.Now(), pool.Reserve)

@@ -146,9 +146,10 @@ func (p *Pool) Run(ctx context.Context) error {
 		case len(jobs) == ask && len(deferred) == 0:
 			p.waitFor(ctx, p.slotFree) // limited by free workers
 		case len(deferred) > 0:
-			// Some webhook is at its cap: claiming again before a slot frees would only claim
-			// more of its deliveries to give back. Held ones go back within deferDelay.
-			p.waitForSlot(ctx, timer, deferDelay)
+			// Some webhook is at its cap: claiming again before a slot frees (a request ends
+			// with no waiting job to take its slot) would only claim more of its deliveries to
+			// give back. Held ones go back within deferDelay.
+			waitUntil(ctx, timer, deferDelay, p.slotFree)
 		default:
 			p.idle(ctx, timer, len(held) > 0)
 		}
@@ -185,26 +186,15 @@ func (p *Pool) idle(ctx context.Context, timer *time.Timer, holding bool) {
 	if due, ok, err := p.store.NextDue(ctx); err == nil && ok {
 		wait = min(wait, max(time.Until(due), time.Millisecond))
 	}
-	timer.Reset(wait)
-	select {
-	case <-ctx.Done():
-	case <-p.wake:
-	case <-timer.C:
-	}
-	if !timer.Stop() {
-		select {
-		case <-timer.C:
-		default:
-		}
-	}
+	waitUntil(ctx, timer, wait, p.wake)
 }
 
-// waitForSlot waits until a request ends without a waiting job to take its slot, or d passes.
-func (p *Pool) waitForSlot(ctx context.Context, timer *time.Timer, d time.Duration) {
+// waitUntil waits for ch, the end of ctx or d, whichever comes first, with timer.
+func waitUntil(ctx context.Context, timer *time.Timer, d time.Duration, ch <-chan struct{}) {
 	timer.Reset(d)
 	select {
 	case <-ctx.Done():
-	case <-p.slotFree:
+	case <-ch:
 	case <-timer.C:
 	}
 	if !timer.Stop() {

@@ -70,7 +70,7 @@ type Created struct {
 	Event      *webhook.Event
 	Deliveries int  // deliveries created (or, for a duplicate, created the first time)
 	Duplicate  bool // the idempotency key was seen within the window: nothing was created
-	Handed     []Job
+	Handed     []Job // deliveries committed already claimed, for the caller to start (see Handoff)
 }
 
 // Handoff lets CreateEvents give a fresh delivery straight to a worker, saving the claim

@@ -68,8 +68,8 @@ type NewEvent struct {
 // Created is the result of committing one NewEvent.
 type Created struct {
 	Event      *webhook.Event
-	Deliveries int  // deliveries created (or, for a duplicate, created the first time)
-	Duplicate  bool // the idempotency key was seen within the window: nothing was created
+	Deliveries int   // deliveries created (or, for a duplicate, created the first time)
+	Duplicate  bool  // the idempotency key was seen within the window: nothing was created
 	Handed     []Job // deliveries committed already claimed, for the caller to start (see Handoff)
 }
 

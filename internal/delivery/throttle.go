@@ -90,12 +90,14 @@ func (l *limiter) admit(j store.Job) (start, wait bool) {
 }
 
 // take reserves a slot of webhookID for a fresh delivery handed over at its commit
-// (Pool.Reserve): only if one is free now and no claimed job of that webhook waits for it,
-// so older deliveries go first.
+// (Pool.Reserve): only if one is free now, no claimed job of that webhook waits for it, and
+// fewer than half the workers are busy. Past that the pool is loaded, and deliveries go
+// through the store, whose claims take the oldest due first (retries, backlogs) instead of
+// letting fresh ones jump ahead.
 func (l *limiter) take(webhookID string) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if n := l.perHook[webhookID]; n < l.capFor(webhookID) && l.inFlight < l.workers && len(l.waiting[webhookID]) == 0 {
+	if n := l.perHook[webhookID]; n < l.capFor(webhookID) && l.inFlight+l.nWaiting < l.workers/2 && len(l.waiting[webhookID]) == 0 {
 		l.perHook[webhookID] = n + 1
 		l.inFlight++
 		return true

@@ -125,3 +125,34 @@ func TestLimiterPassesSlotsToWaitingJobs(t *testing.T) {
 		t.Errorf("drain = %d jobs, free %d; want 1 and 7", len(got), l.free())
 	}
 }
+
+// A fresh delivery is handed a slot only while the pool is less than half busy and no older
+// job of its webhook waits; cancel gives the slot back.
+func TestLimiterTake(t *testing.T) {
+	l := newLimiter(8, 8)
+	makeFast(l, "wh_a")
+	makeFast(l, "wh_b")
+	for i := range 4 {
+		if !l.take("wh_a") {
+			t.Fatalf("take %d refused with %d of 8 workers busy", i+1, i)
+		}
+	}
+	if l.take("wh_b") {
+		t.Error("take granted with half the workers busy")
+	}
+	l.cancel("wh_a")
+	if !l.take("wh_b") {
+		t.Error("take refused after cancel freed a slot")
+	}
+	l.cancel("wh_b")
+	// wh_a at its cap: a claimed job of it waits, so a fresh one must not jump ahead.
+	l2 := newLimiter(64, 2)
+	makeFast(l2, "wh_a")
+	if started, waited := fill(l2, "wh_a", 3); started != 2 || waited != 1 {
+		t.Fatalf("started %d, waited %d; want 2 and 1", started, waited)
+	}
+	l2.done("wh_a", true, false) // a slot frees, but the waiting job is not started in this test
+	if l2.take("wh_a") {
+		t.Error("take granted while an older job of the webhook waits")
+	}
+}

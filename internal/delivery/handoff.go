@@ -9,10 +9,10 @@ import (
 	"github.com/hookd/hookd/internal/webhook"
 )
 
-// A fresh delivery need not wait for the claim loop to fetch it back from the store: when a
-// worker is free as its event commits, the store commits it already claimed (store.Handoff)
-// and the pool starts it at once. Reserve is that handoff, Dispatch starts what was
-// committed and Unreserve gives back what was not.
+// A fresh delivery need not wait for the claim loop to fetch it back from the store: when the
+// limiter grants it a worker as its event commits (limiter.take says when), the store commits
+// it already claimed (store.Handoff) and the pool starts it at once. Reserve is that handoff,
+// Dispatch starts what was committed and Unreserve gives back what was not.
 
 // running is what Dispatch needs of a running pool.
 type running struct {
@@ -47,18 +47,19 @@ func (p *Pool) Dispatch(jobs []store.Job) {
 		return
 	}
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.run == nil {
-		for _, j := range jobs {
-			p.limit.cancel(j.Webhook.ID)
+	if r := p.run; r != nil {
+		for _, j := range jobs { // under mu: Run cannot start waiting for wg meanwhile
+			p.start(r.wg, r.sendCtx, j, r.results)
 		}
-		if err := p.store.Release(context.Background(), jobs, time.Now()); err != nil {
-			p.log.Error("release handed-off deliveries; they are sent when their lease ends", "err", err, "count", len(jobs))
-		}
+		p.mu.Unlock()
 		return
 	}
+	p.mu.Unlock()
 	for _, j := range jobs {
-		p.start(p.run.wg, p.run.sendCtx, j, p.run.results)
+		p.limit.cancel(j.Webhook.ID)
+	}
+	if err := p.store.Release(context.Background(), jobs, time.Now()); err != nil {
+		p.log.Error("release handed-off deliveries; they are sent when their lease ends", "err", err, "count", len(jobs))
 	}
 }
 

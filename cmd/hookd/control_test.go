@@ -45,12 +45,7 @@ func TestManualRetry(t *testing.T) {
 	dir := t.TempDir()
 	app, key := setup(t, "--data-dir", dir)
 	h := serve(t, "--data-dir", dir, "--allow-network", loopback)
-	var up atomic.Bool
-	rc := newReceiver(t, func(_ int, w http.ResponseWriter) {
-		if !up.Load() {
-			w.WriteHeader(http.StatusInternalServerError)
-		}
-	})
+	rc, up := newFailingReceiver(t, http.StatusInternalServerError)
 	c := newClient(t, h.URL, key)
 	hook := c.must(201, "POST", "/api/v0/webhooks", map[string]any{"name": "r", "url": rc.URL, "retry_schedule": []float64{0.05}})
 	id := hook["id"].(string)
@@ -148,12 +143,7 @@ func TestRecover(t *testing.T) {
 	dir := t.TempDir()
 	app, key := setup(t, "--data-dir", dir)
 	h := serve(t, "--data-dir", dir, "--allow-network", loopback)
-	var up atomic.Bool
-	rc := newReceiver(t, func(_ int, w http.ResponseWriter) {
-		if !up.Load() {
-			w.WriteHeader(http.StatusServiceUnavailable)
-		}
-	})
+	rc, up := newFailingReceiver(t, http.StatusServiceUnavailable)
 	c := newClient(t, h.URL, key)
 	hook := c.must(201, "POST", "/api/v0/webhooks", map[string]any{"name": "r", "url": rc.URL, "retry_schedule": []float64{}})
 	id := hook["id"].(string)
@@ -249,12 +239,7 @@ func TestCircuitBreaker(t *testing.T) {
 	dir := t.TempDir()
 	_, key := setup(t, "--data-dir", dir)
 	h := serve(t, "--data-dir", dir, "--allow-network", loopback, "--breaker-threshold", "3", "--breaker-cooldown", cooldown.String())
-	var up atomic.Bool
-	rc := newReceiver(t, func(_ int, w http.ResponseWriter) {
-		if !up.Load() {
-			w.WriteHeader(http.StatusBadGateway)
-		}
-	})
+	rc, up := newFailingReceiver(t, http.StatusBadGateway)
 	c := newClient(t, h.URL, key)
 	schedule := make([]float64, 10) // without the breaker, every retry would be spent within a second
 	for i := range schedule {
@@ -405,12 +390,7 @@ func TestAutoDisableAndResume(t *testing.T) {
 	dir := t.TempDir()
 	_, key := setup(t, "--data-dir", dir)
 	h := serve(t, "--data-dir", dir, "--allow-network", loopback, "--disable-after", "400ms", "--breaker-threshold", "-1")
-	var up atomic.Bool
-	rc := newReceiver(t, func(_ int, w http.ResponseWriter) {
-		if !up.Load() {
-			w.WriteHeader(http.StatusServiceUnavailable)
-		}
-	})
+	rc, up := newFailingReceiver(t, http.StatusServiceUnavailable)
 	c := newClient(t, h.URL, key)
 	schedule := make([]float64, 20)
 	for i := range schedule {

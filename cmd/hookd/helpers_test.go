@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -164,6 +165,17 @@ type receiver struct {
 	mu   sync.Mutex
 	got  []received
 	seen chan received
+}
+
+// newFailingReceiver answers status until up is set, then 200.
+func newFailingReceiver(t *testing.T, status int) (*receiver, *atomic.Bool) {
+	up := new(atomic.Bool)
+	rc := newReceiver(t, func(_ int, w http.ResponseWriter) {
+		if !up.Load() {
+			w.WriteHeader(status)
+		}
+	})
+	return rc, up
 }
 
 func newReceiver(t *testing.T, respond func(n int, w http.ResponseWriter)) *receiver {

@@ -45,6 +45,21 @@ func (s *Server) loadV3Webhook(r *http.Request) (*webhook.Webhook, error) {
 	return s.store.GetWebhook(r.Context(), appID, id, s.now())
 }
 
+// v3Request parses a calls route's query and loads its webhook; on failure it has answered.
+func (s *Server) v3Request(w http.ResponseWriter, r *http.Request, list bool) (*v3Query, *webhook.Webhook, bool) {
+	q, qe := parseV3Query(r.URL.RawQuery, list)
+	if qe != nil {
+		s.writeV3(w, r, qe)
+		return nil, nil, false
+	}
+	hook, err := s.loadV3Webhook(r)
+	if err != nil {
+		s.writeV3(w, r, err)
+		return nil, nil, false
+	}
+	return q, hook, true
+}
+
 // writeV3 answers a JSON:API error, naming the query parameter when the query was at fault.
 func (s *Server) writeV3(w http.ResponseWriter, r *http.Request, err error) {
 	var qe *queryError
@@ -109,14 +124,8 @@ func (q *v3Query) included(hook *webhook.Webhook) []resourceJSON {
 }
 
 func (s *Server) handleCallList(w http.ResponseWriter, r *http.Request) {
-	q, qe := parseV3Query(r.URL.RawQuery, true)
-	if qe != nil {
-		s.writeV3(w, r, qe)
-		return
-	}
-	hook, err := s.loadV3Webhook(r)
-	if err != nil {
-		s.writeV3(w, r, err)
+	q, hook, ok := s.v3Request(w, r, true)
+	if !ok {
 		return
 	}
 	doc := struct {
@@ -178,14 +187,8 @@ func pageLinks(r *http.Request, q *v3Query, hasNext bool, total int64) map[strin
 }
 
 func (s *Server) handleCallGet(w http.ResponseWriter, r *http.Request) {
-	q, qe := parseV3Query(r.URL.RawQuery, false)
-	if qe != nil {
-		s.writeV3(w, r, qe)
-		return
-	}
-	hook, err := s.loadV3Webhook(r)
-	if err != nil {
-		s.writeV3(w, r, err)
+	q, hook, ok := s.v3Request(w, r, false)
+	if !ok {
 		return
 	}
 	id := r.PathValue("resource_id")

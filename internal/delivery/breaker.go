@@ -39,28 +39,45 @@ func (o Options) policy() store.Policy {
 	return store.Policy{BreakerThreshold: max(o.BreakerThreshold, 0), BreakerCooldown: o.BreakerCooldown, DisableAfter: max(o.DisableAfter, 0)}
 }
 
-// trip applies the policy to the webhooks that just had failed attempts.
+// trip logs the webhooks whose failing streak reaches webhook.FailingStreak in this batch (as
+// far as the claim's snapshot tells) and applies the policy to those that had failed attempts.
 func (p *Pool) trip(outcomes []store.Outcome) {
-	pol := p.opts.policy()
-	if pol.BreakerThreshold == 0 && pol.DisableAfter == 0 {
-		return
-	}
 	var failing []string
+	streaks := map[string]int64{} // failed attempts in a row
 	for _, o := range outcomes {
-		if !o.Attempt.Succeeded() && !slices.Contains(failing, o.Attempt.WebhookID) {
-			failing = append(failing, o.Attempt.WebhookID)
+		w := o.Job.Webhook
+		n, seen := streaks[w.ID]
+		if !seen {
+			n = w.ConsecutiveFailures
+		}
+		if o.Attempt.Succeeded() {
+			streaks[w.ID] = 0
+			continue
+		}
+		streaks[w.ID] = n + 1
+		if n+1 == webhook.FailingStreak {
+			p.log.Warn("webhook failing: health is critical", "webhook", w.ID, "app", w.AppID, "url", w.URL,
+				"consecutive_failures", n+1, "last_error", o.Attempt.Error)
+		}
+		if !slices.Contains(failing, w.ID) {
+			failing = append(failing, w.ID)
 		}
 	}
-	if len(failing) == 0 {
+	pol := p.opts.policy()
+	if len(failing) == 0 || pol.BreakerThreshold == 0 && pol.DisableAfter == 0 {
 		return
 	}
 	slices.Sort(failing)
-	disabled, err := p.store.Trip(context.Background(), failing, pol, time.Now())
+	tripped, err := p.store.Trip(context.Background(), failing, pol, time.Now())
 	if err != nil {
 		p.log.Error("apply breaker policy", "err", err)
 		return
 	}
-	for _, id := range disabled {
+	for _, id := range tripped.Opened {
+		p.log.Warn("circuit breaker opened: the webhook's deliveries are held, its health is critical", "webhook", id,
+			"consecutive_failures", pol.BreakerThreshold, "cooldown", pol.BreakerCooldown)
+	}
+	for _, id := range tripped.Disabled {
 		p.log.Warn("webhook disabled after failing without a success", "webhook", id, "after", pol.DisableAfter)
 	}
 }

@@ -3,7 +3,9 @@ package delivery
 import (
 	"cmp"
 	"context"
+	"errors"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -290,20 +292,32 @@ func (p *Pool) complete(outcomes []store.Outcome) {
 	}
 	var err error
 	for try := range 5 {
-		if err = p.store.Complete(context.Background(), outcomes); err == nil {
+		if err = p.store.Complete(context.Background(), outcomes); err == nil || errors.Is(err, store.ErrNotices) {
 			break
 		}
 		time.Sleep(time.Duration(try+1) * 100 * time.Millisecond)
+	}
+	if errors.Is(err, store.ErrNotices) { // the outcomes are recorded
+		p.log.Warn("operational events lost", "err", err)
+		err = nil
 	}
 	if err != nil {
 		p.log.Error("record attempts; their deliveries will be retried when the lease ends", "err", err, "count", len(outcomes))
 		return
 	}
 	retry := false
+	var recovered []string
 	for _, o := range outcomes {
 		retry = retry || o.NextAt != nil
 		// The next delivery of an ordered line, or those a closing breaker held, are due now.
-		retry = retry || o.NextAt == nil && o.Job.Webhook.Ordered || o.Attempt.Succeeded() && o.Job.Webhook.Circuit != webhook.CircuitClosed
+		retry = retry || o.NextAt == nil && o.Job.Webhook.Ordered
+		if w := o.Job.Webhook; o.Attempt.Succeeded() && (w.Circuit != webhook.CircuitClosed || w.ConsecutiveFailures > 0) {
+			retry = true // a recovering receiver gets its held and retry-scheduled deliveries now
+			if w.Circuit != webhook.CircuitClosed && !slices.Contains(recovered, w.ID) {
+				recovered = append(recovered, w.ID)
+				p.log.Info("circuit breaker closed: the webhook answered again", "webhook", w.ID, "app", w.AppID, "url", w.URL)
+			}
+		}
 		p.metrics.Deliveries.WithLabelValues(o.Status).Inc()
 		p.metrics.Attempts.WithLabelValues(cmp.Or(o.Attempt.Cause, "ok")).Inc()
 		p.metrics.AttemptLatency.Observe(o.Attempt.DurationMS / 1000)

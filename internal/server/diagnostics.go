@@ -2,7 +2,6 @@ package server
 
 import (
 	"cmp"
-	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -43,15 +42,17 @@ type causeJSON struct {
 }
 
 type diagnosticsJSON struct {
-	WebhookID   string   `json:"webhook_id"`
-	WebhookName string   `json:"webhook_name"`
-	URL         string   `json:"url"`
-	IsActive    bool     `json:"isActive"`
-	Encrypted   bool     `json:"encrypted"`
-	Status      string   `json:"status"`
-	HealthScore int      `json:"health_score"`
-	CheckedAt   jsonTime `json:"checked_at"`
-	Metrics     struct {
+	WebhookID           string   `json:"webhook_id"`
+	WebhookName         string   `json:"webhook_name"`
+	URL                 string   `json:"url"`
+	IsActive            bool     `json:"isActive"`
+	Encrypted           bool     `json:"encrypted"`
+	Status              string   `json:"status"`
+	HealthScore         int      `json:"health_score"`
+	CircuitState        string   `json:"circuit_state"`
+	ConsecutiveFailures int64    `json:"consecutive_failures"`
+	CheckedAt           jsonTime `json:"checked_at"`
+	Metrics             struct {
 		TotalEvents          int64     `json:"total_events"`
 		SuccessfulDeliveries int64     `json:"successful_deliveries"`
 		FailedDeliveries     int64     `json:"failed_deliveries"`
@@ -78,34 +79,6 @@ type diagnosticsJSON struct {
 	Recommendations []string `json:"recommendations"`
 }
 
-// successTier is 002's success rate tier: excellent ≥ 99, good 95–99, warning 90–95, critical < 90.
-func successTier(rate float64) string {
-	switch {
-	case rate >= 99:
-		return "excellent"
-	case rate >= 95:
-		return "good"
-	case rate >= 90:
-		return "warning"
-	default:
-		return "critical"
-	}
-}
-
-// responseTier is 002's response time tier: fast < 1 s, acceptable 1–3 s, slow 3–5 s, critical > 5 s.
-func responseTier(ms float64) string {
-	switch {
-	case ms < 1000:
-		return "fast"
-	case ms <= 3000:
-		return "acceptable"
-	case ms <= 5000:
-		return "slow"
-	default:
-		return "critical"
-	}
-}
-
 // failureCause names an attempt's failure for the breakdown.
 func failureCause(a *webhook.Attempt) string {
 	if a.Cause != webhook.CauseHTTP {
@@ -121,30 +94,26 @@ func failureCause(a *webhook.Attempt) string {
 	}
 }
 
-// diagnose computes the diagnostics of hook from its counters and its latest attempts (newest first).
+// diagnose explains hook's health (webhook.Health, the verdict every surface shows) with its
+// counters, its tiers and its latest attempts (newest first), broken down by cause.
 func diagnose(hook *webhook.Webhook, recent []webhook.Attempt, now time.Time) diagnosticsJSON {
 	var d diagnosticsJSON
 	d.WebhookID, d.WebhookName, d.URL, d.IsActive, d.Encrypted = hook.ID, hook.Name, hook.URL, hook.Active, hook.Encrypted
 	d.CheckedAt = jsonTime(now)
+	d.CircuitState, _, _ = controlState(hook)
+	d.ConsecutiveFailures = hook.ConsecutiveFailures
 	st := hook.Stats
 	m := &d.Metrics
-	m.TotalEvents, m.SuccessfulDeliveries, m.FailedDeliveries, m.PendingDeliveries = st.Total, st.Delivered, st.Failed, st.Pending()
+	m.TotalEvents, m.SuccessfulDeliveries, m.FailedDeliveries, m.PendingDeliveries = st.Sent(), st.Delivered, st.Failed, st.Pending()
 	m.Last24hEvents, m.Last24hFailures, m.LastDelivery = st.Last24hEvents, st.Last24hFails, optTime(st.LastDeliveryAt)
 	var failureRate float64
-	if st.Total > 0 {
-		m.SuccessRate = round2(float64(st.Delivered) / float64(st.Total) * 100)
-		failureRate = float64(st.Failed) / float64(st.Total) * 100
+	if rate, ok := st.SuccessRate(); ok {
+		m.SuccessRate, failureRate = round2(rate), 100-rate
 		m.FailureRate = round2(failureRate)
 	}
-	if st.Responses > 0 {
-		avg := round2(st.ResponseTimeMS / float64(st.Responses))
+	if avg, ok := st.AverageResponseMS(); ok {
+		avg = round2(avg)
 		m.AverageResponseTime = &avg
-		tier := responseTier(avg)
-		d.Tiers.ResponseTime = &tier
-	}
-	if final := st.Delivered + st.Failed; final > 0 { // pending deliveries have no outcome yet
-		tier := successTier(float64(st.Delivered) / float64(final) * 100)
-		d.Tiers.SuccessRate = &tier
 	}
 	hoursSince := -1.0
 	if st.LastDeliveryAt != nil {
@@ -153,9 +122,12 @@ func diagnose(hook *webhook.Webhook, recent []webhook.Attempt, now time.Time) di
 		m.HoursSinceLast = &h
 	}
 
+	h := hook.Health(now)
+	d.Status, d.HealthScore = h.Status, h.Score
+	d.Tiers.SuccessRate, d.Tiers.ResponseTime, d.Tiers.Activity = optString(h.SuccessTier), optString(h.ResponseTier), h.Activity
+
 	// Failures among the latest attempts, by cause.
 	counts := map[string]int{}
-	recentFailures := 0 // among the last 10 attempts of the last 24 hours
 	for i := range recent {
 		a := &recent[i]
 		if a.Succeeded() {
@@ -163,9 +135,6 @@ func diagnose(hook *webhook.Webhook, recent []webhook.Attempt, now time.Time) di
 		}
 		d.Failures.Failed++
 		counts[failureCause(a)]++
-		if i < 10 && now.Sub(a.CreatedAt) < 24*time.Hour {
-			recentFailures++
-		}
 	}
 	d.Failures.SampledAttempts = len(recent)
 	d.Failures.ByCause = []causeJSON{}
@@ -176,74 +145,50 @@ func diagnose(hook *webhook.Webhook, recent []webhook.Attempt, now time.Time) di
 		return cmp.Or(cmp.Compare(b.Count, a.Count), strings.Compare(a.Cause, b.Cause))
 	})
 
-	switch {
-	case recentFailures >= 2 && !recent[0].Succeeded(): // still failing now, not recovered
-		d.Tiers.Activity = "failing"
-	case st.Last24hEvents > 0 || (hoursSince >= 0 && hoursSince <= 24):
-		d.Tiers.Activity = "active"
-	default:
-		d.Tiers.Activity = "idle"
-	}
-
-	// Status as 001's analyzeWebhookPerformance decides it.
-	switch {
-	case !hook.Active:
-		d.Status = "inactive"
-	case st.Total == 0:
-		d.Status = "no_activity"
-	case failureRate > 20:
-		d.Status = "critical"
-	case failureRate > 5:
-		d.Status = "warning"
-	default:
-		d.Status = "healthy"
-	}
-
-	// Score, issues and recommendations as 001's analyze_webhook_health and generateRecommendations.
-	score := 100
-	issues, recs := []string{}, []string{}
+	// Recommendations for the issues the verdict found, as the client code of the monitoring
+	// guides words them.
+	recs := []string{}
+	failingNow := hook.Circuit != webhook.CircuitClosed && hook.Circuit != "" || hook.ConsecutiveFailures >= webhook.FailingStreak
 	if !hook.Active {
-		issues = append(issues, "Webhook is inactive")
 		recs = append(recs, "Activate webhook to receive events")
-		score -= 50
+	}
+	if st.Sent() == 0 {
+		recs = append(recs, "No events sent yet - webhook is ready but unused")
+	}
+	if failingNow {
+		recs = append(recs, "The endpoint is failing now: fix it, then send a test event or recover its failed deliveries to resume at once")
 	}
 	switch {
-	case st.Total == 0:
-		recs = append(recs, "No events sent yet - webhook is ready but unused")
-	case failureRate > 20:
-		issues = append(issues, fmt.Sprintf("High failure rate: %.1f%%", failureRate))
+	case failureRate > 10:
 		recs = append(recs, "Check endpoint availability and response codes")
-		score -= 30
 	case failureRate > 5:
-		issues = append(issues, fmt.Sprintf("Moderate failure rate: %.1f%%", failureRate))
 		recs = append(recs, "Monitor endpoint performance")
-		score -= 15
 	}
-	if len(d.Failures.ByCause) > 0 && failureRate > 5 {
+	if len(d.Failures.ByCause) > 0 && (failureRate > 5 || failingNow) {
 		recs = append(recs, d.Failures.ByCause[0].Advice)
 	}
 	if hoursSince > 24 {
-		issues = append(issues, fmt.Sprintf("No events delivered in %d hours", int(hoursSince)))
 		recs = append(recs, "Check if events are being triggered in your application")
-		if hoursSince > 48 {
-			score -= 10
-		}
 	}
 	https := strings.HasPrefix(strings.ToLower(hook.URL), "https://")
 	if !https {
-		issues = append(issues, "Using insecure HTTP protocol")
 		recs = append(recs, "Use HTTPS for webhook URLs")
-		score -= 10
 	}
 	if !hook.Encrypted && https {
 		recs = append(recs, "Consider enabling payload encryption for additional security")
 	}
-	if len(issues) == 0 && st.Total > 0 && len(recs) <= 1 {
+	if h.Status == webhook.HealthHealthy && len(recs) <= 1 {
 		recs = append(recs, "Webhook is configured correctly and performing well")
 	}
-	d.HealthScore = max(score, 0)
-	d.Issues, d.Recommendations = issues, recs
+	d.Issues, d.Recommendations = h.Issues, recs
 	return d
+}
+
+func optString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 func (s *Server) handleWebhookDiagnostics(w http.ResponseWriter, r *http.Request) {

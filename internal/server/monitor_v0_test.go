@@ -12,7 +12,7 @@ import (
 
 // Seed 002: GET /api/v0/webhooks/{webhook_id}?include_events&events_limit.
 
-const recentEventFields = "created_at,delivered_at,delivery_status,error_message,event_id,event_type,id,response_code,response_time,retry_count"
+const recentEventFields = "created_at,delivered_at,delivery_status,error_message,event_id,event_type,id,next_attempt_at,response_code,response_time,retry_count"
 
 func TestWebhookRecentEvents(t *testing.T) {
 	a := newMonitorAPI(t)
@@ -53,7 +53,8 @@ func TestWebhookRecentEvents(t *testing.T) {
 			"error_message": nil, "retry_count": 0.0}},
 		{failEv, map[string]any{"event_type": "invoice.failed", "delivery_status": "failed", "response_code": 503.0, "response_time": 300.0,
 			"error_message": "http failure (503)", "retry_count": 2.0}},
-		{retryEv, map[string]any{"delivery_status": "pending", "response_code": 502.0, "retry_count": 0.0, "error_message": "http failure (502)"}},
+		// Retrying after a failed attempt: failed, as the counters count it, with its next attempt beside it.
+		{retryEv, map[string]any{"delivery_status": "failed", "response_code": 502.0, "retry_count": 0.0, "error_message": "http failure (502)"}},
 		{pendEv, map[string]any{"delivery_status": "pending", "response_code": nil, "response_time": nil, "error_message": nil,
 			"delivered_at": nil, "retry_count": 0.0}},
 	}
@@ -68,13 +69,18 @@ func TestWebhookRecentEvents(t *testing.T) {
 			t.Errorf("event %s: id = %v, want a delivery id", tt.event, e["id"])
 		}
 	}
+	if byEvent[retryEv]["next_attempt_at"] == nil || byEvent[okEv]["next_attempt_at"] != nil || byEvent[failEv]["next_attempt_at"] != nil {
+		t.Errorf("next_attempt_at = %v (retrying), %v (delivered), %v (failed for good); want a time, null, null",
+			byEvent[retryEv]["next_attempt_at"], byEvent[okEv]["next_attempt_at"], byEvent[failEv]["next_attempt_at"])
+	}
 	if e := byEvent[okEv]; e["created_at"] != base.UTC().Format(timeFormat) || e["delivered_at"] != base.UTC().Format(timeFormat) {
 		t.Errorf("delivered event times = %v / %v, want %s", e["created_at"], e["delivered_at"], base.UTC().Format(timeFormat))
 	}
 
 	st := got["delivery_stats"].(map[string]any)
-	wantStats := map[string]any{"total_events": 4.0, "successful_deliveries": 1.0, "failed_deliveries": 1.0, "success_rate": 25.0,
-		"last_24h_events": 4.0, "last_24h_failures": 4.0, "average_response_time": 150.0}
+	// Sent: 3 (one delivered, two whose latest attempt failed); one not sent yet.
+	wantStats := map[string]any{"total_events": 3.0, "successful_deliveries": 1.0, "failed_deliveries": 2.0, "pending_deliveries": 1.0,
+		"success_rate": 33.33, "last_24h_events": 3.0, "last_24h_failures": 2.0, "average_response_time": 150.0}
 	for k, want := range wantStats {
 		if st[k] != want {
 			t.Errorf("delivery_stats.%s = %v, want %v", k, st[k], want)

@@ -46,13 +46,16 @@ type recentEventJSON struct {
 	CreatedAt      jsonTime  `json:"created_at"`
 	DeliveredAt    *jsonTime `json:"delivered_at"`
 	RetryCount     int       `json:"retry_count"`
+	NextAttemptAt  *jsonTime `json:"next_attempt_at"`
 }
 
 func toRecentEvent(d *webhook.Delivery) recentEventJSON {
-	out := recentEventJSON{ID: d.ID, EventID: d.EventID, EventType: d.EventType, DeliveryStatus: d.Status,
+	// delivered, failed or pending, as the webhook's counters count it: a delivery retrying
+	// after a failed attempt is failed, with its next attempt beside it.
+	out := recentEventJSON{ID: d.ID, EventID: d.EventID, EventType: d.EventType, DeliveryStatus: d.Outcome(),
 		CreatedAt: jsonTime(d.CreatedAt), DeliveredAt: optTime(d.LastAt), RetryCount: max(d.Attempts-1, 0)}
-	if d.Status == webhook.StatusRetrying {
-		out.DeliveryStatus = webhook.StatusPending // 002 knows delivered, failed and pending; retry_count tells the rest
+	if d.Status == webhook.StatusPending || d.Status == webhook.StatusRetrying {
+		out.NextAttemptAt = optTime(d.NextAt)
 	}
 	if d.Attempts > 0 {
 		if d.ResponseCode > 0 {
@@ -135,11 +138,12 @@ func statsWindow(r *http.Request, now time.Time) (since, until time.Time, step t
 	switch g := q.Get("granularity"); g {
 	case "":
 		step = time.Hour
-		if span > maxHourlySpan {
+		if span.Truncate(time.Hour) > maxHourlySpan {
 			step = 24 * time.Hour
 		}
 	case "hour":
-		if span > maxHourlySpan {
+		// Whole hours: "the last 7 days" asked a few milliseconds after its since was taken is 7 days.
+		if span.Truncate(time.Hour) > maxHourlySpan {
 			return since, until, 0, webhook.Errorf(webhook.EInvalid, "granularity hour covers at most 7 days; use day")
 		}
 		step = time.Hour

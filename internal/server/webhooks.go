@@ -48,10 +48,19 @@ type webhookJSON struct {
 	App           *appJSON          `json:"app,omitempty"`
 	DeliveryStats *statsJSON        `json:"delivery_stats,omitempty"`
 
-	// Delivery control state (control.go).
-	CircuitState   string    `json:"circuit_state"`
-	DisabledReason *string   `json:"disabled_reason"`
-	DisabledAt     *jsonTime `json:"disabled_at"`
+	// Delivery control state (control.go) and the health verdict drawn from it and the stats.
+	CircuitState        string     `json:"circuit_state"`
+	CircuitUntil        *jsonTime  `json:"circuit_until"`
+	ConsecutiveFailures int64      `json:"consecutive_failures"`
+	DisabledReason      *string    `json:"disabled_reason"`
+	DisabledAt          *jsonTime  `json:"disabled_at"`
+	Health              healthJSON `json:"health"`
+}
+
+// healthJSON is hookd's verdict on a webhook (webhook.Health); /diagnostics gives its reasons.
+type healthJSON struct {
+	Status string `json:"status"`
+	Score  int    `json:"score"`
 }
 
 type appJSON struct {
@@ -75,13 +84,16 @@ func round2(v float64) float64 { return math.Round(v*100) / 100 }
 
 func seconds(d time.Duration) float64 { return d.Seconds() }
 
-func toWebhookJSON(w *webhook.Webhook) webhookJSON {
+func toWebhookJSON(w *webhook.Webhook, now time.Time) webhookJSON {
 	out := webhookJSON{
 		ID: w.ID, NumericID: w.NumericID, Name: w.Name, URL: w.URL, Description: w.Description, EventTypes: w.EventTypes,
 		IsActive: w.Active, Encrypted: w.Encrypted, Headers: w.Headers, RateLimit: w.RateLimit, Ordered: w.Ordered,
 		Timeout: seconds(w.EffectiveTimeout()), CreatedAt: jsonTime(w.CreatedAt), UpdatedAt: jsonTime(w.UpdatedAt),
 	}
 	out.CircuitState, out.DisabledReason, out.DisabledAt = controlState(w)
+	out.CircuitUntil, out.ConsecutiveFailures = optTime(w.CircuitUntil), w.ConsecutiveFailures
+	h := w.Health(now)
+	out.Health = healthJSON{Status: h.Status, Score: h.Score}
 	if out.EventTypes == nil {
 		out.EventTypes = []string{}
 	}
@@ -93,14 +105,14 @@ func toWebhookJSON(w *webhook.Webhook) webhookJSON {
 	}
 	st := w.Stats
 	stats := &statsJSON{
-		TotalEvents: st.Total, SuccessfulDeliveries: st.Delivered, FailedDeliveries: st.Failed, PendingDeliveries: st.Pending(),
+		TotalEvents: st.Sent(), SuccessfulDeliveries: st.Delivered, FailedDeliveries: st.Failed, PendingDeliveries: st.Pending(),
 		LastDelivery: optTime(st.LastDeliveryAt), Last24hEvents: st.Last24hEvents, Last24hFailures: st.Last24hFails,
 	}
-	if st.Total > 0 {
-		stats.SuccessRate = round2(float64(st.Delivered) / float64(st.Total) * 100)
+	if rate, ok := st.SuccessRate(); ok {
+		stats.SuccessRate = round2(rate)
 	}
-	if st.Responses > 0 {
-		stats.AverageResponseTime = round2(st.ResponseTimeMS / float64(st.Responses))
+	if avg, ok := st.AverageResponseMS(); ok {
+		stats.AverageResponseTime = round2(avg)
 	}
 	out.DeliveryStats = stats
 	return out
@@ -200,7 +212,7 @@ func (s *Server) webhookWithApp(ctx context.Context, hook *webhook.Webhook) (web
 	if err != nil {
 		return webhookJSON{}, err
 	}
-	out := toWebhookJSON(hook)
+	out := toWebhookJSON(hook, s.now())
 	out.App = &appJSON{ID: app.ID, Name: app.Name}
 	return out, nil
 }
@@ -258,7 +270,7 @@ func (s *Server) handleWebhookList(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, webhook.Errorf(webhook.EInvalid, "cursor must be a webhook id from next_cursor"))
 		return
 	}
-	hooks, err := s.store.ListWebhooks(r.Context(), keyFrom(r.Context()).AppID, cursor, limit+1)
+	hooks, err := s.store.ListWebhooks(r.Context(), keyFrom(r.Context()).AppID, cursor, limit+1, s.now())
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -273,7 +285,7 @@ func (s *Server) handleWebhookList(w http.ResponseWriter, r *http.Request) {
 		page.NextCursor = hooks[limit-1].ID
 	}
 	for i := range hooks {
-		page.Data = append(page.Data, toWebhookJSON(&hooks[i]))
+		page.Data = append(page.Data, toWebhookJSON(&hooks[i], s.now()))
 	}
 	writeJSON(w, http.StatusOK, page)
 }
@@ -298,7 +310,7 @@ func (s *Server) handleWebhookUpdate(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, toWebhookJSON(hook))
+	writeJSON(w, http.StatusOK, toWebhookJSON(hook, s.now()))
 }
 
 func (s *Server) handleWebhookDelete(w http.ResponseWriter, r *http.Request) {

@@ -33,12 +33,24 @@ type Control interface {
 
 	// Trip applies p to webhooks that just had failed attempts: it opens the breaker of those
 	// with p.BreakerThreshold consecutive failures, and deactivates those failing without a
-	// success for p.DisableAfter. A deactivated webhook's pending deliveries wait, and its app
-	// gets a webhook.disabled event on the webhooks that name that type in their event_types
-	// (catch-all webhooks are not sent hookd's own events). It returns the ids it deactivated.
-	Trip(ctx context.Context, webhookIDs []string, p Policy, now time.Time) (disabled []string, err error)
+	// success for p.DisableAfter. A deactivated webhook's pending deliveries wait. The app gets
+	// webhook.failing (a breaker opened) and webhook.disabled events on its webhooks that
+	// subscribe to those types by name or by webhook.* (catch-all webhooks are not sent
+	// hookd's own events).
+	//
+	// Complete keeps the rest of the story: it closes a breaker on a success and lets the
+	// webhook's held and retry-scheduled deliveries go at once; it sends webhook.failing after
+	// webhook.FailingStreak failed attempts in a row, webhook.recovered on the next success and
+	// delivery.exhausted when a delivery fails for good.
+	Trip(ctx context.Context, webhookIDs []string, p Policy, now time.Time) (Tripped, error)
 	// CircuitCounts returns how many webhooks are in each breaker state.
 	CircuitCounts(ctx context.Context) (map[string]int64, error)
+}
+
+// Tripped is what Trip changed.
+type Tripped struct {
+	Opened   []string // webhooks whose breaker opened
+	Disabled []string // webhooks deactivated
 }
 
 // Policy is when the breaker opens and when a failing webhook is disabled.

@@ -29,8 +29,8 @@ type Store interface {
 	// GetWebhook finds one of appID's webhooks by its wh_ id, with its stats at now.
 	GetWebhook(ctx context.Context, appID, id string, now time.Time) (*webhook.Webhook, error)
 	GetWebhookByNumericID(ctx context.Context, appID string, id int64, now time.Time) (*webhook.Webhook, error)
-	// ListWebhooks returns up to limit webhooks with ids after the cursor, oldest first.
-	ListWebhooks(ctx context.Context, appID, after string, limit int) ([]webhook.Webhook, error)
+	// ListWebhooks returns up to limit webhooks with ids after the cursor, oldest first, with their stats at now.
+	ListWebhooks(ctx context.Context, appID, after string, limit int, now time.Time) ([]webhook.Webhook, error)
 	// UpdateWebhook saves w's settings. Deactivating pauses its queued deliveries; activating resumes them.
 	UpdateWebhook(ctx context.Context, w *webhook.Webhook, now time.Time) error
 	// DeleteWebhook removes the webhook and every delivery of it not yet sent.
@@ -87,6 +87,7 @@ type Job struct {
 	Lease      int64  // fencing token: Complete only applies if the lease is still ours
 	Attempts   int    // attempts made before this one
 	Trigger    string // webhook.TriggerManual for a retry, test or recover; else TriggerScheduled
+	Counted    string // how the delivery counts before this attempt (webhook.Delivery.Outcome); "" = pending
 	Event      *webhook.Event
 	Webhook    *webhook.Webhook // shared by the jobs of one claim
 }

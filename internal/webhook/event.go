@@ -49,6 +49,24 @@ type Delivery struct {
 	LastError    string     // of the last attempt, empty after a success
 }
 
+// Outcome is how the delivery counts in its webhook's statistics: StatusPending before its
+// first attempt, then StatusDelivered or StatusFailed by its latest attempt. A delivery
+// retrying after a failed attempt is failed; one sent again by hand after a success stays
+// delivered until that attempt says otherwise. The store keeps LastError non-empty after
+// every failed attempt, which is what tells the two apart while a delivery is open.
+func (d *Delivery) Outcome() string {
+	switch {
+	case d.Attempts == 0:
+		return StatusPending
+	case d.Status == StatusDelivered || d.Status == StatusFailed:
+		return d.Status
+	case d.LastError == "":
+		return StatusDelivered
+	default:
+		return StatusFailed
+	}
+}
+
 // Attempt triggers.
 const (
 	TriggerScheduled = "scheduled"

@@ -49,3 +49,31 @@ func Matches(patterns []string, t string) bool {
 	}
 	return false
 }
+
+// hookd's own operational events: what it tells an app about the app's webhooks.
+const (
+	EventWebhookFailing    = "webhook.failing"    // health turned critical or the breaker opened
+	EventWebhookRecovered  = "webhook.recovered"  // an attempt succeeded again after webhook.failing
+	EventWebhookDisabled   = "webhook.disabled"   // auto-disable deactivated the webhook
+	EventDeliveryExhausted = "delivery.exhausted" // a delivery failed for good
+)
+
+// IsOperational reports whether t is one of hookd's operational event types.
+func IsOperational(t string) bool {
+	switch t {
+	case EventWebhookFailing, EventWebhookRecovered, EventWebhookDisabled, EventDeliveryExhausted:
+		return true
+	}
+	return false
+}
+
+// SubscribesTo reports whether a webhook subscribed to patterns asked for hookd's operational
+// event of type t: by its name or a prefix.* pattern, never by subscribing to everything.
+func SubscribesTo(patterns []string, t string) bool {
+	for _, p := range patterns {
+		if p != "*" && Matches([]string{p}, t) {
+			return true
+		}
+	}
+	return false
+}

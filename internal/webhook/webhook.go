@@ -48,9 +48,11 @@ type Webhook struct {
 	EncryptionKey  []byte // 32 bytes when Encrypted: deliveries are JWE (dir, A256GCM) under it
 
 	// Delivery control state, kept by the store (see internal/delivery/breaker.go).
-	Circuit        string     // CircuitClosed, CircuitOpen or CircuitHalfOpen
-	DisabledReason string     // why hookd deactivated the webhook by itself; empty otherwise
-	DisabledAt     *time.Time // when it did
+	Circuit             string     // CircuitClosed, CircuitOpen or CircuitHalfOpen
+	CircuitUntil        *time.Time // open: end of the cool-down; half_open: end of the probe's lease
+	ConsecutiveFailures int64      // failed attempts since the last success
+	DisabledReason      string     // why hookd deactivated the webhook by itself; empty otherwise
+	DisabledAt          *time.Time // when it did
 }
 
 // Circuit breaker states.
@@ -61,19 +63,41 @@ const (
 )
 
 // Stats are a webhook's counters, kept exact in the same transaction as every state change.
+// A delivery counts as pending until its first attempt, then as delivered or failed by its
+// latest attempt: failed while that attempt was not a 2xx (whether a retry is scheduled or
+// not), delivered once one was. So Sent = Delivered + Failed, always.
 type Stats struct {
-	Total          int64      // deliveries created for this webhook
-	Delivered      int64      // deliveries that ended in a 2xx
-	Failed         int64      // deliveries that exhausted their retries
+	Created        int64      // deliveries created for this webhook
+	Delivered      int64      // deliveries whose latest attempt got a 2xx
+	Failed         int64      // deliveries whose latest attempt did not
 	LastDeliveryAt *time.Time // last attempt of any outcome
 	ResponseTimeMS float64    // sum of attempt durations
 	Responses      int64      // number of timed attempts
-	Last24hEvents  int64      // from hourly rollups
-	Last24hFails   int64      // failed attempts in the last 24 hours, from hourly rollups
+	Last24hEvents  int64      // deliveries created in the last 24 hours and sent, from hourly rollups
+	Last24hFails   int64      // of those, the ones whose latest attempt failed
 }
 
-// Pending is what is neither delivered nor failed yet.
-func (s Stats) Pending() int64 { return s.Total - s.Delivered - s.Failed }
+// Sent is how many deliveries have been attempted at least once: the seeds' total_events.
+func (s Stats) Sent() int64 { return s.Delivered + s.Failed }
+
+// Pending is how many deliveries have not been attempted yet.
+func (s Stats) Pending() int64 { return s.Created - s.Delivered - s.Failed }
+
+// SuccessRate is Delivered / Sent in percent; ok is false before the first attempt.
+func (s Stats) SuccessRate() (rate float64, ok bool) {
+	if s.Sent() == 0 {
+		return 0, false
+	}
+	return float64(s.Delivered) / float64(s.Sent()) * 100, true
+}
+
+// AverageResponseMS is the mean duration of the attempts that got an answer.
+func (s Stats) AverageResponseMS() (ms float64, ok bool) {
+	if s.Responses == 0 {
+		return 0, false
+	}
+	return s.ResponseTimeMS / float64(s.Responses), true
+}
 
 // Validate checks a webhook's settings and returns an EInvalid error naming the field.
 func (w *Webhook) Validate() error {

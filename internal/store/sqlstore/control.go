@@ -45,21 +45,14 @@ func (s *Store) controlSettingsChanged(ctx context.Context, tx *sql.Tx, w *webho
 // reopen is a delivery moved back into the queue by a retry or a recover.
 type reopen struct {
 	id, webhookID, status string
-	lastAt                sql.NullInt64
-	createdAt             int64
 }
 
-// requeue makes deliveries due at now with the given manual mode. Final ones re-enter pending:
-// their webhook's delivered or failed counter and the rollup of the hour they ended in move
-// back, so total = delivered + failed + pending still holds. The lease moves on, so an attempt
-// still in flight for one of them cannot complete it.
+// requeue makes deliveries due at now with the given manual mode. Their statistics stay: a
+// delivery counts by its latest attempt until the next one is made. Final ones re-enter
+// pending, so their webhook's finished count (the queue depth) moves back. The lease moves on,
+// so an attempt still in flight for one of them cannot complete it.
 func (s *Store) requeue(ctx context.Context, tx *sql.Tx, ds []reopen, mode int, now time.Time) error {
-	type hourKey struct {
-		webhook string
-		hour    int64
-	}
-	counters := map[string]*counterDelta{}
-	rollups := map[hourKey]*rollupDelta{}
+	reopened := map[string]int64{}
 	oldest := map[string]string{} // per webhook, the oldest delivery reopened
 	for _, d := range ds {
 		if o, ok := oldest[d.webhookID]; !ok || d.id < o {
@@ -69,49 +62,32 @@ func (s *Store) requeue(ctx context.Context, tx *sql.Tx, ds []reopen, mode int, 
 			next_at = ?, manual = ?, lease = lease + 1 WHERE id = ?`), webhook.StatusPending, ms(now), mode, d.id); err != nil {
 			return fmt.Errorf("requeue delivery: %w", err)
 		}
-		if d.status != webhook.StatusDelivered && d.status != webhook.StatusFailed {
-			continue
-		}
-		c := counters[d.webhookID]
-		if c == nil {
-			c = &counterDelta{}
-			counters[d.webhookID] = c
-		}
-		ended := d.createdAt
-		if d.lastAt.Valid {
-			ended = d.lastAt.Int64
-		}
-		hk := hourKey{d.webhookID, hourOf(fromMS(ended))}
-		r := rollups[hk]
-		if r == nil {
-			r = &rollupDelta{}
-			rollups[hk] = r
-		}
-		if d.status == webhook.StatusDelivered {
-			c.delivered--
-			r.delivered--
-		} else {
-			c.failed--
-			r.failed--
+		if d.status == webhook.StatusDelivered || d.status == webhook.StatusFailed {
+			reopened[d.webhookID]++
 		}
 	}
-	for id, c := range counters {
-		if _, err := tx.ExecContext(ctx, s.q(`UPDATE webhooks SET delivered = delivered + ?, failed = failed + ? WHERE id = ?`), c.delivered, c.failed, id); err != nil {
+	for _, id := range sortedKeys(reopened) {
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE webhooks SET finished = finished - ? WHERE id = ?`), reopened[id], id); err != nil {
 			return fmt.Errorf("requeue counters: %w", err)
 		}
 	}
-	for k, r := range rollups {
-		if err := s.rollup(ctx, tx, k.webhook, k.hour, *r); err != nil {
-			return err
-		}
-	}
 	// An ordered line starts again at the oldest delivery reopened, if that is older than its head.
-	for id, o := range oldest {
+	for _, id := range sortedKeys(oldest) {
+		o := oldest[id]
 		if _, err := tx.ExecContext(ctx, s.q(`UPDATE webhooks SET line_head = ? WHERE id = ? AND ordered = ? AND line_head > ?`), o, id, true, o); err != nil {
 			return fmt.Errorf("requeue into ordered line: %w", err)
 		}
 	}
 	return s.notify(ctx, tx)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 func (s *Store) notify(ctx context.Context, tx *sql.Tx) error {
@@ -137,8 +113,7 @@ func (s *Store) RetryDelivery(ctx context.Context, appID, webhookID, eventID str
 		if err != nil {
 			return fmt.Errorf("find delivery: %w", err)
 		}
-		r := reopen{id: d.ID, webhookID: d.WebhookID, status: d.Status, lastAt: nullMS(d.LastAt), createdAt: ms(d.CreatedAt)}
-		return s.requeue(ctx, tx, []reopen{r}, manualNow, now)
+		return s.requeue(ctx, tx, []reopen{{id: d.ID, webhookID: d.WebhookID, status: d.Status}}, manualNow, now)
 	})
 	if err != nil {
 		return nil, err
@@ -186,21 +161,30 @@ func (s *Store) CreateTestEvent(ctx context.Context, w *webhook.Webhook, payload
 	return ev, nil
 }
 
-// Trip opens the breakers and disables the webhooks that p says must be.
-func (s *Store) Trip(ctx context.Context, webhookIDs []string, p store.Policy, now time.Time) ([]string, error) {
+// Trip opens the breakers and disables the webhooks that p says must be, then tells their
+// apps (webhook.failing when a breaker opens before the failing streak was reported,
+// webhook.disabled) in a transaction of its own.
+func (s *Store) Trip(ctx context.Context, webhookIDs []string, p store.Policy, now time.Time) (store.Tripped, error) {
+	var t store.Tripped
 	if len(webhookIDs) == 0 {
-		return nil, nil
+		return t, nil
 	}
 	ids := make([]any, len(webhookIDs))
 	for i, id := range webhookIDs {
 		ids[i] = id
 	}
-	var disabled []string
+	var ns []notice
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		disabled = disabled[:0]
+		t, ns = store.Tripped{}, nil
 		if p.BreakerThreshold > 0 {
-			if err := s.openBreakers(ctx, tx, ids, p, now); err != nil {
+			opened, err := s.openBreakers(ctx, tx, ids, p, now)
+			if err != nil {
 				return err
+			}
+			for _, o := range opened {
+				t.Opened = append(t.Opened, o.id)
+				reason := fmt.Sprintf("Circuit breaker opened after %d failed attempts in a row; deliveries are held for %s", o.streak, p.BreakerCooldown)
+				ns = append(ns, failingNotice(o.appID, o.id, o.name, o.url, o.streak, reason, now))
 			}
 		}
 		if p.DisableAfter <= 0 {
@@ -210,130 +194,90 @@ func (s *Store) Trip(ctx context.Context, webhookIDs []string, p store.Policy, n
 		args := append([]any{false, reason, ms(now)}, ids...)
 		args = append(args, true, ms(now.Add(-p.DisableAfter)))
 		rows, err := tx.QueryContext(ctx, s.q(`UPDATE webhooks SET active = ?, disabled_reason = ?, disabled_at = ? WHERE id IN (`+marks(len(ids))+`)
-			AND active = ? AND failing_since IS NOT NULL AND failing_since <= ? RETURNING id, app_id, name, url`), args...)
+			AND active = ? AND failing_since IS NOT NULL AND failing_since <= ? RETURNING id, app_id, name, url, consecutive_failures`), args...)
 		if err != nil {
 			return fmt.Errorf("disable webhooks: %w", err)
 		}
-		var notices []disabledNotice
 		for rows.Next() {
-			n := disabledNotice{Reason: reason, DisabledAt: now.UTC().Format(time.RFC3339Nano)}
-			if err := rows.Scan(&n.WebhookID, &n.appID, &n.Name, &n.URL); err != nil {
+			n := webhookNotice{Reason: reason, At: now.UTC().Format(time.RFC3339Nano), DisabledAt: now.UTC().Format(time.RFC3339Nano)}
+			var appID string
+			if err := rows.Scan(&n.WebhookID, &appID, &n.Name, &n.URL, &n.ConsecutiveFailures); err != nil {
 				rows.Close()
 				return err
 			}
-			disabled = append(disabled, n.WebhookID)
-			notices = append(notices, n)
+			t.Disabled = append(t.Disabled, n.WebhookID)
+			ns = append(ns, notice{appID: appID, about: n.WebhookID, typ: webhook.EventWebhookDisabled, payload: n})
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		for _, n := range notices {
+		for _, id := range t.Disabled {
 			// Pending deliveries wait for reactivation, as with a manual pause.
-			if _, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = NULL WHERE webhook_id = ? AND `+openStatus), n.WebhookID); err != nil {
+			if _, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = NULL WHERE webhook_id = ? AND `+openStatus), id); err != nil {
 				return fmt.Errorf("pause disabled webhook: %w", err)
-			}
-			payload, _ := json.Marshal(n)
-			if err := s.operationalEvent(ctx, tx, n.appID, DisabledEventType, payload, now); err != nil {
-				return err
 			}
 		}
 		return nil
 	})
-	return disabled, err
+	if err != nil {
+		return t, err
+	}
+	return t, s.sendNotices(ctx, ns, now)
+}
+
+// opened is a breaker Trip opened.
+type opened struct {
+	id, appID, name, url string
+	streak               int64
 }
 
 // openBreakers opens the breakers of the webhooks with enough consecutive failures. Those
 // that were half-open failed their probe: the deliveries held for the probe's outcome now
-// wait for the end of the new cool-down instead of the probe's lease.
-func (s *Store) openBreakers(ctx context.Context, tx *sql.Tx, ids []any, p store.Policy, now time.Time) error {
+// wait for the end of the new cool-down instead of the probe's lease. It returns the breakers
+// that were closed until now (a failed probe reopens one; that is no news).
+func (s *Store) openBreakers(ctx context.Context, tx *sql.Tx, ids []any, p store.Policy, now time.Time) ([]opened, error) {
 	args := append(append([]any{}, ids...), p.BreakerThreshold, webhook.CircuitOpen)
-	rows, err := tx.QueryContext(ctx, s.q(`SELECT id, circuit_state, circuit_until FROM webhooks WHERE id IN (`+marks(len(ids))+`)
+	rows, err := tx.QueryContext(ctx, s.q(`SELECT id, app_id, name, url, consecutive_failures, circuit_state, circuit_until FROM webhooks WHERE id IN (`+marks(len(ids))+`)
 		AND consecutive_failures >= ? AND circuit_state <> ? ORDER BY id`), args...)
 	if err != nil {
-		return fmt.Errorf("find breakers to open: %w", err)
+		return nil, fmt.Errorf("find breakers to open: %w", err)
 	}
 	type tripped struct {
-		id, state string
-		until     sql.NullInt64
+		opened
+		state string
+		until sql.NullInt64
 	}
 	var ts []tripped
 	for rows.Next() {
 		var t tripped
-		if err := rows.Scan(&t.id, &t.state, &t.until); err != nil {
+		if err := rows.Scan(&t.id, &t.appID, &t.name, &t.url, &t.streak, &t.state, &t.until); err != nil {
 			rows.Close()
-			return err
+			return nil, err
 		}
 		ts = append(ts, t)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return err
+		return nil, err
 	}
 	until := ms(now.Add(p.BreakerCooldown))
+	var out []opened
 	for _, t := range ts {
 		if _, err := tx.ExecContext(ctx, s.q(`UPDATE webhooks SET circuit_state = ?, circuit_until = ? WHERE id = ? AND circuit_state <> ?`),
 			webhook.CircuitOpen, until, t.id, webhook.CircuitOpen); err != nil {
-			return fmt.Errorf("open breaker: %w", err)
+			return nil, fmt.Errorf("open breaker: %w", err)
 		}
 		if t.state == webhook.CircuitHalfOpen && t.until.Valid && t.until.Int64 > until {
 			if _, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = ? WHERE next_at = ? AND webhook_id = ?`), until, t.until.Int64, t.id); err != nil {
-				return fmt.Errorf("hold deliveries: %w", err)
+				return nil, fmt.Errorf("hold deliveries: %w", err)
 			}
 		}
-	}
-	return nil
-}
-
-// DisabledEventType is the operational event hookd sends when it disables a webhook.
-const DisabledEventType = "webhook.disabled"
-
-// disabledNotice is the payload of a webhook.disabled event.
-type disabledNotice struct {
-	WebhookID  string `json:"webhook_id"`
-	Name       string `json:"name"`
-	URL        string `json:"url"`
-	Reason     string `json:"reason"`
-	DisabledAt string `json:"disabled_at"`
-	appID      string
-}
-
-// operationalEvent tells an app about hookd's own actions: an event of type typ, delivered
-// only to the app's active webhooks that name typ in their event_types (an operational
-// webhook); subscribers to everything are not sent hookd's own events. With no such webhook
-// nothing is recorded.
-func (s *Store) operationalEvent(ctx context.Context, tx *sql.Tx, appID, typ string, payload []byte, now time.Time) error {
-	targets, err := s.activeWebhooks(ctx, tx, appID)
-	if err != nil {
-		return err
-	}
-	var to []string
-	for _, t := range targets {
-		if slices.Contains(t.EventTypes, typ) {
-			to = append(to, t.ID)
+		if t.state == webhook.CircuitClosed {
+			out = append(out, t.opened)
 		}
 	}
-	if len(to) == 0 {
-		return nil
-	}
-	ev := webhook.NewID(webhook.PrefixEvent, now)
-	if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO events (id, app_id, type, payload, created_at) VALUES (?, ?, ?, ?, ?)`),
-		ev, appID, typ, string(payload), ms(now)); err != nil {
-		return fmt.Errorf("insert operational event: %w", err)
-	}
-	for _, id := range to {
-		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO deliveries (id, app_id, webhook_id, event_id, event_type, status, next_at, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`), webhook.NewID(webhook.PrefixDelivery, now), appID, id, ev, typ, webhook.StatusPending, ms(now), ms(now)); err != nil {
-			return fmt.Errorf("insert operational delivery: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, s.q(`UPDATE webhooks SET total = total + 1 WHERE id = ?`), id); err != nil {
-			return fmt.Errorf("count operational delivery: %w", err)
-		}
-		if err := s.rollup(ctx, tx, id, hourOf(now), rollupDelta{events: 1}); err != nil {
-			return err
-		}
-	}
-	return s.notify(ctx, tx)
+	return out, nil
 }
 
 // CircuitCounts counts webhooks by breaker state.

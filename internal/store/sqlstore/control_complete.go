@@ -32,17 +32,17 @@ func (h *health) add(a *webhook.Attempt) {
 	}
 }
 
-// closeCircuit closes a webhook's breaker after a success and lets the deliveries it held go
-// now. Held deliveries wait with next_at = circuit_until, which finds them through the due
-// index; those not yet moved there are due already.
-func (s *Store) closeCircuit(ctx context.Context, tx *sql.Tx, webhookID string, until sql.NullInt64, now int64) error {
-	if _, err := tx.ExecContext(ctx, s.q(`UPDATE webhooks SET circuit_state = ?, circuit_until = NULL WHERE id = ?`), webhook.CircuitClosed, webhookID); err != nil {
+// closeCircuit closes a webhook's breaker after a success and lets every delivery it was
+// keeping waiting go now: those the breaker held (next_at = circuit_until) and those waiting
+// for their next backoff step, since the receiver answers again. It reads the due index from
+// now on (webhook_id || '' keeps the planners on it), which is the open queue, never the log.
+func (s *Store) closeCircuit(ctx context.Context, tx *sql.Tx, webhookID string, now int64) error {
+	if _, err := tx.ExecContext(ctx, s.q(`UPDATE webhooks SET circuit_state = ?, circuit_until = NULL WHERE id = ? AND circuit_state <> ?`),
+		webhook.CircuitClosed, webhookID, webhook.CircuitClosed); err != nil {
 		return fmt.Errorf("close breaker: %w", err)
 	}
-	if !until.Valid || until.Int64 <= now {
-		return nil
-	}
-	if _, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = ? WHERE next_at = ? AND webhook_id = ?`), now, until.Int64, webhookID); err != nil {
+	if _, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = ? WHERE next_at > ? AND webhook_id || '' = ? AND `+openStatus),
+		now, now, webhookID); err != nil {
 		return fmt.Errorf("release held deliveries: %w", err)
 	}
 	return nil

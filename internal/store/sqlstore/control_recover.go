@@ -11,6 +11,9 @@ import (
 	"github.com/hookd/hookd/internal/webhook"
 )
 
+// failedNow selects deliveries whose latest attempt failed: failed for good, or retrying.
+const failedNow = `(status = 'failed' OR (status = 'retrying' AND last_error <> ''))`
+
 const recoverColumns = `id, app_id, webhook_id, since_at, until_at, status, total, requeued, cursor_id, created_at, finished_at`
 
 func scanRecover(row scanner) (*store.RecoverJob, error) {
@@ -35,10 +38,15 @@ func (s *Store) CreateRecover(ctx context.Context, j *store.RecoverJob) error {
 		if err != nil {
 			return fmt.Errorf("recover webhook: %w", err)
 		}
-		err = tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM deliveries WHERE webhook_id = ? AND status = ? AND created_at >= ? AND created_at < ?`),
-			j.WebhookID, webhook.StatusFailed, ms(j.Since), ms(j.Until)).Scan(&j.Total)
+		err = tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM deliveries WHERE webhook_id = ? AND `+failedNow+` AND created_at >= ? AND created_at < ?`),
+			j.WebhookID, ms(j.Since), ms(j.Until)).Scan(&j.Total)
 		if err != nil {
 			return fmt.Errorf("count failed deliveries: %w", err)
+		}
+		// An operator asking to recover means the receiver is back: an open breaker probes at once.
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE webhooks SET circuit_until = ? WHERE id = ? AND circuit_state = ? AND circuit_until > ?`),
+			ms(j.CreatedAt), j.WebhookID, webhook.CircuitOpen, ms(j.CreatedAt)); err != nil {
+			return fmt.Errorf("end breaker cool-down: %w", err)
 		}
 		j.Status = store.RecoverQueued
 		_, err = tx.ExecContext(ctx, s.q(`INSERT INTO recover_jobs (id, app_id, webhook_id, since_at, until_at, status, total, created_at)
@@ -95,15 +103,15 @@ func (s *Store) ClaimRecover(ctx context.Context, now time.Time, lease time.Dura
 func (s *Store) RecoverStep(ctx context.Context, j *store.RecoverJob, limit int, now time.Time, lease time.Duration) (bool, error) {
 	done := false
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, s.q(`SELECT id, last_at, created_at FROM deliveries WHERE webhook_id = ? AND id > ? AND status = ?
-			AND created_at >= ? AND created_at < ? ORDER BY id LIMIT ?`), j.WebhookID, j.Cursor, webhook.StatusFailed, ms(j.Since), ms(j.Until), limit)
+		rows, err := tx.QueryContext(ctx, s.q(`SELECT id, status FROM deliveries WHERE webhook_id = ? AND id > ? AND `+failedNow+`
+			AND created_at >= ? AND created_at < ? ORDER BY id LIMIT ?`), j.WebhookID, j.Cursor, ms(j.Since), ms(j.Until), limit)
 		if err != nil {
 			return fmt.Errorf("find failed deliveries: %w", err)
 		}
 		var ds []reopen
 		for rows.Next() {
-			r := reopen{webhookID: j.WebhookID, status: webhook.StatusFailed}
-			if err := rows.Scan(&r.id, &r.lastAt, &r.createdAt); err != nil {
+			r := reopen{webhookID: j.WebhookID}
+			if err := rows.Scan(&r.id, &r.status); err != nil {
 				rows.Close()
 				return err
 			}

@@ -93,7 +93,8 @@ func (s *Store) CreateEvents(ctx context.Context, events []store.NewEvent, now t
 			}
 		}
 		hour := hourOf(now)
-		for id, n := range perWebhook {
+		for _, id := range sortedKeys(perWebhook) { // lock webhook rows in one order across instances
+			n := perWebhook[id]
 			if _, err := tx.ExecContext(ctx, s.q(`UPDATE webhooks SET total = total + ? WHERE id = ?`), n, id); err != nil {
 				return fmt.Errorf("count deliveries: %w", err)
 			}

@@ -44,7 +44,7 @@ func (s *Store) Claim(ctx context.Context, now time.Time, lease time.Duration, l
 		if len(ids) == 0 {
 			return nil
 		}
-		rows, err = tx.QueryContext(ctx, s.q(`SELECT d.id, d.attempts, d.manual, d.webhook_id, e.id, e.app_id, e.type, e.payload, e.created_at
+		rows, err = tx.QueryContext(ctx, s.q(`SELECT d.id, d.attempts, d.status, d.last_error, d.manual, d.webhook_id, e.id, e.app_id, e.type, e.payload, e.created_at
 			FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.id IN (`+marks(len(ids))+`) ORDER BY d.id`), ids...)
 		if err != nil {
 			return fmt.Errorf("claimed deliveries: %w", err)
@@ -59,10 +59,13 @@ func (s *Store) Claim(ctx context.Context, now time.Time, lease time.Duration, l
 			var created int64
 			var hookID string
 			var mode int
-			if err := rows.Scan(&j.DeliveryID, &j.Attempts, &mode, &hookID, &ev.ID, &ev.AppID, &ev.Type, &payload, &created); err != nil {
+			var d webhook.Delivery
+			if err := rows.Scan(&j.DeliveryID, &j.Attempts, &d.Status, &d.LastError, &mode, &hookID, &ev.ID, &ev.AppID, &ev.Type, &payload, &created); err != nil {
 				rows.Close()
 				return err
 			}
+			d.Attempts = j.Attempts
+			j.Counted = d.Outcome()
 			ev.Payload, ev.CreatedAt = json.RawMessage(payload), fromMS(created)
 			j.Event, j.Lease, j.Trigger = &ev, leases[j.DeliveryID], webhook.TriggerScheduled
 			if mode != scheduled {
@@ -130,16 +133,39 @@ func (s *Store) rollup(ctx context.Context, tx *sql.Tx, webhookID string, hour i
 }
 
 type counterDelta struct {
-	delivered, failed, rtCount int64
-	rtSum                      float64
-	last                       int64
-	health                     health // control_complete.go
+	delivered, failed, finished, rtCount int64
+	rtSum                                float64
+	last                                 int64
+	health                               health // control_complete.go
+}
+
+// count moves one delivery from how it counted (was) to how it counts now, in the webhook's
+// counters and in the rollup of the hour it was created in.
+func count(c *counterDelta, r *rollupDelta, was, now string) {
+	if was == now {
+		return
+	}
+	for _, move := range []struct {
+		status string
+		by     int64
+	}{{was, -1}, {now, 1}} {
+		switch move.status {
+		case webhook.StatusDelivered:
+			c.delivered += move.by
+			r.delivered += move.by
+		case webhook.StatusFailed:
+			c.failed += move.by
+			r.failed += move.by
+		}
+	}
 }
 
 // Complete records attempts, moves their deliveries on and updates counters and rollups, in one transaction.
 // An outcome whose lease was lost (the delivery was reclaimed) keeps its attempt row but moves nothing.
 func (s *Store) Complete(ctx context.Context, outcomes []store.Outcome) error {
-	return s.relaxedTx(ctx, func(tx *sql.Tx) error {
+	var ns []notice // operational events, sent once the outcomes are committed
+	err := s.relaxedTx(ctx, func(tx *sql.Tx) error {
+		ns = ns[:0]
 		var rows []any
 		for _, o := range outcomes {
 			a := o.Attempt
@@ -158,7 +184,17 @@ func (s *Store) Complete(ctx context.Context, outcomes []store.Outcome) error {
 			hour    int64
 		}
 		rollups := map[hourKey]*rollupDelta{}
+		rollupAt := func(webhookID string, at time.Time) *rollupDelta {
+			k := hourKey{webhookID, hourOf(at)}
+			r := rollups[k]
+			if r == nil {
+				r = &rollupDelta{}
+				rollups[k] = r
+			}
+			return r
+		}
 		lines := map[string]lineEnd{} // ordered webhooks whose head just ended
+		var exhausted []store.Outcome  // deliveries that failed for good
 		moved, err := s.moveDeliveries(ctx, tx, outcomes)
 		if err != nil {
 			return err
@@ -173,25 +209,21 @@ func (s *Store) Complete(ctx context.Context, outcomes []store.Outcome) error {
 				c = &counterDelta{}
 				counters[a.WebhookID] = c
 			}
-			hk := hourKey{a.WebhookID, hourOf(a.CreatedAt)}
-			r := rollups[hk]
-			if r == nil {
-				r = &rollupDelta{}
-				rollups[hk] = r
-			}
+			r := rollupAt(a.WebhookID, a.CreatedAt)
 			r.attempts++
+			standing := webhook.StatusFailed
 			if a.Succeeded() {
 				r.successes++
+				standing = webhook.StatusDelivered
 			} else {
 				r.failures++
 			}
-			switch o.Status {
-			case webhook.StatusDelivered:
-				c.delivered++
-				r.delivered++
-			case webhook.StatusFailed:
-				c.failed++
-				r.failed++
+			count(c, rollupAt(a.WebhookID, o.Job.Event.CreatedAt), o.Job.Counted, standing)
+			if o.NextAt == nil {
+				c.finished++
+				if !a.Succeeded() && !webhook.IsOperational(o.Job.Event.Type) {
+					exhausted = append(exhausted, o)
+				}
 			}
 			if a.StatusCode > 0 {
 				c.rtSum += a.DurationMS
@@ -222,26 +254,41 @@ func (s *Store) Complete(ctx context.Context, outcomes []store.Outcome) error {
 		for _, id := range ids {
 			c := counters[id]
 			h := &c.health
-			var state string
-			var until sql.NullInt64
-			err := tx.QueryRowContext(ctx, s.q(`UPDATE webhooks SET delivered = delivered + ?, failed = failed + ?, rt_sum_ms = rt_sum_ms + ?, rt_count = rt_count + ?,
+			var state, appID, name, url string
+			var streak, notified int64
+			err := tx.QueryRowContext(ctx, s.q(`UPDATE webhooks SET delivered = delivered + ?, failed = failed + ?, finished = finished + ?,
+				rt_sum_ms = rt_sum_ms + ?, rt_count = rt_count + ?,
 				last_delivery_at = CASE WHEN last_delivery_at IS NULL OR last_delivery_at < ? THEN ? ELSE last_delivery_at END,
 				consecutive_failures = CASE WHEN ? THEN ? ELSE consecutive_failures + ? END,
 				failing_since = CASE WHEN ? THEN ? ELSE COALESCE(failing_since, ?) END
-				WHERE id = ? RETURNING circuit_state, circuit_until`),
-				c.delivered, c.failed, c.rtSum, c.rtCount, c.last, c.last,
-				h.succeeded, h.failuresSince, h.failuresSince, h.succeeded, h.failingSince, h.firstFailure, id).Scan(&state, &until)
+				WHERE id = ? RETURNING circuit_state, consecutive_failures, failing_notified, app_id, name, url`),
+				c.delivered, c.failed, c.finished, c.rtSum, c.rtCount, c.last, c.last,
+				h.succeeded, h.failuresSince, h.failuresSince, h.succeeded, h.failingSince, h.firstFailure, id).Scan(&state, &streak, &notified, &appID, &name, &url)
 			if errors.Is(err, sql.ErrNoRows) {
 				continue // deleted while the attempt was in flight
 			}
 			if err != nil {
 				return fmt.Errorf("update counters: %w", err)
 			}
-			if h.succeeded && state != webhook.CircuitClosed {
-				if err := s.closeCircuit(ctx, tx, id, until, c.last); err != nil {
+			at := fromMS(c.last)
+			if h.succeeded && (state != webhook.CircuitClosed || notified != 0) {
+				if err := s.closeCircuit(ctx, tx, id, c.last); err != nil {
 					return err
 				}
+				if notified != 0 {
+					ns = append(ns, recoveredNotice(appID, id, name, url, at))
+				}
 			}
+			if streak >= webhook.FailingStreak && (notified == 0 || h.succeeded) {
+				reason := fmt.Sprintf("The last %d delivery attempts all failed", streak)
+				ns = append(ns, failingNotice(appID, id, name, url, streak, reason, at))
+			}
+		}
+		for _, o := range exhausted {
+			a := o.Attempt
+			ns = append(ns, notice{appID: a.AppID, about: a.WebhookID, typ: webhook.EventDeliveryExhausted, payload: exhaustedNotice{
+				WebhookID: a.WebhookID, DeliveryID: a.DeliveryID, EventID: a.EventID, EventType: o.Job.Event.Type, Attempts: a.Number,
+				StatusCode: a.StatusCode, Reason: a.Error, At: a.CreatedAt.UTC().Format(time.RFC3339Nano)}})
 		}
 
 		keys := make([]hourKey, 0, len(rollups))
@@ -258,6 +305,13 @@ func (s *Store) Complete(ctx context.Context, outcomes []store.Outcome) error {
 		}
 		return nil
 	})
+	if err != nil || len(ns) == 0 {
+		return err
+	}
+	if err := s.sendNotices(ctx, ns, time.Now()); err != nil {
+		return fmt.Errorf("%w: %w", store.ErrNotices, err)
+	}
+	return nil
 }
 
 // Release makes claimed deliveries due again at now.
@@ -293,10 +347,10 @@ func (s *Store) NextDue(ctx context.Context) (time.Time, bool, error) {
 	return fromMS(v.Int64), v.Valid, nil
 }
 
-// QueueDepth is the sum of every webhook's pending count: exact, and cheap on any backlog.
+// QueueDepth is the sum of every webhook's deliveries not yet final: exact, and cheap on any backlog.
 func (s *Store) QueueDepth(ctx context.Context) (int64, error) {
 	var n sql.NullInt64
-	err := s.r.QueryRowContext(ctx, `SELECT SUM(total - delivered - failed) FROM webhooks`).Scan(&n)
+	err := s.r.QueryRowContext(ctx, `SELECT SUM(total - finished) FROM webhooks`).Scan(&n)
 	return n.Int64, err
 }
 
@@ -320,7 +374,7 @@ func (s *Store) moveDeliveries(ctx context.Context, tx *sql.Tx, outcomes []store
 			}
 			b.WriteString(`(CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS INTEGER), CAST(? AS DOUBLE PRECISION), CAST(? AS TEXT))`)
 			a := o.Attempt
-			args = append(args, o.Job.DeliveryID, o.Job.Lease, o.Status, nullMS(o.NextAt), ms(a.CreatedAt), a.StatusCode, a.DurationMS, a.Error)
+			args = append(args, o.Job.DeliveryID, o.Job.Lease, o.Status, nullMS(o.NextAt), ms(a.CreatedAt), a.StatusCode, a.DurationMS, lastError(a))
 			at[key{o.Job.DeliveryID, o.Job.Lease}] = start + i
 		}
 		b.WriteString(`) UPDATE deliveries SET status = v.status, attempts = attempts + 1, next_at = v.next_at, last_at = v.last_at,
@@ -346,4 +400,19 @@ func (s *Store) moveDeliveries(ctx context.Context, tx *sql.Tx, outcomes []store
 		}
 	}
 	return moved, nil
+}
+
+// lastError is what a delivery keeps of its latest attempt's error: empty after a success and
+// never empty after a failure, which is how webhook.Delivery.Outcome tells them apart.
+func lastError(a *webhook.Attempt) string {
+	switch {
+	case a.Succeeded():
+		return ""
+	case a.Error != "":
+		return a.Error
+	case a.StatusCode > 0:
+		return fmt.Sprintf("receiver answered HTTP %d", a.StatusCode)
+	default:
+		return "delivery attempt failed"
+	}
 }

@@ -15,7 +15,7 @@ import (
 const webhookColumns = `numeric_id, id, app_id, name, url, description, event_types, active, encrypted, headers,
 	rate_limit, ordered, retry_schedule, timeout_ms, secret, created_at, updated_at,
 	total, delivered, failed, last_delivery_at, rt_sum_ms, rt_count, secret_prev, secret_prev_until, encryption_key,
-	circuit_state, disabled_reason, disabled_at`
+	circuit_state, circuit_until, consecutive_failures, disabled_reason, disabled_at`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -25,12 +25,12 @@ func (s *Store) scanWebhook(row scanner) (*webhook.Webhook, error) {
 	var eventTypes, headers string
 	var schedule sql.NullString
 	var timeoutMS, created, updated int64
-	var lastDelivery, prevUntil, disabledAt sql.NullInt64
+	var lastDelivery, prevUntil, circuitUntil, disabledAt sql.NullInt64
 	var secret, prevSecret, encKey string
 	err := row.Scan(&w.NumericID, &w.ID, &w.AppID, &w.Name, &w.URL, &w.Description, &eventTypes, &w.Active, &w.Encrypted, &headers,
 		&w.RateLimit, &w.Ordered, &schedule, &timeoutMS, &secret, &created, &updated,
-		&w.Stats.Total, &w.Stats.Delivered, &w.Stats.Failed, &lastDelivery, &w.Stats.ResponseTimeMS, &w.Stats.Responses,
-		&prevSecret, &prevUntil, &encKey, &w.Circuit, &w.DisabledReason, &disabledAt)
+		&w.Stats.Created, &w.Stats.Delivered, &w.Stats.Failed, &lastDelivery, &w.Stats.ResponseTimeMS, &w.Stats.Responses,
+		&prevSecret, &prevUntil, &encKey, &w.Circuit, &circuitUntil, &w.ConsecutiveFailures, &w.DisabledReason, &disabledAt)
 	if err != nil {
 		return nil, err
 	}
@@ -39,6 +39,7 @@ func (s *Store) scanWebhook(row scanner) (*webhook.Webhook, error) {
 	}
 	w.PreviousUntil = timePtr(prevUntil)
 	w.DisabledAt = timePtr(disabledAt)
+	w.CircuitUntil = timePtr(circuitUntil)
 	if err := json.Unmarshal([]byte(eventTypes), &w.EventTypes); err != nil {
 		return nil, fmt.Errorf("webhook %s event_types: %w", w.ID, err)
 	}
@@ -120,17 +121,45 @@ func (s *Store) getWebhook(ctx context.Context, query string, id any, appID stri
 	if err != nil {
 		return nil, fmt.Errorf("get webhook: %w", err)
 	}
-	since := hourOf(now.Add(-24 * time.Hour))
-	err = s.r.QueryRowContext(ctx, s.q(`SELECT COALESCE(SUM(events), 0), COALESCE(SUM(failures), 0) FROM webhook_rollups WHERE webhook_id = ? AND hour >= ?`), w.ID, since).
-		Scan(&w.Stats.Last24hEvents, &w.Stats.Last24hFails)
-	if err != nil {
-		return nil, fmt.Errorf("webhook rollups: %w", err)
+	if err := s.fillLast24h(ctx, []*webhook.Webhook{w}, now); err != nil {
+		return nil, err
 	}
 	return w, nil
 }
 
-// ListWebhooks pages through an app's webhooks by id.
-func (s *Store) ListWebhooks(ctx context.Context, appID, after string, limit int) ([]webhook.Webhook, error) {
+// fillLast24h reads the last 24 hours of the webhooks' rollups, in one query: the deliveries
+// created then that have been sent, and those of them whose latest attempt failed.
+func (s *Store) fillLast24h(ctx context.Context, ws []*webhook.Webhook, now time.Time) error {
+	if len(ws) == 0 {
+		return nil
+	}
+	byID := map[string]*webhook.Webhook{}
+	args := []any{hourOf(now.Add(-24 * time.Hour))}
+	for _, w := range ws {
+		byID[w.ID] = w
+		args = append(args, w.ID)
+	}
+	rows, err := s.r.QueryContext(ctx, s.q(`SELECT webhook_id, SUM(delivered + failed), SUM(failed) FROM webhook_rollups
+		WHERE hour >= ? AND webhook_id IN (`+marks(len(ws))+`) GROUP BY webhook_id`), args...)
+	if err != nil {
+		return fmt.Errorf("webhook rollups: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var sent, failed int64
+		if err := rows.Scan(&id, &sent, &failed); err != nil {
+			return err
+		}
+		if w := byID[id]; w != nil {
+			w.Stats.Last24hEvents, w.Stats.Last24hFails = sent, failed
+		}
+	}
+	return rows.Err()
+}
+
+// ListWebhooks pages through an app's webhooks by id, with their stats at now.
+func (s *Store) ListWebhooks(ctx context.Context, appID, after string, limit int, now time.Time) ([]webhook.Webhook, error) {
 	rows, err := s.r.QueryContext(ctx, s.q(`SELECT `+webhookColumns+` FROM webhooks WHERE app_id = ? AND id > ? ORDER BY id LIMIT ?`), appID, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list webhooks: %w", err)
@@ -144,7 +173,14 @@ func (s *Store) ListWebhooks(ctx context.Context, appID, after string, limit int
 		}
 		out = append(out, *w)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	ptrs := make([]*webhook.Webhook, len(out))
+	for i := range out {
+		ptrs[i] = &out[i]
+	}
+	return out, s.fillLast24h(ctx, ptrs, now)
 }
 
 // UpdateWebhook saves w's settings and pauses or resumes its queue when Active changes.

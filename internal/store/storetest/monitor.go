@@ -423,9 +423,11 @@ func testMonitorPurge(t *testing.T, s store.Store) {
 	}
 }
 
-// testCountersMatchLog drives random outcomes (retries, failures) from concurrent workers while
-// retention deletes an older generation of deliveries, and checks that the counters and rollups
-// equal what the log says plus what retention removed.
+// testCountersMatchLog drives random outcomes (retries, failures) from concurrent workers,
+// with manual retries, a recover job and breaker holds between rounds, while retention
+// deletes an older generation of deliveries. Then the counters and rollups must equal what
+// the log says plus what retention removed: every delivery counts by its latest attempt, so
+// sent = delivered + failed.
 func testCountersMatchLog(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	app := newApp(t, s)
@@ -450,7 +452,8 @@ func testCountersMatchLog(t *testing.T, s store.Store) {
 	for i := range types {
 		types[i] = "t"
 	}
-	sendAt(t, s, app.ID, t0, types...)
+	sent := sendAt(t, s, app.ID, t0, types...)
+	breaker := store.Policy{BreakerThreshold: 4, BreakerCooldown: 30 * time.Minute}
 	now := t0
 	var mu sync.Mutex
 	for round := 0; round < 12; round++ {
@@ -489,12 +492,32 @@ func testCountersMatchLog(t *testing.T, s store.Store) {
 				if err := s.Complete(ctx, outs); err != nil {
 					errs <- err
 				}
+				if _, err := s.Trip(ctx, []string{hooks[0].ID, hooks[1].ID}, breaker, now); err != nil {
+					errs <- err
+				}
 			})
 		}
 		wg.Wait()
 		close(errs)
 		for err := range errs {
 			t.Fatal(err)
+		}
+		// An operator retries one delivery by hand, whatever it stands at.
+		ev := sent[(round*7)%len(sent)].Event.ID
+		if _, err := s.RetryDelivery(ctx, app.ID, hooks[round%2].ID, ev, now); err != nil {
+			t.Fatal(err)
+		}
+		if round == 6 { // and recovers the first webhook's failures of the whole window
+			job := &store.RecoverJob{ID: webhook.NewID(webhook.PrefixJob, now), AppID: app.ID, WebhookID: hooks[0].ID,
+				Since: t0.Add(-time.Hour), Until: now, CreatedAt: now}
+			if err := s.CreateRecover(ctx, job); err != nil {
+				t.Fatal(err)
+			}
+			for done := false; !done; {
+				if done, err = s.RecoverStep(ctx, job, 7, now, time.Minute); err != nil {
+					t.Fatal(err)
+				}
+			}
 		}
 	}
 	for { // finish what retention has left of the old generation
@@ -512,9 +535,9 @@ func testCountersMatchLog(t *testing.T, s store.Store) {
 			t.Fatal(err)
 		}
 		msgs, _ := s.ListMessages(ctx, app.ID, h.ID, store.MessageFilter{Limit: 1000})
-		byStatus := map[string]int64{}
+		byOutcome := map[string]int64{}
 		for _, d := range msgs {
-			byStatus[d.Status]++
+			byOutcome[d.Outcome()]++
 		}
 		calls, nCalls, _ := s.ListCalls(ctx, app.ID, h.ID, store.CallQuery{Limit: 1000, Count: true})
 		var ok, failed int64
@@ -525,11 +548,14 @@ func testCountersMatchLog(t *testing.T, s store.Store) {
 				failed++
 			}
 		}
+		if byOutcome[webhook.StatusFailed] == 0 || byOutcome[webhook.StatusDelivered] == 0 {
+			t.Errorf("webhook %s: the log has %v; the drive should leave both delivered and failed deliveries", h.ID, byOutcome)
+		}
 		st := w.Stats
-		st.Total, st.Delivered, st.Responses = st.Total-oldN, st.Delivered-oldN, st.Responses-oldN // what retention removed
-		if st.Total != int64(len(msgs)) || st.Delivered != byStatus[webhook.StatusDelivered] || st.Failed != byStatus[webhook.StatusFailed] ||
-			st.Pending() != byStatus[webhook.StatusPending]+byStatus[webhook.StatusRetrying] || st.Responses != nCalls {
-			t.Errorf("webhook %s: counters %+v, log has %d deliveries %v and %d attempts", h.ID, st, len(msgs), byStatus, nCalls)
+		st.Created, st.Delivered, st.Responses = st.Created-oldN, st.Delivered-oldN, st.Responses-oldN // what retention removed
+		if st.Created != int64(len(msgs)) || st.Delivered != byOutcome[webhook.StatusDelivered] || st.Failed != byOutcome[webhook.StatusFailed] ||
+			st.Pending() != byOutcome[webhook.StatusPending] || st.Responses != nCalls {
+			t.Errorf("webhook %s: counters %+v, log has %d deliveries %v and %d attempts", h.ID, st, len(msgs), byOutcome, nCalls)
 		}
 		rs, _ := s.Rollups(ctx, h.ID, t0.Add(-time.Hour), now.Add(2*time.Hour))
 		var sum store.Rollup
@@ -544,9 +570,13 @@ func testCountersMatchLog(t *testing.T, s store.Store) {
 		if oldRs, _ := s.Rollups(ctx, h.ID, old.Add(-time.Hour), old.Add(time.Hour)); len(oldRs) != 1 || oldRs[0].Events != oldN || oldRs[0].Delivered != oldN {
 			t.Errorf("webhook %s: rollups of the purged generation = %+v, want %d events delivered", h.ID, oldRs, oldN)
 		}
-		if sum.Events != st.Total || sum.Attempts != nCalls || sum.Successes != ok || sum.Failures != failed ||
+		if sum.Events != st.Created || sum.Attempts != nCalls || sum.Successes != ok || sum.Failures != failed ||
 			sum.Delivered != st.Delivered || sum.Failed != st.Failed {
 			t.Errorf("webhook %s: rollups sum to %+v; log: %d attempts (%d ok, %d failed), counters %+v", h.ID, sum, nCalls, ok, failed, st)
+		}
+		if w.Stats.Last24hEvents != sum.Delivered+sum.Failed || w.Stats.Last24hFails != sum.Failed {
+			t.Errorf("webhook %s: last 24 h = %d sent, %d failed; want all %d sent, %d failed (every delivery is from the last 24 h)",
+				h.ID, w.Stats.Last24hEvents, w.Stats.Last24hFails, sum.Delivered+sum.Failed, sum.Failed)
 		}
 	}
 }
@@ -582,7 +612,7 @@ func testRetentionJob(t *testing.T, s store.Store) {
 	if ids := messageIDs(msgs); !sameStrings(ids, []string{young[0].Event.ID}) {
 		t.Errorf("left %v, want only the 59-day-old message", ids)
 	}
-	if got, _ := s.GetWebhook(ctx, app.ID, w.ID, t0); got.Stats.Total != 4 || got.Stats.Delivered != 3 {
+	if got, _ := s.GetWebhook(ctx, app.ID, w.ID, t0); got.Stats.Created != 4 || got.Stats.Delivered != 3 {
 		t.Errorf("counters after retention = %+v, want total 4, delivered 3", got.Stats)
 	}
 	// Run stops with its context.

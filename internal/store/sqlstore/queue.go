@@ -194,7 +194,7 @@ func (s *Store) Complete(ctx context.Context, outcomes []store.Outcome) error {
 			return r
 		}
 		lines := map[string]lineEnd{} // ordered webhooks whose head just ended
-		var exhausted []store.Outcome  // deliveries that failed for good
+		var exhausted []store.Outcome // deliveries that failed for good
 		moved, err := s.moveDeliveries(ctx, tx, outcomes)
 		if err != nil {
 			return err

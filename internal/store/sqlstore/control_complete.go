@@ -35,7 +35,7 @@ func (h *health) add(a *webhook.Attempt) {
 // closeCircuit closes a webhook's breaker after a success and lets every delivery it was
 // keeping waiting go now: those the breaker held (next_at = circuit_until) and those waiting
 // for their next backoff step, since the receiver answers again. It reads the due index from
-// now on (webhook_id || ” keeps the planners on it), which is the open queue, never the log.
+// now on (an empty string appended to webhook_id keeps the planners on it): the open queue.
 func (s *Store) closeCircuit(ctx context.Context, tx *sql.Tx, webhookID string, now int64) error {
 	if _, err := tx.ExecContext(ctx, s.q(`UPDATE webhooks SET circuit_state = ?, circuit_until = NULL WHERE id = ? AND circuit_state <> ?`),
 		webhook.CircuitClosed, webhookID, webhook.CircuitClosed); err != nil {

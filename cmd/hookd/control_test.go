@@ -16,14 +16,22 @@ import (
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 )
 
-// deliveryStats reads a webhook's delivery_stats and checks they add up.
+// deliveryStats reads a webhook's delivery_stats and checks they add up: total_events counts
+// the deliveries sent, each either successful or failed by its latest attempt.
 func deliveryStats(t *testing.T, c *client, id string) map[string]any {
 	t.Helper()
 	st := c.must(200, "GET", "/api/v0/webhooks/"+id, nil)["delivery_stats"].(map[string]any)
-	if total, sum := st["total_events"].(float64), st["successful_deliveries"].(float64)+st["failed_deliveries"].(float64)+st["pending_deliveries"].(float64); total != sum {
-		t.Errorf("delivery_stats %v: total %v != delivered + failed + pending = %v", st, total, sum)
+	if total, sum := st["total_events"].(float64), st["successful_deliveries"].(float64)+st["failed_deliveries"].(float64); total != sum {
+		t.Errorf("delivery_stats %v: total %v != successful + failed = %v", st, total, sum)
 	}
 	return st
+}
+
+// deliveryOf reads the status and attempts of event msg's delivery (to its only webhook).
+func deliveryOf(t *testing.T, c *client, msg string) (status string, attempts float64) {
+	t.Helper()
+	d := c.must(200, "GET", "/api/v0/events/"+msg, nil)["deliveries"].([]any)[0].(map[string]any)
+	return d["status"].(string), d["attempts"].(float64)
 }
 
 func statsAre(t *testing.T, c *client, id string, total, delivered, failed float64) bool {
@@ -51,7 +59,13 @@ func TestManualRetry(t *testing.T) {
 	id := hook["id"].(string)
 	ev := c.must(202, "POST", "/api/v0/events", map[string]any{"event_type": "a.b", "payload": 1})
 	msg := ev["id"].(string)
-	eventually(t, 5*time.Second, "delivery failed after 2 attempts", func() bool { return statsAre(t, c, id, 1, 0, 1) })
+	eventually(t, 5*time.Second, "delivery failed after 2 attempts", func() bool {
+		status, attempts := deliveryOf(t, c, msg)
+		return status == "failed" && attempts == 2
+	})
+	if !statsAre(t, c, id, 1, 0, 1) {
+		t.Errorf("stats after the failure = %v, want 1 sent, 1 failed", deliveryStats(t, c, id))
+	}
 
 	up.Store(true)
 	got := c.must(202, "POST", "/api/v0/webhooks/"+id+"/events/"+msg+"/retry", nil)

@@ -114,7 +114,7 @@ func TestRetriesFollowSchedule(t *testing.T) {
 	})
 	st := c.must(200, "GET", "/api/v0/webhooks/"+hook["id"].(string), nil)["delivery_stats"].(map[string]any)
 	if st["total_events"] != float64(1) || st["successful_deliveries"] != float64(1) || st["failed_deliveries"] != float64(0) ||
-		st["last_24h_failures"] != float64(failures) || st["success_rate"] != float64(100) {
+		st["last_24h_events"] != float64(1) || st["last_24h_failures"] != float64(0) || st["success_rate"] != float64(100) {
 		t.Errorf("delivery_stats = %v", st)
 	}
 	time.Sleep(200 * time.Millisecond)

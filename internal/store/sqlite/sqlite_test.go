@@ -2,11 +2,15 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql"
+	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/hookd/hookd/internal/store"
 	"github.com/hookd/hookd/internal/store/sqlite"
 	"github.com/hookd/hookd/internal/store/storetest"
+	"github.com/hookd/hookd/internal/webhook"
 )
 
 func TestConformance(t *testing.T) {
@@ -29,4 +33,85 @@ func BenchmarkStore(b *testing.B) {
 		b.Cleanup(func() { s.Close() })
 		return s
 	})
+}
+
+// TestMigrateStats opens a store whose counters follow the rules before migration 005
+// (delivered and failed counted only final deliveries) and checks that the migration moves
+// them to counting every sent delivery by its latest attempt, rollups and queue depth included.
+func TestMigrateStats(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, err := sqlite.Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	app := &webhook.App{ID: webhook.NewID(webhook.PrefixApp, now), Name: "a", CreatedAt: now}
+	w := &webhook.Webhook{ID: webhook.NewID(webhook.PrefixWebhook, now), AppID: app.ID, Name: "w", URL: "https://example.com", Active: true,
+		Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", CreatedAt: now, UpdatedAt: now}
+	if err := s.CreateApp(ctx, app); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateWebhook(ctx, w); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateEvents(ctx, []store.NewEvent{{AppID: app.ID, Type: "a", Payload: []byte("1")}, {AppID: app.ID, Type: "a", Payload: []byte("2")},
+		{AppID: app.ID, Type: "a", Payload: []byte("3")}, {AppID: app.ID, Type: "a", Payload: []byte("4")}}, now, nil); err != nil {
+		t.Fatal(err)
+	}
+	jobs, err := s.Claim(ctx, now, time.Minute, 3)
+	if err != nil || len(jobs) != 3 {
+		t.Fatalf("claim = %d, %v", len(jobs), err)
+	}
+	next := now.Add(time.Hour)
+	attempt := func(j store.Job, code int) *webhook.Attempt {
+		a := &webhook.Attempt{ID: webhook.NewID(webhook.PrefixAttempt, now), DeliveryID: j.DeliveryID, WebhookID: w.ID, AppID: app.ID, EventID: j.Event.ID,
+			Number: 1, Trigger: webhook.TriggerScheduled, StatusCode: code, RequestHeaders: map[string]string{}, ResponseHeaders: map[string]string{}, CreatedAt: now}
+		if code >= 300 {
+			a.Cause, a.Error = webhook.CauseHTTP, "receiver answered HTTP 500"
+		}
+		return a
+	}
+	if err := s.Complete(ctx, []store.Outcome{
+		{Job: jobs[0], Attempt: attempt(jobs[0], 200), Status: webhook.StatusDelivered},
+		{Job: jobs[1], Attempt: attempt(jobs[1], 500), Status: webhook.StatusFailed},
+		{Job: jobs[2], Attempt: attempt(jobs[2], 500), Status: webhook.StatusRetrying, NextAt: &next},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	// Put the counters back the way the previous rules kept them, and forget migration 005.
+	db, err := sql.Open("sqlite", filepath.Join(dir, sqlite.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`UPDATE webhooks SET delivered = 1, failed = 1`, // final deliveries only; the retrying one counted as pending
+		`UPDATE webhook_rollups SET delivered = 1, failed = 1`,
+		`ALTER TABLE webhooks DROP COLUMN finished`,
+		`ALTER TABLE webhooks DROP COLUMN failing_notified`,
+		`DELETE FROM schema_migrations WHERE version = 5`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db.Close()
+
+	s, err = sqlite.Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	got, err := s.GetWebhook(ctx, app.ID, w.ID, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := got.Stats; st.Created != 4 || st.Delivered != 1 || st.Failed != 2 || st.Pending() != 1 || st.Last24hEvents != 3 || st.Last24hFails != 2 {
+		t.Errorf("migrated stats = %+v, want 4 created: 1 delivered, 2 failed (one retrying), 1 pending; last 24 h 3 sent, 2 failed", st)
+	}
+	if n, err := s.QueueDepth(ctx); err != nil || n != 2 {
+		t.Errorf("migrated queue depth = %d, %v; want 2 (the retrying and the pending)", n, err)
+	}
 }

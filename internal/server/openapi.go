@@ -126,6 +126,7 @@ func buildOpenAPI() obj {
 	nullable := func(t string) obj { return obj{"type": []string{t, "null"}} }
 	object := func(props obj) obj { return obj{"type": "object", "properties": props} }
 	headers := obj{"type": "object", "additionalProperties": str}
+	healthStatus := obj{"type": "string", "enum": []string{"healthy", "warning", "critical", "inactive", "no_activity"}}
 	schemas := obj{
 		"V0Error": object(obj{"statusCode": integer, "message": str, "error": str, "details": str}),
 		"V1Error": object(obj{"code": str, "detail": str}),
@@ -140,15 +141,18 @@ func buildOpenAPI() obj {
 				"last_24h_events": integer, "last_24h_failures": integer}),
 			"recent_events": obj{"type": "array", "items": object(obj{"id": str, "event_id": str, "event_type": str, "delivery_status": str,
 				"response_code": nullable("integer"), "response_time": nullable("number"), "error_message": nullable("string"),
-				"created_at": str, "delivered_at": nullable("string"), "retry_count": integer})},
+				"created_at": str, "delivered_at": nullable("string"), "retry_count": integer, "next_attempt_at": nullable("string")})},
+			"circuit_state": obj{"type": "string", "enum": []string{"closed", "open", "half_open"}}, "circuit_until": nullable("string"),
+			"consecutive_failures": integer, "disabled_reason": nullable("string"), "disabled_at": nullable("string"),
+			"health": object(obj{"status": healthStatus, "score": integer}),
 		}),
 		"WebhookStats": object(obj{"webhook_id": str, "granularity": str, "since": str, "until": str, "totals": ref("StatsPoint"),
 			"series": obj{"type": "array", "items": ref("StatsPoint")}}),
 		"StatsPoint": object(obj{"timestamp": str, "events": integer, "successful_deliveries": integer, "failed_deliveries": integer,
 			"attempts": integer, "failed_attempts": integer, "success_rate": nullable("number"), "average_response_time": nullable("number")}),
 		"Diagnostics": object(obj{"webhook_id": str, "webhook_name": str, "url": str, "isActive": boolean, "encrypted": boolean,
-			"status":       obj{"type": "string", "enum": []string{"healthy", "warning", "critical", "inactive", "no_activity"}},
-			"health_score": integer, "checked_at": str, "metrics": obj{"type": "object"},
+			"status": healthStatus, "health_score": integer, "circuit_state": str, "consecutive_failures": integer,
+			"checked_at": str, "metrics": obj{"type": "object"},
 			"tiers": object(obj{"success_rate": nullable("string"), "response_time": nullable("string"), "activity": str}),
 			"failures": object(obj{"sampled_attempts": integer, "failed": integer, "by_cause": obj{"type": "array",
 				"items": object(obj{"cause": str, "count": integer, "advice": str})}}),

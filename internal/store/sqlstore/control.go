@@ -269,7 +269,8 @@ func (s *Store) openBreakers(ctx context.Context, tx *sql.Tx, ids []any, p store
 			return nil, fmt.Errorf("open breaker: %w", err)
 		}
 		if t.state == webhook.CircuitHalfOpen && t.until.Valid && t.until.Int64 > until {
-			if _, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = ? WHERE next_at = ? AND webhook_id = ?`), until, t.until.Int64, t.id); err != nil {
+			if _, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = ? WHERE id IN (SELECT id FROM deliveries
+				WHERE next_at = ? AND webhook_id = ?`+s.skipLocked()+`)`), until, t.until.Int64, t.id); err != nil {
 				return nil, fmt.Errorf("hold deliveries: %w", err)
 			}
 		}

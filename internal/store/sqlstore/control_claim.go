@@ -224,10 +224,7 @@ const holdBatch = 1000
 // pick them one batch at a time only to hold them again. On PostgreSQL, rows another
 // instance is claiming are skipped: that instance holds them itself.
 func (s *Store) holdDue(ctx context.Context, tx *sql.Tx, webhookID string, at sql.NullInt64, except string, now time.Time) error {
-	lock := ""
-	if s.d.Numbered { // PostgreSQL
-		lock = " FOR UPDATE SKIP LOCKED"
-	}
+	lock := s.skipLocked()
 	// webhook_id || '' keeps the planners on the due index: the webhook's index would walk its
 	// whole history, the due index only the queue.
 	_, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = ? WHERE id IN (SELECT id FROM deliveries WHERE next_at <= ? AND webhook_id || '' = ?
@@ -236,4 +233,14 @@ func (s *Store) holdDue(ctx context.Context, tx *sql.Tx, webhookID string, at sq
 		return fmt.Errorf("hold due deliveries: %w", err)
 	}
 	return nil
+}
+
+// skipLocked ends a subquery that picks delivery rows to move while a webhook row is locked:
+// on PostgreSQL, rows another transaction holds are skipped instead of waited for, since that
+// transaction (a claim) may be waiting for the webhook row. SQLite has one writer.
+func (s *Store) skipLocked() string {
+	if s.d.Numbered {
+		return " FOR UPDATE SKIP LOCKED"
+	}
+	return ""
 }

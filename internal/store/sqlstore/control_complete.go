@@ -41,8 +41,10 @@ func (s *Store) closeCircuit(ctx context.Context, tx *sql.Tx, webhookID string, 
 		webhook.CircuitClosed, webhookID, webhook.CircuitClosed); err != nil {
 		return fmt.Errorf("close breaker: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = ? WHERE next_at > ? AND webhook_id || '' = ? AND `+openStatus),
-		now, now, webhookID); err != nil {
+	// Rows a claim is taking are skipped: that claim holds our webhook row's next lock in line
+	// while it waits, and it sends or holds them itself.
+	if _, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = ? WHERE id IN (SELECT id FROM deliveries
+		WHERE next_at > ? AND webhook_id || '' = ? AND `+openStatus+s.skipLocked()+`)`), now, now, webhookID); err != nil {
 		return fmt.Errorf("release held deliveries: %w", err)
 	}
 	return nil

@@ -179,6 +179,12 @@ func TestWebhookStatsSeries(t *testing.T) {
 	if len(forced["series"].([]any)) != 2 {
 		t.Errorf("granularity=day over 2 days: %d buckets", len(forced["series"].([]any)))
 	}
+	// "The last 7 days", asked a few milliseconds after its since was computed (as a page does).
+	until := day.Add(9 * 24 * time.Hour)
+	week := a.mustGet(q("since", until.Add(-7*24*time.Hour-5*time.Millisecond).Format(time.RFC3339Nano), "until", until.Format(time.RFC3339Nano), "granularity", "hour"))
+	if week["granularity"] != "hour" || len(week["series"].([]any)) < 7*24 {
+		t.Errorf("the last 7 days by hour: granularity %v, %d buckets", week["granularity"], len(week["series"].([]any)))
+	}
 	for _, bad := range []struct{ path, msg string }{
 		{q("granularity", "minute"), `granularity must be hour or day, got "minute"`},
 		{q("since", day.Format(time.RFC3339), "until", day.Add(8*24*time.Hour).Format(time.RFC3339), "granularity", "hour"), "granularity hour covers at most 7 days; use day"},

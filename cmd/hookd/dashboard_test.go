@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -32,17 +33,53 @@ func (rc *receiver) lastBody() string {
 	return string(rc.got[len(rc.got)-1].body)
 }
 
+// healthLabels are the dashboard's words for the health statuses the API answers.
+var healthLabels = map[string]string{"healthy": "Healthy", "warning": "Warning", "critical": "Critical", "inactive": "Inactive", "no_activity": "No activity"}
+
+// showsHealth waits until the health badge and score within scope show hook's health as the API gives it.
+func (b *browser) showsHealth(scope string, hook map[string]any) {
+	b.t.Helper()
+	health := hook["health"].(map[string]any)
+	b.waitText(scope+" .health-badge", healthLabels[health["status"].(string)])
+	b.waitText(scope+" .health-score", num(health["score"])+"/100")
+}
+
+// showsBreaker checks the breaker note within scope against hook's circuit state: absent while
+// the breaker is closed; otherwise the state, until when, and the failures in a row.
+func (b *browser) showsBreaker(scope string, hook map[string]any) {
+	b.t.Helper()
+	state := hook["circuit_state"].(string)
+	if state == "closed" {
+		if n := b.count(scope + " .breaker"); n != 0 {
+			b.t.Errorf("%s shows a breaker note %q with the breaker closed", scope, b.text(scope+" .breaker"))
+		}
+		return
+	}
+	want := "Circuit breaker: " + strings.ReplaceAll(state, "_", "-")
+	if hook["circuit_until"] != nil {
+		want += " until"
+	}
+	b.waitTextContains(scope+" .breaker", want)
+	b.waitTextContains(scope+" .breaker", fmt.Sprintf("(%s consecutive failures)", num(hook["consecutive_failures"])))
+	if hook["circuit_until"] != nil {
+		until := eval[string](b, `document.querySelector(`+js(scope+" .breaker time")+`)?.getAttribute('datetime') ?? '<missing>'`)
+		if until != hook["circuit_until"] {
+			b.t.Errorf("%s: breaker %s until %s, the API says %v", scope, state, until, hook["circuit_until"])
+		}
+	}
+}
+
 // TestDashboard drives the real dashboard in a headless Chromium against a real hookd: sign-in,
-// the list, the webhook page against the API's numbers, a delivery, an attempt, every action,
-// and untrusted text staying text.
+// the list and the webhook page against the API's numbers and health verdicts (a failing
+// receiver's webhook shown critical with its breaker open), the 7-day chart, a delivery, an
+// attempt, every action, and untrusted text staying text.
 func TestDashboard(t *testing.T) {
 	start := time.Now()
 	b := newBrowser(t, 90*time.Second)
-	// The dashboard's words for the statuses /diagnostics answers.
-	healthLabels := map[string]string{"healthy": "Healthy", "warning": "Warning", "critical": "Critical", "inactive": "Inactive", "no_activity": "No activity"}
 	dir := t.TempDir()
 	_, key := setup(t, "--data-dir", dir)
-	h := serve(t, "--data-dir", dir, "--allow-network", loopback)
+	// A breaker that opens after 3 failed attempts and stays open for the whole test.
+	h := serve(t, "--data-dir", dir, "--allow-network", loopback, "--breaker-threshold", "3", "--breaker-cooldown", "1h")
 	var failing atomic.Bool
 	const answer = `<script>window.pwned = 2</script>ok`
 	rc := newReceiver(t, func(_ int, w http.ResponseWriter) {
@@ -67,10 +104,11 @@ func TestDashboard(t *testing.T) {
 		t.Fatalf("GET /ui/ = %d with CSP %q, X-Frame-Options %q", resp.StatusCode, csp, resp.Header.Get("X-Frame-Options"))
 	}
 
-	// A webhook with one retry 50 ms apart, so a failure is final quickly; and an inactive one.
+	// A webhook with one retry 50 ms apart, so a failure is final quickly (two failed attempts,
+	// short of the breaker); and an inactive one.
 	const description = `<b>bold</b> & <i>not markup</i>`
 	hook := c.must(201, "POST", "/api/v0/webhooks", map[string]any{"name": "payments", "url": rc.URL + "/hook",
-		"retry_schedule": []float64{0.05}, "description": description})
+		"event_types": []string{"invoice.paid"}, "retry_schedule": []float64{0.05}, "description": description})
 	id := hook["id"].(string)
 	idle := c.must(201, "POST", "/api/v0/webhooks", map[string]any{"name": "idle", "url": rc.URL + "/idle", "isActive": false})
 	const xss = `<img src=x onerror=window.pwned=1>` // no quotes, so JSON shows it unescaped
@@ -82,8 +120,36 @@ func TestDashboard(t *testing.T) {
 	eventually(t, 10*time.Second, "three deliveries delivered", func() bool { return statsAre(t, c, id, 3, 3, 0) })
 	failing.Store(true)
 	failedMsg := c.must(202, "POST", "/api/v0/events", map[string]any{"event_type": "invoice.paid", "payload": map[string]any{"invoice": "in_4"}})["id"].(string)
-	eventually(t, 10*time.Second, "the fourth delivery failed", func() bool { return statsAre(t, c, id, 4, 3, 1) })
+	eventually(t, 10*time.Second, "the fourth delivery failed after its retry", func() bool {
+		status, attempts := deliveryOf(t, c, failedMsg)
+		return status == "failed" && attempts == 2
+	})
 	failing.Store(false)
+	if !statsAre(t, c, id, 4, 3, 1) {
+		t.Fatalf("payments delivery_stats = %v, want 4 sent, 3 delivered, 1 failed", deliveryStats(t, c, id))
+	}
+
+	// A webhook whose receiver fails every request, without retries: three failed deliveries
+	// open its breaker, and two more events wait behind it, never sent.
+	dead, _ := newFailingReceiver(t, http.StatusServiceUnavailable)
+	deadID := c.must(201, "POST", "/api/v0/webhooks", map[string]any{"name": "outage", "url": dead.URL + "/dead",
+		"event_types": []string{"outage.detected"}, "retry_schedule": []float64{}})["id"].(string)
+	outage := func(n int) {
+		for i := range n {
+			c.must(202, "POST", "/api/v0/events", map[string]any{"event_type": "outage.detected", "payload": map[string]any{"i": i}})
+		}
+	}
+	outage(3)
+	eventually(t, 10*time.Second, "the failing receiver's breaker opens", func() bool {
+		return c.must(200, "GET", "/api/v0/webhooks/"+deadID, nil)["circuit_state"] == "open"
+	})
+	outage(2)
+	eventually(t, 10*time.Second, "two deliveries held by the open breaker", func() bool {
+		return deliveryStats(t, c, deadID)["pending_deliveries"] == 2.0
+	})
+	if st := deliveryStats(t, c, deadID); st["total_events"] != 3.0 || st["failed_deliveries"] != 3.0 {
+		t.Fatalf("outage delivery_stats = %v, want 3 sent, 3 failed, 2 pending", st)
+	}
 
 	// step runs one part; a failed part stops the test, since the next ones build on it.
 	step := func(name string, f func(t *testing.T)) {
@@ -108,23 +174,71 @@ func TestDashboard(t *testing.T) {
 		}
 		b.setValue("#token", key["token"].(string))
 		b.click("#signin")
-		b.waitFor("the webhooks list", `location.hash === '#/webhooks' && document.querySelectorAll('#webhooks tbody tr').length === 2`)
+		b.waitFor("the webhooks list", `location.hash === '#/webhooks' && document.querySelectorAll('#webhooks tbody tr').length === 3`)
 		if got := eval[string](b, `sessionStorage.getItem('hookd.token')`); got != key["token"] {
 			t.Errorf("sessionStorage holds %q, want the key", got)
 		}
 	})
 
 	step("list", func(t *testing.T) {
-		for _, w := range []map[string]any{hook, idle} {
+		// Each row shows the list API's own verdict and breaker state for its webhook.
+		list := c.must(200, "GET", "/api/v0/webhooks", nil)["data"].([]any)
+		if len(list) != 3 {
+			t.Fatalf("the API lists %d webhooks, want 3", len(list))
+		}
+		health := map[string]string{}
+		for _, item := range list {
+			w := item.(map[string]any)
 			row := fmt.Sprintf(`tr[data-webhook=%q]`, w["id"])
-			diag := c.must(200, "GET", "/api/v0/webhooks/"+w["id"].(string)+"/diagnostics", nil)
 			b.waitText(row+" .webhook-link", w["name"].(string))
 			b.waitText(row+" .status-badge", map[bool]string{true: "Active", false: "Inactive"}[w["isActive"].(bool)])
-			b.waitText(row+" .health-badge", healthLabels[diag["status"].(string)])
+			b.showsHealth(row, w)
+			b.showsBreaker(row, w)
+			health[w["id"].(string)] = w["health"].(map[string]any)["status"].(string)
 		}
-		if got := b.text(fmt.Sprintf(`tr[data-webhook=%q] .health-badge`, id)); got != "Critical" {
-			t.Errorf("health of a webhook with 1 of 4 deliveries failed = %q, want Critical", got)
+		// And that verdict is the right one: 1 of 4 failed is critical, so is a dead receiver.
+		for _, want := range []struct{ id, name, status string }{
+			{id, "payments, 1 of 4 deliveries failed", "critical"},
+			{deadID, "outage, every delivery failed, breaker open", "critical"},
+			{idle["id"].(string), "idle, inactive", "inactive"},
+		} {
+			if health[want.id] != want.status {
+				t.Errorf("API health of %s = %q, want %s", want.name, health[want.id], want.status)
+			}
 		}
+		if n := b.count(fmt.Sprintf(`tr[data-webhook=%q] .breaker`, deadID)); n != 1 {
+			t.Errorf("the outage row shows %d breaker notes, want 1", n)
+		}
+	})
+
+	step("open breaker", func(t *testing.T) {
+		b.click(fmt.Sprintf(`tr[data-webhook=%q] .webhook-link`, deadID))
+		b.webhookLoaded("open the outage webhook's page", 0)
+		got := c.must(200, "GET", "/api/v0/webhooks/"+deadID, nil)
+		b.waitText("#webhook-name", "outage")
+		b.showsHealth(".page-head", got)
+		if b.text(".page-head .health-badge") != "Critical" {
+			t.Errorf("a webhook whose receiver fails every request shows %q, want Critical", b.text(".page-head .health-badge"))
+		}
+		if n := b.count("#breaker"); n != 1 {
+			t.Fatalf("the page shows %d breaker notes with the breaker %v, want 1", n, got["circuit_state"])
+		}
+		b.showsBreaker("#webhook-page", got)
+		b.waitTextContains("#breaker", "Circuit breaker: open until")
+		b.waitText("#config-circuit", "open")
+		b.waitText("#config-consecutive-failures", num(got["consecutive_failures"]))
+		st := got["delivery_stats"].(map[string]any)
+		for _, f := range []string{"total_events", "successful_deliveries", "failed_deliveries", "pending_deliveries"} {
+			b.waitText("#stat-"+f, num(st[f]))
+		}
+		b.waitText("#stat-pending_deliveries", "2")
+		diag := c.must(200, "GET", "/api/v0/webhooks/"+deadID+"/diagnostics", nil)
+		b.waitText("#diag-status", got["health"].(map[string]any)["status"].(string))
+		b.waitText("#health-score", num(diag["health_score"]))
+		b.waitText("#diag-circuit", "open")
+		b.waitTextContains("#issues", "Circuit breaker is open")
+		b.goHash("#/webhooks")
+		b.waitFor("back on the list", `document.querySelectorAll('#webhooks tbody tr').length === 3`)
 	})
 
 	step("webhook page", func(t *testing.T) {
@@ -150,8 +264,13 @@ func TestDashboard(t *testing.T) {
 			t.Errorf("API success_rate = %v, want 75 (3 of 4)", st["success_rate"])
 		}
 
+		// The header shows the webhook's own verdict; diagnostics gives the same one, with reasons.
+		b.showsHealth(".page-head", got)
+		b.showsBreaker("#webhook-page", got)
 		diag := c.must(200, "GET", "/api/v0/webhooks/"+id+"/diagnostics", nil)
-		b.waitText(".page-head .health-badge", healthLabels[diag["status"].(string)])
+		if health := got["health"].(map[string]any); diag["status"] != health["status"] || diag["health_score"] != health["score"] {
+			t.Errorf("diagnostics say %v/%v, the webhook %v", diag["status"], diag["health_score"], health)
+		}
 		b.waitText("#health-score", num(diag["health_score"]))
 		b.waitText("#diag-status", diag["status"].(string))
 		b.waitTextContains("#issues", "High failure rate: 25.0%")
@@ -179,6 +298,25 @@ func TestDashboard(t *testing.T) {
 		b.waitText(fmt.Sprintf(`tr[data-message=%q] .delivery-badge`, xssMsg), "delivered")
 		if page := eval[string](b, `document.body.textContent`); strings.Contains(page, hook["signing_secret"].(string)) {
 			t.Error("the webhook page shows the signing secret")
+		}
+	})
+
+	step("7-day chart", func(t *testing.T) {
+		b.setValue("#chart-range", "7d")
+		b.waitFor("the 7-day chart or its error",
+			`document.getElementById('chart-error') || document.getElementById('chart-totals')?.textContent.startsWith('Last 7 days')`)
+		if n := b.count("#chart-error"); n != 0 {
+			t.Fatalf("the 7-day chart failed: %s", b.text("#chart-error"))
+		}
+		if n := b.count("#chart .bucket"); n < 7*24 || n > 7*24+1 {
+			t.Errorf("chart has %d hourly buckets, want %d or %d for 7 days", n, 7*24, 7*24+1)
+		}
+		q := url.Values{"since": {time.Now().Add(-7 * 24 * time.Hour).UTC().Format(time.RFC3339Nano)}, "granularity": {"hour"}}
+		totals := c.must(200, "GET", "/api/v0/webhooks/"+id+"/stats?"+q.Encode(), nil)["totals"].(map[string]any)
+		b.waitText("#chart-delivered", num(totals["successful_deliveries"]))
+		b.waitText("#chart-failed", num(totals["failed_deliveries"]))
+		if totals["successful_deliveries"] != 3.0 || totals["failed_deliveries"] != 1.0 {
+			t.Errorf("7-day totals = %v, want 3 delivered, 1 failed", totals)
 		}
 	})
 
@@ -260,6 +398,7 @@ func TestDashboard(t *testing.T) {
 		b.waitText("#stat-failed_deliveries", "0")
 		b.waitText("#stat-success_rate", "100%")
 		b.waitText(".page-head .health-badge", "Healthy")
+		b.showsHealth(".page-head", c.must(200, "GET", "/api/v0/webhooks/"+id, nil))
 		b.waitText(fmt.Sprintf(`tr[data-message=%q] .delivery-badge`, failedMsg), "delivered")
 	})
 
@@ -299,7 +438,7 @@ func TestDashboard(t *testing.T) {
 		}
 		// Shown once: leaving the page forgets it.
 		b.goHash("#/webhooks")
-		b.waitFor("the list", `document.querySelectorAll('#webhooks tbody tr').length === 2`)
+		b.waitFor("the list", `document.querySelectorAll('#webhooks tbody tr').length === 3`)
 		b.goHash("#/webhooks/" + id)
 		b.webhookLoaded("the webhook page again", 0)
 		if n := b.count("#new-secret"); n != 0 {

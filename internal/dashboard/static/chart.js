@@ -30,7 +30,7 @@ function draw(stats) {
   const y = (v) => pad.top + plotH - (v / top) * plotH;
   const bw = plotW / n;
   const chart = svg('svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart', id: 'chart', role: 'img',
-    'aria-label': `Deliveries and failures, ${stats.granularity}ly` });
+    'aria-label': `Deliveries and failures, ${stats.granularity === 'day' ? 'daily' : 'hourly'}` });
   chart.append(
     svg('line', { x1: pad.left, x2: W - pad.right, y1: y(0), y2: y(0), class: 'axis' }),
     svg('line', { x1: pad.left, x2: W - pad.right, y1: y(top), y2: y(top), class: 'grid' }),
@@ -82,7 +82,7 @@ export function chartSection(base) {
     const stats = await call('GET', `${base}/stats?${q}`);
     body.replaceChildren(draw(stats), legend, totals(stats.totals, r.label));
   }
-  range.addEventListener('change', () => load().catch((e) => body.replaceChildren(el('p', { class: 'error' }, e.message))));
+  range.addEventListener('change', () => load().catch((e) => body.replaceChildren(el('p', { class: 'error', id: 'chart-error' }, e.message))));
   const node = section('Deliveries over time', el('div', { class: 'section-tools' }, range), body);
   return { node, load };
 }

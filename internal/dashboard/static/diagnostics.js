@@ -1,5 +1,5 @@
-// diagnostics.js: GET …/diagnostics as the server computes it: status, score, 002's tiers,
-// failures by cause with advice, issues and recommendations.
+// diagnostics.js: GET …/diagnostics as the server computes it: status, score, the breaker,
+// tiers, failures by cause with advice, issues and recommendations.
 import { dl, el, fmtMs, fmtTime, section, table } from './dom.js';
 import { healthBadge } from './health.js';
 
@@ -11,10 +11,12 @@ export function diagnosticsSection(d) {
   const m = d.metrics;
   const causes = d.failures.by_cause;
   return section('Diagnostics',
-    el('div', { class: 'diag-head' }, healthBadge(d.status),
+    el('div', { class: 'diag-head' }, healthBadge({ status: d.status }),
       el('span', { class: 'score' }, 'Health score ', el('strong', { id: 'health-score' }, d.health_score), '/100')),
     dl([
       ['Status', d.status, 'diag-status'],
+      ['Circuit breaker', d.circuit_state, 'diag-circuit'],
+      ['Consecutive failures', d.consecutive_failures, 'diag-consecutive-failures'],
       ['Success rate tier', d.tiers.success_rate || '–', 'tier-success-rate'],
       ['Response time tier', d.tiers.response_time || '–', 'tier-response-time'],
       ['Activity', d.tiers.activity, 'tier-activity'],

@@ -1,23 +1,26 @@
-// webhook.js: one webhook, like seed 001's WebhookDetails: header with active and health badges,
-// Refresh and Edit, configuration, delivery statistics; then actions, the chart, diagnostics
-// and recent deliveries.
+// webhook.js: one webhook: header with active and health badges (hookd's verdict), the circuit
+// breaker when it holds deliveries, Refresh and Edit, configuration, delivery statistics; then
+// actions, the chart, diagnostics and recent deliveries.
 import { call, enc } from './api.js';
 import { dl, el, fmtMs, fmtTime, section } from './dom.js';
-import { activeBadge, healthBadge, successRate } from './health.js';
+import { activeBadge, breakerNote, healthBadge, successRate } from './health.js';
 import { actionsSection } from './actions.js';
 import { chartSection } from './chart.js';
 import { diagnosticsSection } from './diagnostics.js';
 import { deliveriesSection } from './messages.js';
 import { guard, setCrumbs } from './ui.js';
 
-function header(hook, diag, reload) {
+function header(hook, reload) {
   const refresh = el('button', { type: 'button', class: 'btn-secondary', id: 'refresh' }, 'Refresh');
   refresh.addEventListener('click', guard(refresh, reload));
-  return el('div', { class: 'page-head' },
-    el('h1', { id: 'webhook-name' }, hook.name || hook.id),
-    el('div', { class: 'status-badges' }, activeBadge(hook.isActive), healthBadge(diag.status)),
-    el('div', { class: 'buttons' }, refresh,
-      el('a', { href: `#/webhooks/${enc(hook.id)}/edit`, class: 'btn btn-primary', id: 'edit' }, 'Edit webhook')));
+  const breaker = breakerNote(hook);
+  return el('div', {},
+    el('div', { class: 'page-head' },
+      el('h1', { id: 'webhook-name' }, hook.name || hook.id),
+      el('div', { class: 'status-badges' }, activeBadge(hook.isActive), healthBadge(hook.health)),
+      el('div', { class: 'buttons' }, refresh,
+        el('a', { href: `#/webhooks/${enc(hook.id)}/edit`, class: 'btn btn-primary', id: 'edit' }, 'Edit webhook'))),
+    breaker && el('p', { id: 'breaker', class: 'breaker-line' }, breaker));
 }
 
 function configSection(hook) {
@@ -36,7 +39,8 @@ function configSection(hook) {
     ['Timeout', `${hook.timeout} s`],
     ['Retry schedule', (hook.retry_schedule || []).map((s) => `${s} s`).join(', ') || 'none'],
     ['Custom headers', headerNames.length ? headerNames.join(', ') : 'none'],
-    ['Circuit', hook.circuit_state, 'config-circuit'],
+    ['Circuit breaker', hook.circuit_state, 'config-circuit'],
+    ['Consecutive failures', hook.consecutive_failures, 'config-consecutive-failures'],
     ['Disabled reason', hook.disabled_reason || el('span', { class: 'muted' }, 'none')],
     ['App', hook.app ? `${hook.app.name} (${hook.app.id})` : ''],
     ['Created', fmtTime(hook.created_at)],
@@ -48,10 +52,10 @@ function statsSection(s) {
   const tile = (field, label, value) => el('div', { class: 'stat-item' },
     el('div', { class: 'stat-value', id: `stat-${field}` }, value), el('div', { class: 'stat-label' }, label));
   return section('Delivery statistics', el('div', { class: 'stats-grid' },
-    tile('total_events', 'Total events', s.total_events),
+    tile('total_events', 'Sent', s.total_events),
     tile('successful_deliveries', 'Successful', s.successful_deliveries),
     tile('failed_deliveries', 'Failed', s.failed_deliveries),
-    tile('pending_deliveries', 'Pending', s.pending_deliveries),
+    tile('pending_deliveries', 'Pending (not sent yet)', s.pending_deliveries),
     tile('success_rate', 'Success rate', successRate(s)),
     tile('average_response_time', 'Average response time', fmtMs(s.average_response_time)),
     tile('last_24h_events', 'Events, last 24 h', s.last_24h_events),
@@ -73,7 +77,7 @@ export async function webhookPage(page, [id]) {
   async function load() {
     const [hook, diag] = await Promise.all([call('GET', base), call('GET', `${base}/diagnostics`)]);
     setCrumbs([['Webhooks', '#/webhooks'], [hook.name || hook.id]]);
-    parts.head.replaceChildren(header(hook, diag, load));
+    parts.head.replaceChildren(header(hook, load));
     parts.config.replaceChildren(configSection(hook));
     parts.stats.replaceChildren(statsSection(hook.delivery_stats));
     parts.actions.replaceChildren(actionsSection(hook, { base, reload: load, results }));

@@ -1,7 +1,8 @@
-// webhooks.js: the list of the key's webhooks, with active and health badges.
+// webhooks.js: the list of the key's webhooks, with active and health badges and any breaker
+// that holds deliveries.
 import { call, enc } from './api.js';
 import { el, fmtTime, table } from './dom.js';
-import { activeBadge, healthBadge, healthOf, successRate } from './health.js';
+import { activeBadge, breakerNote, healthBadge, successRate } from './health.js';
 import { guard, setCrumbs } from './ui.js';
 
 function row(w) {
@@ -10,7 +11,7 @@ function row(w) {
     el('td', {}, el('a', { href: `#/webhooks/${enc(w.id)}`, class: 'webhook-link' }, w.name || w.id)),
     el('td', { class: 'mono url' }, w.url),
     el('td', {}, activeBadge(w.isActive)),
-    el('td', {}, healthBadge(healthOf(w))),
+    el('td', {}, healthBadge(w.health), breakerNote(w)),
     el('td', { class: 'num' }, s.total_events),
     el('td', { class: 'num' }, successRate(s)),
     el('td', {}, fmtTime(s.last_delivery)));
@@ -18,7 +19,7 @@ function row(w) {
 
 export async function webhooksPage(page) {
   setCrumbs([['Webhooks']]);
-  const list = table(['Name', 'URL', 'Status', 'Health', 'Events', 'Success rate', 'Last delivery'], [], { id: 'webhooks' });
+  const list = table(['Name', 'URL', 'Status', 'Health', 'Sent', 'Success rate', 'Last delivery'], [], { id: 'webhooks' });
   const tbody = list.querySelector('tbody');
   const more = el('button', { type: 'button', class: 'btn-secondary', hidden: true }, 'Load more');
   const empty = el('p', { class: 'muted', hidden: true }, 'No webhooks yet. Create one with POST /api/v0/webhooks.');

@@ -59,7 +59,7 @@ func (s *Store) requeue(ctx context.Context, tx *sql.Tx, ds []reopen, mode int, 
 			oldest[d.webhookID] = d.id
 		}
 		if _, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET status = CASE WHEN `+openStatus+` THEN status ELSE ? END,
-			next_at = ?, manual = ?, lease = lease + 1 WHERE id = ?`), webhook.StatusPending, ms(now), mode, d.id); err != nil {
+			next_at = ?, manual = ?, lease = lease + 1, leased = 0 WHERE id = ?`), webhook.StatusPending, ms(now), mode, d.id); err != nil {
 			return fmt.Errorf("requeue delivery: %w", err)
 		}
 		if d.status == webhook.StatusDelivered || d.status == webhook.StatusFailed {
@@ -270,7 +270,7 @@ func (s *Store) openBreakers(ctx context.Context, tx *sql.Tx, ids []any, p store
 		}
 		if t.state == webhook.CircuitHalfOpen && t.until.Valid && t.until.Int64 > until {
 			if _, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = ? WHERE id IN (SELECT id FROM deliveries
-				WHERE next_at = ? AND webhook_id = ?`+s.skipLocked()+`)`), until, t.until.Int64, t.id); err != nil {
+				WHERE next_at = ? AND leased = 0 AND webhook_id = ?`+s.skipLocked()+`)`), until, t.until.Int64, t.id); err != nil {
 				return nil, fmt.Errorf("hold deliveries: %w", err)
 			}
 		}

@@ -54,7 +54,7 @@ func (s *Store) control(ctx context.Context, tx *sql.Tx, jobs []store.Job, modes
 		moves = append(moves, mv...)
 	}
 	for _, m := range moves {
-		if _, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = ? WHERE id = ?`), m.at, m.id); err != nil {
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = ?, leased = 0 WHERE id = ?`), m.at, m.id); err != nil {
 			return nil, fmt.Errorf("hold delivery: %w", err)
 		}
 	}
@@ -227,7 +227,7 @@ func (s *Store) holdDue(ctx context.Context, tx *sql.Tx, webhookID string, at sq
 	lock := s.skipLocked()
 	// webhook_id || '' keeps the planners on the due index: the webhook's index would walk its
 	// whole history, the due index only the queue.
-	_, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = ? WHERE id IN (SELECT id FROM deliveries WHERE next_at <= ? AND webhook_id || '' = ?
+	_, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = ?, leased = 0 WHERE id IN (SELECT id FROM deliveries WHERE next_at <= ? AND webhook_id || '' = ?
 		AND `+openStatus+` AND manual <> ? AND id <> ? LIMIT `+strconv.Itoa(holdBatch)+lock+`)`), at, ms(now), webhookID, manualNow, except)
 	if err != nil {
 		return fmt.Errorf("hold due deliveries: %w", err)

@@ -34,7 +34,7 @@ func (h *health) add(a *webhook.Attempt) {
 
 // closeCircuit closes a webhook's breaker after a success and lets every delivery it was
 // keeping waiting go now: those the breaker held (next_at = circuit_until) and those waiting
-// for their next backoff step, since the receiver answers again. It reads the due index from
+// for their next backoff step, since the receiver answers again; never one a worker holds. It reads the due index from
 // now on (an empty string appended to webhook_id keeps the planners on it): the open queue.
 func (s *Store) closeCircuit(ctx context.Context, tx *sql.Tx, webhookID string, now int64) error {
 	if _, err := tx.ExecContext(ctx, s.q(`UPDATE webhooks SET circuit_state = ?, circuit_until = NULL WHERE id = ? AND circuit_state <> ?`),
@@ -44,7 +44,7 @@ func (s *Store) closeCircuit(ctx context.Context, tx *sql.Tx, webhookID string, 
 	// Rows a claim is taking are skipped: that claim holds our webhook row's next lock in line
 	// while it waits, and it sends or holds them itself.
 	if _, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = ? WHERE id IN (SELECT id FROM deliveries
-		WHERE next_at > ? AND webhook_id || '' = ? AND `+openStatus+s.skipLocked()+`)`), now, now, webhookID); err != nil {
+		WHERE next_at > ? AND leased = 0 AND webhook_id || '' = ? AND `+openStatus+s.skipLocked()+`)`), now, now, webhookID); err != nil {
 		return fmt.Errorf("release held deliveries: %w", err)
 	}
 	return nil

@@ -69,7 +69,7 @@ func (s *Store) CreateEvents(ctx context.Context, events []store.NewEvent, now t
 					}
 				}
 				due = due || lease == 0
-				dlvRows = append(dlvRows, id, ne.AppID, w.ID, ev.ID, ne.Type, webhook.StatusPending, ms(next), lease, ms(now))
+				dlvRows = append(dlvRows, id, ne.AppID, w.ID, ev.ID, ne.Type, webhook.StatusPending, ms(next), lease, lease, ms(now))
 			}
 			if ne.IdempotencyKey != "" {
 				idemRows = append(idemRows, ne.AppID, ne.IdempotencyKey, ev.ID, n, ms(now))
@@ -79,7 +79,7 @@ func (s *Store) CreateEvents(ctx context.Context, events []store.NewEvent, now t
 		if err := s.insertRows(ctx, tx, `INSERT INTO events (id, app_id, type, payload, idempotency_key, created_at) VALUES `, 6, evRows, ""); err != nil {
 			return fmt.Errorf("insert events: %w", err)
 		}
-		if err := s.insertRows(ctx, tx, `INSERT INTO deliveries (id, app_id, webhook_id, event_id, event_type, status, next_at, lease, created_at) VALUES `, 9, dlvRows, ""); err != nil {
+		if err := s.insertRows(ctx, tx, `INSERT INTO deliveries (id, app_id, webhook_id, event_id, event_type, status, next_at, lease, leased, created_at) VALUES `, 10, dlvRows, ""); err != nil {
 			return fmt.Errorf("insert deliveries: %w", err)
 		}
 		if err := s.insertRows(ctx, tx, `INSERT INTO idempotency_keys (app_id, idem_key, event_id, deliveries, created_at) VALUES `, 5, idemRows,

@@ -329,7 +329,7 @@ func (s *Store) Release(ctx context.Context, jobs []store.Job, now time.Time) er
 				b.WriteString(`(CAST(? AS TEXT), CAST(? AS BIGINT))`)
 				args = append(args, j.DeliveryID, j.Lease)
 			}
-			b.WriteString(`) UPDATE deliveries SET next_at = ? FROM v WHERE deliveries.id = v.id AND deliveries.lease = v.lease`)
+			b.WriteString(`) UPDATE deliveries SET next_at = ?, leased = 0 FROM v WHERE deliveries.id = v.id AND deliveries.lease = v.lease`)
 			if _, err := tx.ExecContext(ctx, s.q(b.String()), append(args, ms(now))...); err != nil {
 				return fmt.Errorf("release: %w", err)
 			}
@@ -378,7 +378,7 @@ func (s *Store) moveDeliveries(ctx context.Context, tx *sql.Tx, outcomes []store
 			at[key{o.Job.DeliveryID, o.Job.Lease}] = start + i
 		}
 		b.WriteString(`) UPDATE deliveries SET status = v.status, attempts = attempts + 1, next_at = v.next_at, last_at = v.last_at,
-			response_code = v.code, response_ms = v.ms, last_error = v.err, manual = 0
+			response_code = v.code, response_ms = v.ms, last_error = v.err, manual = 0, leased = 0
 			FROM v WHERE deliveries.id = v.id AND deliveries.lease = v.lease RETURNING deliveries.id, deliveries.lease`)
 		rows, err := tx.QueryContext(ctx, s.q(b.String()), args...)
 		if err != nil {

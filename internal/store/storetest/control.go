@@ -18,6 +18,7 @@ var controlTests = []storeTest{
 	{"ControlTestEvent", testControlTestEvent},
 	{"ControlRecover", testControlRecover},
 	{"ControlBreaker", testControlBreaker},
+	{"ControlRecoveryReleasesBacklog", testControlRecoveryReleasesBacklog},
 	{"ControlThrottle", testControlThrottle},
 	{"ControlOrdered", testControlOrdered},
 	{"ControlAutoDisable", testControlAutoDisable},
@@ -539,4 +540,39 @@ func testControlOrderedRecover(t *testing.T, s store.Store) {
 		t.Fatalf("claimed %d at y's old retry time, want 0", len(jobs))
 	}
 	wantStats(t, stats(t, s, app.ID, w.ID, retryAt), 3, 3, 0)
+}
+
+// A success after the breaker opened lets the deliveries waiting for their next backoff step
+// go at once, but never one a worker still holds.
+func testControlRecoveryReleasesBacklog(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	app := newApp(t, s)
+	w := newWebhook(t, s, app.ID, nil)
+	send(t, s, app.ID, "a", "b", "c")
+	jobs := claimAll(t, s, t0)
+	if len(jobs) != 3 {
+		t.Fatalf("claimed %d, want 3", len(jobs))
+	}
+	retryAt := t0.Add(time.Hour)
+	complete(t, s, attemptAt(jobs[0], 503, webhook.StatusRetrying, &retryAt, t0))
+	if _, err := s.Trip(ctx, []string{w.ID}, store.Policy{BreakerThreshold: 1, BreakerCooldown: time.Minute}, t0); err != nil {
+		t.Fatal(err)
+	}
+	if got := stats(t, s, app.ID, w.ID, t0).Circuit; got != webhook.CircuitOpen {
+		t.Fatalf("circuit = %s, want open", got)
+	}
+	// jobs[1] is still in flight; jobs[2] succeeds.
+	now := t0.Add(time.Second)
+	complete(t, s, attemptAt(jobs[2], 200, webhook.StatusDelivered, nil, now))
+	got := claimAll(t, s, now)
+	if len(got) != 1 || got[0].DeliveryID != jobs[0].DeliveryID {
+		var ids []string
+		for _, j := range got {
+			ids = append(ids, j.DeliveryID)
+		}
+		t.Fatalf("claimed %v after the success, want only %s (the retry-scheduled one; %s is in flight)", ids, jobs[0].DeliveryID, jobs[1].DeliveryID)
+	}
+	if got[0].Counted != webhook.StatusFailed {
+		t.Errorf("the released delivery counts as %q before its next attempt, want failed", got[0].Counted)
+	}
 }

@@ -37,6 +37,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	tests = append(tests, monitorTests...)
 	tests = append(tests, securityTests...)
 	tests = append(tests, controlTests...)
+	tests = append(tests, isolationTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
 	}

@@ -73,6 +73,7 @@ type attemptJSON struct {
 type attemptDetailJSON struct {
 	attemptJSON
 	Response          string            `json:"response"`
+	ResponseEncoding  string            `json:"responseEncoding,omitempty"` // "base64" when the body is not text
 	ResponseTruncated bool              `json:"responseTruncated"`
 	ResponseHeaders   map[string]string `json:"responseHeaders"`
 	RequestHeaders    map[string]string `json:"requestHeaders"`
@@ -96,7 +97,8 @@ func toAttempt(a *webhook.Attempt) attemptJSON {
 }
 
 func toAttemptDetail(a *webhook.Attempt) attemptDetailJSON {
-	return attemptDetailJSON{attemptJSON: toAttempt(a), Response: a.ResponseBody, ResponseTruncated: a.Truncated,
+	body, encoding := a.ResponseText()
+	return attemptDetailJSON{attemptJSON: toAttempt(a), Response: body, ResponseEncoding: encoding, ResponseTruncated: a.Truncated,
 		ResponseHeaders: nonNilHeaders(a.ResponseHeaders), RequestHeaders: nonNilHeaders(a.RequestHeaders)}
 }
 

@@ -25,11 +25,13 @@ type resourceJSON struct {
 
 // callAttributesJSON holds the attributes of a call; a sparse fieldset leaves some nil.
 type callAttributesJSON struct {
-	ID        *string   `json:"id,omitempty"`
-	HTTPCode  *int      `json:"http_code,omitempty"`
-	Headers   *string   `json:"headers,omitempty"`
-	Body      *string   `json:"body,omitempty"`
-	CreatedAt *jsonTime `json:"created_at,omitempty"`
+	ID       *string `json:"id,omitempty"`
+	HTTPCode *int    `json:"http_code,omitempty"`
+	Headers  *string `json:"headers,omitempty"`
+	Body     *string `json:"body,omitempty"`
+	// BodyEncoding is "base64" when the body is not text (and left out when it is).
+	BodyEncoding *string   `json:"body_encoding,omitempty"`
+	CreatedAt    *jsonTime `json:"created_at,omitempty"`
 }
 
 // loadV3Webhook reads {webhook_id}: the webhook's integer id or its wh_ id.
@@ -90,7 +92,11 @@ func (q *v3Query) callResource(a *webhook.Attempt, rel map[string]any) resourceJ
 		attrs.Headers = &text
 	}
 	if q.wants(callType, "body") {
-		attrs.Body = &a.ResponseBody
+		body, encoding := a.ResponseText()
+		attrs.Body = &body
+		if encoding != "" {
+			attrs.BodyEncoding = &encoding
+		}
 	}
 	if q.wants(callType, "created_at") {
 		t := jsonTime(a.CreatedAt)

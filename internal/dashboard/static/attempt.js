@@ -30,7 +30,8 @@ export async function attemptPage(page, [hookID, msgID, attemptID]) {
     ])),
     section('Response body',
       a.responseTruncated ? el('p', { class: 'muted' }, 'Truncated: hookd keeps the first 64 KiB.') : null,
-      el('pre', { id: 'response', class: 'code' }, a.response ? pretty(a.response) : '')),
+      a.responseEncoding ? el('p', { class: 'muted', id: 'response-encoding' }, `Not text: shown ${a.responseEncoding}-encoded.`) : null,
+      el('pre', { id: 'response', class: 'code' }, a.response && !a.responseEncoding ? pretty(a.response) : a.response)),
     section('Response headers', headers('response-headers', a.responseHeaders)),
     section('Request headers', headers('request-headers', a.requestHeaders)));
 }

@@ -112,21 +112,24 @@ func (s *Store) GetMessage(ctx context.Context, appID, webhookID, eventID string
 // (lists show neither); callColumns leave out only the request headers (a call has none).
 const (
 	attemptColumns = `id, delivery_id, webhook_id, app_id, event_id, number, triggered_by, status_code, duration_ms, cause, error,
-		request_headers, response_headers, response_body, truncated, created_at`
+		request_headers, response_headers, response_body, response_encoding, truncated, created_at`
 	attemptSummary = `id, delivery_id, webhook_id, app_id, event_id, number, triggered_by, status_code, duration_ms, cause, error,
-		'{}', '{}', '', truncated, created_at`
+		'{}', '{}', '', '', truncated, created_at`
 	callColumns = `id, delivery_id, webhook_id, app_id, event_id, number, triggered_by, status_code, duration_ms, cause, error,
-		'{}', response_headers, response_body, truncated, created_at`
+		'{}', response_headers, response_body, response_encoding, truncated, created_at`
 )
 
 func scanAttempt(row scanner) (*webhook.Attempt, error) {
 	var a webhook.Attempt
-	var reqH, respH string
+	var reqH, respH, body, encoding string
 	var created int64
 	err := row.Scan(&a.ID, &a.DeliveryID, &a.WebhookID, &a.AppID, &a.EventID, &a.Number, &a.Trigger, &a.StatusCode, &a.DurationMS,
-		&a.Cause, &a.Error, &reqH, &respH, &a.ResponseBody, &a.Truncated, &created)
+		&a.Cause, &a.Error, &reqH, &respH, &body, &encoding, &a.Truncated, &created)
 	if err != nil {
 		return nil, err
+	}
+	if a.ResponseBody, err = webhook.ResponseFromText(body, encoding); err != nil {
+		return nil, fmt.Errorf("attempt %s response_body: %w", a.ID, err)
 	}
 	if err := json.Unmarshal([]byte(reqH), &a.RequestHeaders); err != nil {
 		return nil, fmt.Errorf("attempt %s request_headers: %w", a.ID, err)

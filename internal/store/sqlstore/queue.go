@@ -171,11 +171,12 @@ func (s *Store) Complete(ctx context.Context, outcomes []store.Outcome) error {
 			a := o.Attempt
 			reqH, _ := json.Marshal(a.RequestHeaders)
 			respH, _ := json.Marshal(a.ResponseHeaders)
+			body, encoding := a.ResponseText()
 			rows = append(rows, a.ID, a.DeliveryID, a.WebhookID, a.AppID, a.EventID, a.Number, a.Trigger, a.StatusCode, a.DurationMS,
-				a.Cause, a.Error, string(reqH), string(respH), a.ResponseBody, a.Truncated, ms(a.CreatedAt))
+				a.Cause, webhook.CleanText(a.Error), string(reqH), string(respH), body, encoding, a.Truncated, ms(a.CreatedAt))
 		}
 		if err := s.insertRows(ctx, tx, `INSERT INTO attempts (id, delivery_id, webhook_id, app_id, event_id, number, triggered_by, status_code, duration_ms,
-			cause, error, request_headers, response_headers, response_body, truncated, created_at) VALUES `, 16, rows, ""); err != nil {
+			cause, error, request_headers, response_headers, response_body, response_encoding, truncated, created_at) VALUES `, 17, rows, ""); err != nil {
 			return fmt.Errorf("insert attempts: %w", err)
 		}
 		counters := map[string]*counterDelta{}
@@ -409,7 +410,7 @@ func lastError(a *webhook.Attempt) string {
 	case a.Succeeded():
 		return ""
 	case a.Error != "":
-		return a.Error
+		return webhook.CleanText(a.Error)
 	case a.StatusCode > 0:
 		return fmt.Sprintf("receiver answered HTTP %d", a.StatusCode)
 	default:

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"bytes"
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+)
+
+// png is the start of a PNG file: binary bytes, NUL and invalid UTF-8 included.
+var png = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\xff\xfe")
+
+func TestBinaryResponses(t *testing.T) {
+	testBinaryResponses(t, "--data-dir", t.TempDir())
+}
+
+func TestPostgresBinaryResponses(t *testing.T) {
+	testBinaryResponses(t, "--database-url", postgresSchema(t))
+}
+
+// testBinaryResponses: one app's receiver answers with binary bytes, another app's with text,
+// side by side. Every delivery of both is recorded once, as successful, nothing is sent twice,
+// and the binary answer reads back, base64-encoded and saying so, through /v1 and /api/v3.
+func testBinaryResponses(t *testing.T, storeArgs ...string) {
+	const n = 100
+	_, key := setup(t, storeArgs...)
+	other := cli(t, append([]string{"apps", "create", "--name", "other"}, storeArgs...)...)
+	otherKey := cli(t, append([]string{"keys", "create", "--app", other["id"].(string), "--env", "production",
+		"--scopes", "webhook:read,webhook:write,event:write"}, storeArgs...)...)
+	h := serve(t, append(storeArgs, "--allow-network", loopback)...)
+	binary := newReceiver(t, func(_ int, w http.ResponseWriter) {
+		w.Header().Set("Content-Type", "image/png")
+		w.Write(png)
+	})
+	text := newReceiver(t, func(_ int, w http.ResponseWriter) { fmt.Fprint(w, "ok") })
+	cb, ct := newClient(t, h.URL, key), newClient(t, h.URL, otherKey)
+	binID := cb.must(201, "POST", "/api/v0/webhooks", map[string]any{"name": "images", "url": binary.URL})["id"].(string)
+	textID := ct.must(201, "POST", "/api/v0/webhooks", map[string]any{"name": "text", "url": text.URL})["id"].(string)
+	events := make([]map[string]any, n)
+	for i := range events {
+		events[i] = map[string]any{"event_type": "a", "payload": i}
+	}
+	cb.must(202, "POST", "/api/v0/events/batch", map[string]any{"events": events})
+	ct.must(202, "POST", "/api/v0/events/batch", map[string]any{"events": events})
+	for _, w := range []struct {
+		c  *client
+		id string
+		rc *receiver
+	}{{cb, binID, binary}, {ct, textID, text}} {
+		eventually(t, 20*time.Second, "every delivery recorded as successful", func() bool {
+			return statsAre(t, w.c, w.id, n, n, 0)
+		})
+		calls := w.c.must(200, "GET", fmt.Sprintf("/api/v3/notification/webhook/%s/calls?count=true&page[size]=1", w.id), nil)
+		if total := calls["meta"].(map[string]any)["count"]; total != float64(n) {
+			t.Errorf("webhook %s: %v attempts recorded, want %d", w.id, total, n)
+		}
+		if got := w.rc.count(); got != n {
+			t.Errorf("webhook %s: the receiver got %d requests for %d deliveries", w.id, got, n)
+		}
+	}
+
+	call := cb.must(200, "GET", "/api/v3/notification/webhook/"+binID+"/calls?page[size]=1", nil)["data"].([]any)[0].(map[string]any)
+	attrs := call["attributes"].(map[string]any)
+	if body, _ := base64.StdEncoding.DecodeString(attrs["body"].(string)); attrs["body_encoding"] != "base64" || !bytes.Equal(body, png) {
+		t.Errorf("/api/v3 call body = %v (%v), want the PNG bytes base64-encoded", attrs["body"], attrs["body_encoding"])
+	}
+	msgs := cb.must(200, "GET", "/v1/webhooks/"+binID+"/messages?limit=1", nil)["data"].([]any)
+	msg := msgs[0].(map[string]any)["id"].(string)
+	attempts := cb.must(200, "GET", "/v1/webhooks/"+binID+"/messages/"+msg+"/attempts", nil)["data"].([]any)
+	detail := cb.must(200, "GET", "/v1/webhooks/"+binID+"/messages/"+msg+"/attempts/"+attempts[0].(map[string]any)["id"].(string), nil)
+	if body, _ := base64.StdEncoding.DecodeString(detail["response"].(string)); detail["responseEncoding"] != "base64" || !bytes.Equal(body, png) {
+		t.Errorf("/v1 attempt response = %v (%v), want the PNG bytes base64-encoded", detail["response"], detail["responseEncoding"])
+	}
+	textCall := ct.must(200, "GET", "/api/v3/notification/webhook/"+textID+"/calls?page[size]=1", nil)["data"].([]any)[0].(map[string]any)
+	if a := textCall["attributes"].(map[string]any); a["body"] != "ok" || a["body_encoding"] != nil {
+		t.Errorf("a text answer reads %v (%v), want ok as it is", a["body"], a["body_encoding"])
+	}
+}

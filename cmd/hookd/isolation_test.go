@@ -3,8 +3,11 @@ package main
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -77,4 +80,81 @@ func testBinaryResponses(t *testing.T, storeArgs ...string) {
 	if a := textCall["attributes"].(map[string]any); a["body"] != "ok" || a["body_encoding"] != nil {
 		t.Errorf("a text answer reads %v (%v), want ok as it is", a["body"], a["body_encoding"])
 	}
+}
+
+func TestPoisonedInput(t *testing.T) {
+	testPoisonedInput(t, "--data-dir", t.TempDir())
+}
+
+func TestPostgresPoisonedInput(t *testing.T) {
+	testPoisonedInput(t, "--database-url", postgresSchema(t))
+}
+
+// testPoisonedInput: while one app posts 600 good events, another posts input no store can
+// keep as text (NUL, invalid UTF-8, control characters). Each bad request gets a 400 naming
+// its field, the same on both stores; every good one gets its 202.
+func testPoisonedInput(t *testing.T, storeArgs ...string) {
+	_, key := setup(t, storeArgs...)
+	other := cli(t, append([]string{"apps", "create", "--name", "mallory"}, storeArgs...)...)
+	otherKey := cli(t, append([]string{"keys", "create", "--app", other["id"].(string), "--env", "production",
+		"--scopes", "webhook:read,webhook:write,event:write"}, storeArgs...)...)
+	h := serve(t, append(storeArgs, "--allow-network", loopback)...)
+	good, bad := newClient(t, h.URL, key), newClient(t, h.URL, otherKey)
+	rc := newReceiver(t, nil)
+	good.must(201, "POST", "/api/v0/webhooks", map[string]any{"name": "good", "url": rc.URL})
+	bad.must(201, "POST", "/api/v0/webhooks", map[string]any{"name": "bad", "url": rc.URL})
+
+	poison := []struct {
+		name, body, want string
+	}{
+		{"NUL in the event type", `{"event_type":"a\u0000b","payload":{}}`, "event_type must not contain control characters (found U+0000 at byte 1)"},
+		{"a control character in the event type", `{"event_type":"a\u0007b","payload":{}}`, "event_type must not contain control characters (found U+0007 at byte 1)"},
+		{"invalid UTF-8 in the payload", "{\"event_type\":\"a\",\"payload\":{\"k\":\"\xff\xfe\"}}", "payload is not valid UTF-8 (JSON text must be)"},
+		{"NUL in the idempotency key", `{"event_type":"a","payload":1,"idempotency_key":"k\u0000"}`, "idempotency_key must not contain control characters (found U+0000 at byte 1)"},
+		{"in a batch", `{"events":[{"event_type":"ok","payload":1},{"event_type":"x\u0000","payload":1}]}`, "events[1]: event_type must not contain control characters (found U+0000 at byte 1)"},
+	}
+	const posters, each = 8, 75 // 600 good events
+	var wg sync.WaitGroup
+	codes := make(chan int, posters*each)
+	for range posters {
+		wg.Go(func() {
+			for i := range each {
+				code, _ := good.do("POST", "/api/v0/events", map[string]any{"event_type": "order.created", "payload": map[string]any{"i": i, "note": "\u00e9\u0000 fine inside a JSON string"}})
+				codes <- code
+			}
+		})
+	}
+	for round := range 6 {
+		for _, p := range poison {
+			path := "/api/v0/events"
+			if strings.HasPrefix(p.body, `{"events"`) {
+				path += "/batch"
+			}
+			req, _ := http.NewRequest("POST", h.URL+path, strings.NewReader(p.body))
+			req.Header.Set("x-client-key", otherKey["client_key"].(string))
+			req.Header.Set("x-client-secret", otherKey["client_secret"].(string))
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var body map[string]any
+			_ = json.NewDecoder(resp.Body).Decode(&body)
+			resp.Body.Close()
+			if round == 0 && (resp.StatusCode != 400 || body["message"] != p.want) {
+				t.Errorf("%s: %d %v, want 400 %q", p.name, resp.StatusCode, body["message"], p.want)
+			} else if resp.StatusCode != 400 {
+				t.Errorf("%s (round %d): %d, want 400", p.name, round, resp.StatusCode)
+			}
+		}
+	}
+	wg.Wait()
+	close(codes)
+	counts := map[int]int{}
+	for c := range codes {
+		counts[c]++
+	}
+	if counts[202] != posters*each {
+		t.Errorf("the other app's good events got %v, want all %d answered 202", counts, posters*each)
+	}
+	eventually(t, 20*time.Second, "every good event delivered", func() bool { return rc.count() == posters*each })
 }

@@ -284,25 +284,22 @@ func (p *Pool) record(results <-chan result) {
 	}
 }
 
-// complete writes a batch of outcomes, retrying a few times. If it still fails, the leases
-// run out and the deliveries are sent again: at-least-once, never lost.
+// complete records a batch of outcomes. A batch that fails is recorded one outcome at a time,
+// so that one bad outcome (of any tenant) stays that outcome's problem; each is retried a few
+// times. One that still fails is sent again when its lease runs out: at-least-once, never lost.
 func (p *Pool) complete(outcomes []store.Outcome) {
 	if len(outcomes) == 0 {
 		return
 	}
-	var err error
-	for try := range 5 {
-		if err = p.store.Complete(context.Background(), outcomes); err == nil || errors.Is(err, store.ErrNotices) {
-			break
+	if len(outcomes) > 1 && !p.record1(outcomes, 1) {
+		var recorded []store.Outcome
+		for _, o := range outcomes {
+			if p.record1([]store.Outcome{o}, 3) {
+				recorded = append(recorded, o)
+			}
 		}
-		time.Sleep(time.Duration(try+1) * 100 * time.Millisecond)
-	}
-	if errors.Is(err, store.ErrNotices) { // the outcomes are recorded
-		p.log.Warn("operational events lost", "err", err)
-		err = nil
-	}
-	if err != nil {
-		p.log.Error("record attempts; their deliveries will be retried when the lease ends", "err", err, "count", len(outcomes))
+		outcomes = recorded
+	} else if len(outcomes) == 1 && !p.record1(outcomes, 5) {
 		return
 	}
 	retry := false
@@ -326,4 +323,28 @@ func (p *Pool) complete(outcomes []store.Outcome) {
 	if retry {
 		p.WakeDeliveries() // the idle loop may be sleeping past the new retry's due time
 	}
+}
+
+// record1 writes outcomes in one transaction, trying up to tries times, and reports whether
+// they are recorded.
+func (p *Pool) record1(outcomes []store.Outcome, tries int) bool {
+	var err error
+	for try := range tries {
+		if try > 0 {
+			time.Sleep(time.Duration(try) * 100 * time.Millisecond)
+		}
+		if err = p.store.Complete(context.Background(), outcomes); err == nil {
+			return true
+		}
+		if errors.Is(err, store.ErrNotices) { // the outcomes are recorded
+			p.log.Warn("operational events lost", "err", err)
+			return true
+		}
+	}
+	if len(outcomes) > 1 && tries == 1 {
+		p.log.Warn("record attempts: the batch failed, recording them one by one", "err", err, "count", len(outcomes))
+	} else {
+		p.log.Error("record attempts; their deliveries will be retried when the lease ends", "err", err, "count", len(outcomes))
+	}
+	return false
 }

@@ -119,6 +119,14 @@ func (b *Batcher) commit(group []*request) {
 	if err != nil && b.pool != nil {
 		b.pool.Unreserve(reserved)
 	}
+	if err != nil && len(group) > 1 {
+		// One request's input must not fail the others that shared its transaction: each
+		// commits alone, and only the one at fault gets the error.
+		for _, r := range group {
+			b.commit([]*request{r})
+		}
+		return
+	}
 	var handed []store.Job
 	due := false // deliveries left for the claim loop
 	for _, r := range group {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/hookd/hookd/internal/store"
 	"github.com/hookd/hookd/internal/webhook"
@@ -35,8 +36,14 @@ func (s *Server) check(appID string, in eventInput, where string) (store.NewEven
 	if int64(len(in.Payload)) > s.opts.MaxPayload {
 		return store.NewEvent{}, webhook.Errorf(webhook.ETooLarge, "%spayload is %d bytes; the limit is %d bytes", where, len(in.Payload), s.opts.MaxPayload)
 	}
+	if !utf8.Valid(in.Payload) { // JSON strings decode invalid UTF-8 to U+FFFD, but the payload is kept as it came
+		return store.NewEvent{}, webhook.Errorf(webhook.EInvalid, "%spayload is not valid UTF-8 (JSON text must be)", where)
+	}
 	if len(in.IdempotencyKey) > webhook.MaxIdempotencyLen {
 		return store.NewEvent{}, webhook.Errorf(webhook.EInvalid, "%sidempotency_key is longer than %d characters", where, webhook.MaxIdempotencyLen)
+	}
+	if err := webhook.ValidText("idempotency_key", in.IdempotencyKey); err != nil {
+		return store.NewEvent{}, webhook.Errorf(webhook.EInvalid, "%s%s", where, webhook.ErrorMessage(err))
 	}
 	return store.NewEvent{AppID: appID, Type: in.EventType, Payload: in.Payload, IdempotencyKey: in.IdempotencyKey}, nil
 }

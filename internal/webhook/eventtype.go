@@ -1,6 +1,10 @@
 package webhook
 
-import "strings"
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
 
 // MaxEventTypeLen bounds event type names and patterns.
 const MaxEventTypeLen = 200
@@ -15,6 +19,21 @@ func ValidateEventType(t string) error {
 	}
 	if strings.ContainsAny(t, " *\t\r\n") {
 		return Errorf(EInvalid, "event_type %q must not contain spaces or '*'", t)
+	}
+	if err := ValidText("event_type", t); err != nil {
+		return err
+	}
+	return nil
+}
+
+// ValidText refuses what no store can keep faithfully as text, and what has no place in a
+// name: invalid UTF-8 and control characters (NUL among them). field names the input.
+func ValidText(field, s string) error {
+	if !utf8.ValidString(s) {
+		return Errorf(EInvalid, "%s is not valid UTF-8", field)
+	}
+	if i := strings.IndexFunc(s, unicode.IsControl); i >= 0 {
+		return Errorf(EInvalid, "%s must not contain control characters (found %U at byte %d)", field, []rune(s[i:])[0], i)
 	}
 	return nil
 }

@@ -22,9 +22,8 @@ const (
 )
 
 // controlSettingsChanged keeps the control state in step with an update of w's settings:
-// reactivating starts a fresh breaker and auto-disable clock; turning ordering off lets the
-// deliveries parked in the line go.
-func (s *Store) controlSettingsChanged(ctx context.Context, tx *sql.Tx, w *webhook.Webhook, wasActive, wasOrdered bool, now time.Time) error {
+// reactivating starts a fresh breaker and auto-disable clock.
+func (s *Store) controlSettingsChanged(ctx context.Context, tx *sql.Tx, w *webhook.Webhook, wasActive bool) error {
 	if !wasActive && w.Active {
 		_, err := tx.ExecContext(ctx, s.q(`UPDATE webhooks SET circuit_state = ?, circuit_until = NULL, consecutive_failures = 0,
 			failing_since = NULL, disabled_reason = '', disabled_at = NULL WHERE id = ?`), webhook.CircuitClosed, w.ID)
@@ -32,12 +31,6 @@ func (s *Store) controlSettingsChanged(ctx context.Context, tx *sql.Tx, w *webho
 			return fmt.Errorf("reset control state: %w", err)
 		}
 		w.Circuit, w.DisabledReason, w.DisabledAt = webhook.CircuitClosed, "", nil
-	}
-	if wasOrdered && !w.Ordered && w.Active {
-		_, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = ? WHERE webhook_id = ? AND `+openStatus+` AND next_at IS NULL`), ms(now), w.ID)
-		if err != nil {
-			return fmt.Errorf("release ordered line: %w", err)
-		}
 	}
 	return nil
 }
@@ -213,8 +206,11 @@ func (s *Store) Trip(ctx context.Context, webhookIDs []string, p store.Policy, n
 			return err
 		}
 		for _, id := range t.Disabled {
-			// Pending deliveries wait for reactivation, as with a manual pause.
-			if _, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = NULL WHERE webhook_id = ? AND `+openStatus), id); err != nil {
+			// Pending deliveries wait for reactivation, as with a manual pause. Rows a claim
+			// or a completion holds are skipped (the webhook row is ours): the next claim
+			// parks them, since the webhook is inactive.
+			if _, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = NULL WHERE id IN (SELECT id FROM deliveries
+				WHERE webhook_id = ? AND `+openStatus+s.skipLocked()+`)`), id); err != nil {
 				return fmt.Errorf("pause disabled webhook: %w", err)
 			}
 		}

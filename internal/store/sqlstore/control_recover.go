@@ -99,12 +99,14 @@ func (s *Store) ClaimRecover(ctx context.Context, now time.Time, lease time.Dura
 	return j, err
 }
 
-// RecoverStep requeues the next batch of the job's failed deliveries, oldest first.
+// RecoverStep requeues the next batch of the job's failed deliveries, oldest first. Those a
+// worker is completing right now are skipped (their attempt is the retry), so that this and a
+// completion never wait for each other's rows.
 func (s *Store) RecoverStep(ctx context.Context, j *store.RecoverJob, limit int, now time.Time, lease time.Duration) (bool, error) {
 	done := false
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, s.q(`SELECT id, status FROM deliveries WHERE webhook_id = ? AND id > ? AND `+failedNow+`
-			AND created_at >= ? AND created_at < ? ORDER BY id LIMIT ?`), j.WebhookID, j.Cursor, ms(j.Since), ms(j.Until), limit)
+			AND created_at >= ? AND created_at < ? ORDER BY id LIMIT ?`+s.skipLocked()), j.WebhookID, j.Cursor, ms(j.Since), ms(j.Until), limit)
 		if err != nil {
 			return fmt.Errorf("find failed deliveries: %w", err)
 		}

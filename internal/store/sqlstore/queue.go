@@ -98,10 +98,18 @@ func (s *Store) Claim(ctx context.Context, now time.Time, lease time.Duration, l
 			return err
 		}
 		kept := jobs[:0]
+		var orphans []any // deliveries of a webhook deleted while they were in flight
 		for _, j := range jobs {
 			if w := webhooks[j.Webhook.ID]; w != nil {
 				j.Webhook = w
 				kept = append(kept, j)
+			} else {
+				orphans = append(orphans, j.DeliveryID)
+			}
+		}
+		if len(orphans) > 0 {
+			if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM deliveries WHERE id IN (`+marks(len(orphans))+`)`), orphans...); err != nil {
+				return fmt.Errorf("drop deleted webhooks' deliveries: %w", err)
 			}
 		}
 		jobs, err = s.control(ctx, tx, kept, modes, now, lease) // control_claim.go

@@ -41,6 +41,17 @@ type Dialect struct {
 	DurableConnSQL, RelaxedConnSQL string
 }
 
+// Lock order. On PostgreSQL several transactions lock rows at once, and they never deadlock
+// because every one takes its locks in this order:
+//
+//  1. delivery rows (a claim skips those another holds; an update may wait for them);
+//  2. webhook rows, in id order (lockWebhooks, or UPDATEs in sorted order);
+//  3. rollup rows, in (webhook, hour) order, only ever with their webhook's row held.
+//
+// Once a transaction holds a webhook row, it takes delivery rows only with SKIP LOCKED
+// (skipLocked), or new ones it inserts: a claim holding delivery rows may be waiting for that
+// webhook row. SQLite has one writer, so there the order only has to be harmless.
+
 // Store implements store.Store over database/sql.
 type Store struct {
 	d     Dialect

@@ -195,6 +195,27 @@ func (s *Store) UpdateWebhook(ctx context.Context, w *webhook.Webhook, now time.
 		if err != nil {
 			return err
 		}
+		// The deliveries first, then the webhook row (the store's lock order, sqlstore.go),
+		// skipping rows a claim or a completion holds: a claim that finds the webhook paused
+		// parks them, and paused or parked ones (next_at NULL) are never claimed or completed.
+		switch {
+		case wasActive && !w.Active: // pause: queued deliveries wait, keeping their status
+			_, err = tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = NULL WHERE id IN (SELECT id FROM deliveries
+				WHERE webhook_id = ? AND `+openStatus+s.skipLocked()+`)`), w.ID)
+		case !wasActive && w.Active: // resume now
+			_, err = tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = ? WHERE id IN (SELECT id FROM deliveries
+				WHERE webhook_id = ? AND `+openStatus+s.skipLocked()+`)`), ms(now), w.ID)
+		}
+		if err != nil {
+			return err
+		}
+		if wasOrdered && !w.Ordered && w.Active { // the deliveries parked in the ordered line go
+			_, err = tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = ? WHERE id IN (SELECT id FROM deliveries
+				WHERE webhook_id = ? AND `+openStatus+` AND next_at IS NULL`+s.skipLocked()+`)`), ms(now), w.ID)
+			if err != nil {
+				return fmt.Errorf("release ordered line: %w", err)
+			}
+		}
 		_, err = tx.ExecContext(ctx, s.q(`UPDATE webhooks SET name = ?, url = ?, description = ?, event_types = ?, active = ?, encrypted = ?,
 			headers = ?, rate_limit = ?, ordered = ?, retry_schedule = ?, timeout_ms = ?, updated_at = ?,
 			encryption_key = COALESCE(NULLIF(encryption_key, ''), ?) WHERE id = ?`),
@@ -203,31 +224,31 @@ func (s *Store) UpdateWebhook(ctx context.Context, w *webhook.Webhook, now time.
 		if err != nil {
 			return fmt.Errorf("update webhook: %w", err)
 		}
-		switch {
-		case wasActive && !w.Active: // pause: queued deliveries wait, keeping their status
-			_, err = tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = NULL WHERE webhook_id = ? AND status IN ('pending', 'retrying')`), w.ID)
-		case !wasActive && w.Active: // resume now
-			_, err = tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = ? WHERE webhook_id = ? AND status IN ('pending', 'retrying')`), ms(now), w.ID)
-		}
-		if err != nil {
-			return err
-		}
-		return s.controlSettingsChanged(ctx, tx, w, wasActive, wasOrdered, now) // control.go
+		return s.controlSettingsChanged(ctx, tx, w, wasActive) // control.go
 	})
 }
 
 // DeleteWebhook removes the webhook and its unsent deliveries; history stays until retention.
 func (s *Store) DeleteWebhook(ctx context.Context, appID, id string) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, s.q(`DELETE FROM webhooks WHERE id = ? AND app_id = ?`), id, appID)
+		var one int
+		err := tx.QueryRowContext(ctx, s.q(`SELECT 1 FROM webhooks WHERE id = ? AND app_id = ?`), id, appID).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return store.ErrWebhookNotFound
+		}
 		if err != nil {
 			return fmt.Errorf("delete webhook: %w", err)
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return store.ErrWebhookNotFound
+		// The deliveries first, then the webhook row (the store's lock order, sqlstore.go). Those
+		// in flight are skipped: the claim that finds one again, its webhook gone, deletes it.
+		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries
+			WHERE webhook_id = ? AND `+openStatus+s.skipLocked()+`)`), id); err != nil {
+			return fmt.Errorf("delete webhook's queue: %w", err)
 		}
-		_, err = tx.ExecContext(ctx, s.q(`DELETE FROM deliveries WHERE webhook_id = ? AND status IN ('pending', 'retrying')`), id)
-		return err
+		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM webhooks WHERE id = ? AND app_id = ?`), id, appID); err != nil {
+			return fmt.Errorf("delete webhook: %w", err)
+		}
+		return nil
 	})
 }
 

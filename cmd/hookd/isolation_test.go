@@ -158,3 +158,41 @@ func testPoisonedInput(t *testing.T, storeArgs ...string) {
 	}
 	eventually(t, 20*time.Second, "every good event delivered", func() bool { return rc.count() == posters*each })
 }
+
+// TestHangingTenantLeavesOthersAlone: app B has 60 webhooks pointing at a server that accepts
+// connections and never answers; its backlog is queued first. App A's events, sent one by
+// one meanwhile with default flags, each arrive within a second.
+func TestHangingTenantLeavesOthersAlone(t *testing.T) {
+	dir := t.TempDir()
+	_, keyA := setup(t, "--data-dir", dir)
+	appB := cli(t, "apps", "create", "--name", "b", "--data-dir", dir)
+	keyB := cli(t, "keys", "create", "--app", appB["id"].(string), "--env", "production", "--scopes", "webhook:write,event:write", "--data-dir", dir)
+	h := serve(t, "--data-dir", dir, "--allow-network", loopback)
+	release := make(chan struct{})
+	hang := newReceiver(t, func(int, http.ResponseWriter) { <-release })
+	t.Cleanup(func() { close(release) }) // runs before the receiver closes: it waits for its handlers
+	fine := newReceiver(t, nil)
+	a, b := newClient(t, h.URL, keyA), newClient(t, h.URL, keyB)
+	for i := range 60 {
+		b.must(201, "POST", "/api/v0/webhooks", map[string]any{"name": fmt.Sprintf("hang%d", i), "url": hang.URL, "timeout": 10})
+	}
+	events := make([]map[string]any, 20)
+	for i := range events {
+		events[i] = map[string]any{"event_type": "b", "payload": i}
+	}
+	b.must(202, "POST", "/api/v0/events/batch", map[string]any{"events": events}) // 1,200 deliveries
+	eventually(t, 10*time.Second, "app B's requests hang", func() bool { return hang.count() >= 60 })
+
+	a.must(201, "POST", "/api/v0/webhooks", map[string]any{"name": "fine", "url": fine.URL})
+	var worst time.Duration
+	for i := range 20 {
+		sent := time.Now()
+		a.must(202, "POST", "/api/v0/events", map[string]any{"event_type": "a", "payload": i})
+		fine.next(t, 5*time.Second)
+		worst = max(worst, time.Since(sent))
+	}
+	if worst > time.Second {
+		t.Errorf("app A's slowest delivery took %s while app B's webhooks hang, want under 1 s", worst)
+	}
+	t.Logf("app A: 20 deliveries, slowest %s; app B's hanging requests in flight: %d", worst.Round(time.Millisecond), hang.count())
+}

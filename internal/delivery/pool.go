@@ -19,6 +19,8 @@ import (
 type Options struct {
 	Workers         int           // requests in flight in all (default 256)
 	PerWebhook      int           // requests in flight per webhook (default 64)
+	PerApp          int           // requests in flight per app (default half the workers)
+	PerHost         int           // requests in flight per destination host (default half the workers)
 	Batch           int           // deliveries per claim (default 256)
 	Lease           time.Duration // how long a claim holds a delivery (default 2 min; above the longest timeout)
 	Poll            time.Duration // longest sleep without a wake-up (default 1 s)
@@ -52,6 +54,8 @@ type Pool struct {
 func NewPool(s store.Store, sender *Sender, log *slog.Logger, m *metrics.Metrics, opts Options) *Pool {
 	opts.Workers = cmp.Or(opts.Workers, 256)
 	opts.PerWebhook = cmp.Or(opts.PerWebhook, 64)
+	opts.PerApp = cmp.Or(opts.PerApp, max(opts.Workers/2, 1))
+	opts.PerHost = cmp.Or(opts.PerHost, max(opts.Workers/2, 1))
 	opts.Batch = cmp.Or(opts.Batch, 256)
 	opts.Lease = cmp.Or(opts.Lease, 2*time.Minute)
 	opts.Poll = cmp.Or(opts.Poll, time.Second)
@@ -60,7 +64,7 @@ func NewPool(s store.Store, sender *Sender, log *slog.Logger, m *metrics.Metrics
 	opts.BreakerCooldown = cmp.Or(opts.BreakerCooldown, DefaultBreakerCooldown)
 	opts.DisableAfter = cmp.Or(opts.DisableAfter, DefaultDisableAfter)
 	registerBreakerMetrics(m.Registry, s)
-	return &Pool{store: s, sender: sender, log: log, metrics: m, opts: opts, limit: newLimiter(opts.Workers, opts.PerWebhook),
+	return &Pool{store: s, sender: sender, log: log, metrics: m, opts: opts, limit: newLimiter(opts.Workers, opts.PerWebhook, opts.PerApp, opts.PerHost),
 		wake: make(chan struct{}, 1), recoverWake: make(chan struct{}, 1), slotFree: make(chan struct{}, 1)}
 }
 

@@ -1,10 +1,13 @@
 package delivery
 
 import (
+	"net/url"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/hookd/hookd/internal/store"
+	"github.com/hookd/hookd/internal/webhook"
 )
 
 // limiter caps the requests in flight, in all and per webhook, so that slow or dead receivers
@@ -26,10 +29,16 @@ import (
 // suspectShare is sized so that a dead receiver's first round of timeouts is enough for its
 // circuit breaker (default threshold 10) to open, which ends the cost of its backlog.
 //
+// Tenants and destinations get caps of their own, so that no app and no host, however many
+// webhooks it has, takes the workers the others need: an app may have PerApp requests in
+// flight and a host PerHost, and of those, requests to suspect webhooks (the ones that may
+// hang) at most a quarter of the workers. An app with sixty hanging webhooks thus holds a
+// quarter of the workers while they time out, and every other app keeps the rest.
+//
 // The webhook's rate_limit and circuit breaker are enforced by the store at claim time, where
 // every instance sees them.
 type limiter struct {
-	workers, perWebhook int
+	workers, perWebhook, perApp, perHost, suspects int
 
 	mu       sync.Mutex
 	inFlight int
@@ -37,7 +46,16 @@ type limiter struct {
 	fast     map[string]bool // last request answered within slowAfter
 	waiting  map[string][]store.Job
 	nWaiting int
+	dest     map[string]destination // webhook id → its app and host, for the caps of both
+	byApp    map[string]int
+	byHost   map[string]int
+	slowHook map[string]int // requests of each webhook started while it was a suspect
+	slowApp  map[string]int
+	slowHost map[string]int
 }
+
+// destination is who a webhook's requests count against besides the webhook itself.
+type destination struct{ app, host string }
 
 // Shares and thresholds.
 const (
@@ -47,9 +65,65 @@ const (
 	deferDelay   = 200 * time.Millisecond // how long an over-cap delivery waits in the store
 )
 
-func newLimiter(workers, perWebhook int) *limiter {
-	return &limiter{workers: workers, perWebhook: perWebhook,
-		perHook: map[string]int{}, fast: map[string]bool{}, waiting: map[string][]store.Job{}}
+func newLimiter(workers, perWebhook, perApp, perHost int) *limiter {
+	return &limiter{workers: workers, perWebhook: perWebhook, perApp: perApp, perHost: perHost, suspects: max(workers/4, 1),
+		perHook: map[string]int{}, fast: map[string]bool{}, waiting: map[string][]store.Job{}, dest: map[string]destination{},
+		byApp: map[string]int{}, byHost: map[string]int{}, slowHook: map[string]int{}, slowApp: map[string]int{}, slowHost: map[string]int{}}
+}
+
+// destinationOf returns w's app and host, remembering them for done and cancel; l.mu is held.
+func (l *limiter) destinationOf(w *webhook.Webhook) destination {
+	d, ok := l.dest[w.ID]
+	if !ok {
+		d.app = w.AppID
+		if u, err := url.Parse(w.URL); err == nil {
+			d.host = strings.ToLower(u.Host) // with its port: another port is another server
+		}
+		l.dest[w.ID] = d
+	}
+	return d
+}
+
+// fits reports whether one more request to w may start now, by every cap; l.mu is held.
+func (l *limiter) fits(w *webhook.Webhook, limit int) bool {
+	d := l.destinationOf(w)
+	if l.perHook[w.ID] >= limit || l.inFlight >= l.workers || l.byApp[d.app] >= l.perApp || l.byHost[d.host] >= l.perHost {
+		return false
+	}
+	return l.fast[w.ID] || l.slowApp[d.app] < l.suspects && l.slowHost[d.host] < l.suspects
+}
+
+// acquire takes a slot of w; l.mu is held.
+func (l *limiter) acquire(w *webhook.Webhook) {
+	d := l.destinationOf(w)
+	l.perHook[w.ID]++
+	l.inFlight++
+	l.byApp[d.app]++
+	l.byHost[d.host]++
+	if !l.fast[w.ID] {
+		l.slowHook[w.ID]++
+		l.slowApp[d.app]++
+		l.slowHost[d.host]++
+	}
+}
+
+// release frees a slot of webhookID; l.mu is held.
+func (l *limiter) release(webhookID string) {
+	d := l.dest[webhookID]
+	dec := func(m map[string]int, k string) {
+		if m[k]--; m[k] <= 0 {
+			delete(m, k)
+		}
+	}
+	dec(l.perHook, webhookID)
+	l.inFlight--
+	dec(l.byApp, d.app)
+	dec(l.byHost, d.host)
+	if l.slowHook[webhookID] > 0 {
+		dec(l.slowHook, webhookID)
+		dec(l.slowApp, d.app)
+		dec(l.slowHost, d.host)
+	}
 }
 
 // share is the most requests a fast webhook may have in flight while busy webhooks have some.
@@ -76,12 +150,13 @@ func (l *limiter) admit(j store.Job) (start, wait bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	limit := l.capFor(id)
-	if n := l.perHook[id]; n < limit && l.inFlight < l.workers {
-		l.perHook[id] = n + 1
-		l.inFlight++
+	if l.fits(j.Webhook, limit) {
+		l.acquire(j.Webhook)
 		return true, false
 	}
-	if l.fast[id] && len(l.waiting[id]) < limit && l.nWaiting < l.workers/4 { // a suspect's next slot may be a timeout away
+	// Wait only for a slot of its own webhook, which one of its requests will pass on; never
+	// for a suspect's (it may be a timeout away) nor for its app's or host's.
+	if l.fast[id] && l.perHook[id] >= limit && len(l.waiting[id]) < limit && l.nWaiting < l.workers/4 {
 		l.waiting[id] = append(l.waiting[id], j)
 		l.nWaiting++
 		return false, true
@@ -94,12 +169,11 @@ func (l *limiter) admit(j store.Job) (start, wait bool) {
 // fewer than half the workers are busy. Past that the pool is loaded, and deliveries go
 // through the store, whose claims take the oldest due first (retries, backlogs) instead of
 // letting fresh ones jump ahead.
-func (l *limiter) take(webhookID string) bool {
+func (l *limiter) take(w *webhook.Webhook) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if n := l.perHook[webhookID]; n < l.capFor(webhookID) && l.inFlight+l.nWaiting < l.workers/2 && len(l.waiting[webhookID]) == 0 {
-		l.perHook[webhookID] = n + 1
-		l.inFlight++
+	if l.fits(w, l.capFor(w.ID)) && l.inFlight+l.nWaiting < l.workers/2 && len(l.waiting[w.ID]) == 0 {
+		l.acquire(w)
 		return true
 	}
 	return false
@@ -109,10 +183,7 @@ func (l *limiter) take(webhookID string) bool {
 func (l *limiter) cancel(webhookID string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.perHook[webhookID]--; l.perHook[webhookID] <= 0 {
-		delete(l.perHook, webhookID)
-	}
-	l.inFlight--
+	l.release(webhookID)
 }
 
 // done frees a slot of webhookID after a request that was answered quickly (fast) or not.
@@ -134,12 +205,9 @@ func (l *limiter) done(webhookID string, fast, next bool) (store.Job, bool) {
 			l.waiting[webhookID] = q[1:]
 		}
 		l.nWaiting--
-		return j, true // the slot passes from one job to the next
+		return j, true // the slot passes from one job to the next of its webhook: same app, same host
 	}
-	if l.perHook[webhookID]--; l.perHook[webhookID] <= 0 {
-		delete(l.perHook, webhookID)
-	}
-	l.inFlight--
+	l.release(webhookID)
 	return store.Job{}, false
 }
 

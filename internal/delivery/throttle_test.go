@@ -8,8 +8,13 @@ import (
 	"github.com/hookd/hookd/internal/webhook"
 )
 
+// hookFor is a webhook of an app and a host of its own, unless the test sets them.
+func hookFor(webhookID string) *webhook.Webhook {
+	return &webhook.Webhook{ID: webhookID, AppID: "app_" + webhookID, URL: "https://" + webhookID + ".example.com/hook"}
+}
+
 func jobFor(webhookID string, n int) store.Job {
-	return store.Job{DeliveryID: fmt.Sprintf("dlv_%s_%d", webhookID, n), Webhook: &webhook.Webhook{ID: webhookID}}
+	return store.Job{DeliveryID: fmt.Sprintf("dlv_%s_%d", webhookID, n), Webhook: hookFor(webhookID)}
 }
 
 // fill admits n jobs of webhookID and counts how many started and waited.
@@ -46,7 +51,7 @@ func TestLimiterShares(t *testing.T) {
 		{"a hundred busy: the minimum share", 99, true, minShare},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			l := newLimiter(256, 64)
+			l := newLimiter(256, 64, 256, 256)
 			for i := range tc.busy {
 				id := fmt.Sprintf("wh_busy%d", i)
 				makeFast(l, id)
@@ -73,7 +78,7 @@ func TestLimiterShares(t *testing.T) {
 // Dead receivers, arriving one after another with full backlogs, never hold more than their
 // suspect shares: the other workers stay free for healthy webhooks.
 func TestLimiterDeadReceiversLeaveWorkers(t *testing.T) {
-	l := newLimiter(256, 64)
+	l := newLimiter(256, 64, 256, 256)
 	dead := 0
 	for i := range 10 {
 		s, _ := fill(l, fmt.Sprintf("wh_dead%d", i), 200)
@@ -94,7 +99,7 @@ func TestLimiterDeadReceiversLeaveWorkers(t *testing.T) {
 }
 
 func TestLimiterPassesSlotsToWaitingJobs(t *testing.T) {
-	l := newLimiter(8, 1) // one in flight per webhook, two workers waiting in all
+	l := newLimiter(8, 1, 8, 8) // one in flight per webhook, two workers waiting in all
 	makeFast(l, "wh_a")
 	makeFast(l, "wh_b")
 	if start, _ := l.admit(jobFor("wh_a", 0)); !start {
@@ -129,30 +134,89 @@ func TestLimiterPassesSlotsToWaitingJobs(t *testing.T) {
 // A fresh delivery is handed a slot only while the pool is less than half busy and no older
 // job of its webhook waits; cancel gives the slot back.
 func TestLimiterTake(t *testing.T) {
-	l := newLimiter(8, 8)
+	l := newLimiter(8, 8, 8, 8)
 	makeFast(l, "wh_a")
 	makeFast(l, "wh_b")
 	for i := range 4 {
-		if !l.take("wh_a") {
+		if !l.take(hookFor("wh_a")) {
 			t.Fatalf("take %d refused with %d of 8 workers busy", i+1, i)
 		}
 	}
-	if l.take("wh_b") {
+	if l.take(hookFor("wh_b")) {
 		t.Error("take granted with half the workers busy")
 	}
 	l.cancel("wh_a")
-	if !l.take("wh_b") {
+	if !l.take(hookFor("wh_b")) {
 		t.Error("take refused after cancel freed a slot")
 	}
 	l.cancel("wh_b")
 	// wh_a at its cap: a claimed job of it waits, so a fresh one must not jump ahead.
-	l2 := newLimiter(64, 2)
+	l2 := newLimiter(64, 2, 64, 64)
 	makeFast(l2, "wh_a")
 	if started, waited := fill(l2, "wh_a", 3); started != 2 || waited != 1 {
 		t.Fatalf("started %d, waited %d; want 2 and 1", started, waited)
 	}
 	l2.done("wh_a", true, false) // a slot frees, but the waiting job is not started in this test
-	if l2.take("wh_a") {
+	if l2.take(hookFor("wh_a")) {
 		t.Error("take granted while an older job of the webhook waits")
+	}
+}
+
+// An app, however many webhooks it has, and a host, however many webhooks point at it, hold
+// at most their caps; of those, at most a quarter of the workers for suspects (that may hang).
+func TestLimiterAppAndHostCaps(t *testing.T) {
+	const workers = 256
+	for _, tc := range []struct {
+		name     string
+		hook     func(i int) *webhook.Webhook
+		fast     bool
+		wantHeld int
+	}{
+		{"sixty hanging webhooks of one app, each its own host", func(i int) *webhook.Webhook {
+			return &webhook.Webhook{ID: fmt.Sprintf("wh_b%d", i), AppID: "app_b", URL: fmt.Sprintf("https://h%d.example.com", i)}
+		}, false, workers / 4},
+		{"sixty hanging webhooks of sixty apps, one host", func(i int) *webhook.Webhook {
+			return &webhook.Webhook{ID: fmt.Sprintf("wh_b%d", i), AppID: fmt.Sprintf("app_%d", i), URL: "https://hooks.example.com/x"}
+		}, false, workers / 4},
+		{"sixty fast webhooks of one app: the app's cap", func(i int) *webhook.Webhook {
+			return &webhook.Webhook{ID: fmt.Sprintf("wh_b%d", i), AppID: "app_b", URL: fmt.Sprintf("https://h%d.example.com", i)}
+		}, true, workers / 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l := newLimiter(workers, 64, workers/2, workers/2)
+			held := 0
+			for i := range 60 {
+				w := tc.hook(i)
+				if tc.fast {
+					if start, _ := l.admit(store.Job{DeliveryID: "warm", Webhook: w}); start {
+						l.done(w.ID, true, false)
+					}
+				}
+				for n := range 20 {
+					if start, _ := l.admit(store.Job{DeliveryID: fmt.Sprintf("dlv_%d_%d", i, n), Webhook: w}); start {
+						held++
+					}
+				}
+			}
+			if held != tc.wantHeld {
+				t.Errorf("held %d workers, want %d", held, tc.wantHeld)
+			}
+			// Another app's healthy webhook on another host still starts at once.
+			a := &webhook.Webhook{ID: "wh_a", AppID: "app_a", URL: "https://a.example.net/hook"}
+			if start, _ := l.admit(store.Job{DeliveryID: "dlv_a", Webhook: a}); !start {
+				t.Error("another app's delivery did not start")
+			}
+			// Released slots count down every cap.
+			l.done("wh_a", true, false)
+			for i := range 60 {
+				for l.perHook[tc.hook(i).ID] > 0 {
+					l.done(tc.hook(i).ID, false, false)
+				}
+			}
+			if l.inFlight != 0 || len(l.byApp) != 0 || len(l.byHost) != 0 || len(l.slowApp) != 0 || len(l.slowHost) != 0 || len(l.slowHook) != 0 {
+				t.Errorf("after every request ended: in flight %d, by app %v, by host %v, suspects %v %v %v",
+					l.inFlight, l.byApp, l.byHost, l.slowApp, l.slowHost, l.slowHook)
+			}
+		})
 	}
 }

@@ -125,13 +125,24 @@ func (p *Pool) Run(ctx context.Context) error {
 			}
 			continue
 		}
-		var deferred []store.Job
+		var deferred, suspects []store.Job
 		for _, j := range jobs {
 			switch start, wait := p.limit.admit(j); {
 			case start:
 				p.start(&wg, sendCtx, j, results)
-			case !wait:
+			case wait:
+			case p.limit.suspect(j.Webhook.ID):
+				suspects = append(suspects, j)
+			default:
 				deferred = append(deferred, j)
+			}
+		}
+		// A suspect's deliveries over its caps wait in the store until its requests may have
+		// timed out, out of the way of the claims meanwhile: a hanging app's backlog, cycled
+		// back every deferDelay, would stand between every claim and other apps' deliveries.
+		if len(suspects) > 0 {
+			if err := p.store.Release(ctx, suspects, now.Add(suspectDeferDelay)); err != nil && ctx.Err() == nil {
+				p.log.Error("defer deliveries", "err", err)
 			}
 		}
 		// Deliveries over their webhook's cap go back to the store in one write per deferDelay,
@@ -147,6 +158,8 @@ func (p *Pool) Run(ctx context.Context) error {
 			held = held[:0]
 		}
 		switch {
+		case len(suspects) > 0 && len(deferred) == 0:
+			continue // those are out of the way now: other deliveries may be due behind them
 		case len(jobs) == ask && len(deferred) == 0 && ask == p.opts.Batch:
 			continue // a full batch: there is probably more
 		case len(jobs) == ask && len(deferred) == 0:

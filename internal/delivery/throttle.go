@@ -63,6 +63,10 @@ const (
 	suspectShare = 10                     // in flight for a webhook not known to answer quickly
 	slowAfter    = time.Second            // an answer slower than this makes a webhook a suspect
 	deferDelay   = 200 * time.Millisecond // how long an over-cap delivery waits in the store
+	// how long an over-cap delivery of a suspect waits in the store: a second or two for a
+	// webhook that answers but slowly, and long enough that a hanging one's backlog is not
+	// claimed over and over while its requests time out
+	suspectDeferDelay = 2 * time.Second
 )
 
 func newLimiter(workers, perWebhook, perApp, perHost int) *limiter {
@@ -162,6 +166,13 @@ func (l *limiter) admit(j store.Job) (start, wait bool) {
 		return false, true
 	}
 	return false, false
+}
+
+// suspect reports whether webhookID is not known to answer quickly.
+func (l *limiter) suspect(webhookID string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return !l.fast[webhookID]
 }
 
 // take reserves a slot of webhookID for a fresh delivery handed over at its commit

@@ -13,7 +13,8 @@ import (
 )
 
 // TestCompleteRecordsAroundABadOutcome: when a batch of outcomes cannot be recorded because
-// of one of them, the others are recorded anyway, one by one.
+// of one of them, the others are recorded anyway, one by one; the bad one is kept and tried
+// again, and given up only after the store refused it badAfter times while taking others.
 func TestCompleteRecordsAroundABadOutcome(t *testing.T) {
 	ctx := context.Background()
 	s, err := sqlite.Open(ctx, t.TempDir())
@@ -57,7 +58,14 @@ func TestCompleteRecordsAroundABadOutcome(t *testing.T) {
 		t.Fatal("the store recorded an attempt id twice; the test needs it to refuse")
 	}
 	p := NewPool(s, nil, slog.New(slog.DiscardHandler), metrics.New(nil), Options{})
-	p.complete(batch)
+	var waiting []unwritten
+	for _, o := range batch {
+		waiting = append(waiting, unwritten{outcome: o})
+	}
+	left := p.write(waiting)
+	if len(left) != 1 || left[0].outcome.Job.DeliveryID != bad.Job.DeliveryID || left[0].strikes != 1 {
+		t.Fatalf("left unwritten: %+v; want the bad outcome alone, with one strike", left)
+	}
 	got, err := s.GetWebhook(ctx, app.ID, hook.ID, now)
 	if err != nil {
 		t.Fatal(err)
@@ -65,5 +73,12 @@ func TestCompleteRecordsAroundABadOutcome(t *testing.T) {
 	if got.Stats.Delivered != 3 || got.Stats.Pending() != 1 {
 		t.Errorf("after the batch: %d delivered, %d pending; want the 2 good outcomes recorded beside the first (3), the bad one pending",
 			got.Stats.Delivered, got.Stats.Pending())
+	}
+	// The store keeps refusing it while it takes others: it is given up after badAfter tries.
+	for try := 2; try <= badAfter; try++ {
+		left = p.write(append(left, unwritten{outcome: delivered(jobs[1], webhook.NewID(webhook.PrefixAttempt, now))}))
+	}
+	if len(left) != 0 {
+		t.Errorf("still waiting after %d refusals: %+v", badAfter, left)
 	}
 }

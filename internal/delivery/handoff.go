@@ -34,7 +34,7 @@ func (p *Pool) Reserve(w *webhook.Webhook) (time.Time, bool) {
 	p.mu.Lock()
 	ok := p.run != nil
 	p.mu.Unlock()
-	if !ok || !p.limit.take(w) {
+	if !ok || p.backlogged.Load() || !p.limit.take(w) {
 		return time.Time{}, false
 	}
 	return time.Now().Add(p.opts.Lease), true

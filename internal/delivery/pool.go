@@ -3,14 +3,13 @@ package delivery
 import (
 	"cmp"
 	"context"
-	"errors"
 	"log/slog"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/hookd/hookd/internal/metrics"
+	"github.com/hookd/hookd/internal/ratelog"
 	"github.com/hookd/hookd/internal/store"
 	"github.com/hookd/hookd/internal/webhook"
 )
@@ -45,6 +44,10 @@ type Pool struct {
 	recoverWake chan struct{}
 	slotFree    chan struct{}
 	stopping    atomic.Bool // Run stopped claiming: waiting jobs go back to the store
+
+	backlogged    atomic.Bool // the store has not taken maxUnwritten outcomes: claim nothing (record.go)
+	flushDeadline time.Time   // recorder only: when it gives up the outcomes left at shutdown
+	storeErrors   ratelog.Errors
 
 	mu  sync.Mutex // guards run
 	run *running   // set while Run takes handed-off jobs (handoff.go)
@@ -111,7 +114,7 @@ func (p *Pool) Run(ctx context.Context) error {
 	var heldSince time.Time
 	for ctx.Err() == nil {
 		free := p.limit.free()
-		if free <= 0 {
+		if free <= 0 || p.backlogged.Load() {
 			p.waitFor(ctx, p.slotFree)
 			continue
 		}
@@ -120,7 +123,7 @@ func (p *Pool) Run(ctx context.Context) error {
 		jobs, err := p.store.Claim(ctx, now, p.opts.Lease, ask)
 		if err != nil {
 			if ctx.Err() == nil {
-				p.log.Error("claim deliveries", "err", err)
+				p.storeErrors.Log(p.log, "claim deliveries", err)
 				p.sleep(ctx, p.opts.Poll)
 			}
 			continue
@@ -265,103 +268,10 @@ func (p *Pool) start(wg *sync.WaitGroup, sendCtx context.Context, j store.Job, r
 	})
 }
 
-// record writes outcomes in batches: whatever finished while the last batch was being written.
-func (p *Pool) record(results <-chan result) {
-	const maxBatch = 512
-	var outcomes []store.Outcome
-	var releases []store.Job
-	for r := range results {
-		outcomes, releases = outcomes[:0], releases[:0]
-		add := func(r result) {
-			if r.release {
-				releases = append(releases, r.outcome.Job)
-			} else {
-				outcomes = append(outcomes, r.outcome)
-			}
-		}
-		add(r)
-	drain:
-		for len(outcomes)+len(releases) < maxBatch {
-			select {
-			case r, ok := <-results:
-				if !ok {
-					break drain
-				}
-				add(r)
-			default:
-				break drain
-			}
-		}
-		p.complete(outcomes)
-		if len(releases) > 0 {
-			if err := p.store.Release(context.Background(), releases, time.Now()); err != nil {
-				p.log.Error("release deliveries", "err", err, "count", len(releases))
-			}
-		}
+// unblockClaims wakes a claim loop that waits for a free worker or for the recorder.
+func (p *Pool) unblockClaims() {
+	select {
+	case p.slotFree <- struct{}{}:
+	default:
 	}
-}
-
-// complete records a batch of outcomes. A batch that fails is recorded one outcome at a time,
-// so that one bad outcome (of any tenant) stays that outcome's problem; each is retried a few
-// times. One that still fails is sent again when its lease runs out: at-least-once, never lost.
-func (p *Pool) complete(outcomes []store.Outcome) {
-	if len(outcomes) == 0 {
-		return
-	}
-	if len(outcomes) > 1 && !p.record1(outcomes, 1) {
-		var recorded []store.Outcome
-		for _, o := range outcomes {
-			if p.record1([]store.Outcome{o}, 3) {
-				recorded = append(recorded, o)
-			}
-		}
-		outcomes = recorded
-	} else if len(outcomes) == 1 && !p.record1(outcomes, 5) {
-		return
-	}
-	retry := false
-	var recovered []string
-	for _, o := range outcomes {
-		retry = retry || o.NextAt != nil
-		// The next delivery of an ordered line, or those a closing breaker held, are due now.
-		retry = retry || o.NextAt == nil && o.Job.Webhook.Ordered
-		if w := o.Job.Webhook; o.Attempt.Succeeded() && (w.Circuit != webhook.CircuitClosed || w.ConsecutiveFailures > 0) {
-			retry = true // a recovering receiver gets its held and retry-scheduled deliveries now
-			if w.Circuit != webhook.CircuitClosed && !slices.Contains(recovered, w.ID) {
-				recovered = append(recovered, w.ID)
-				p.log.Info("circuit breaker closed: the webhook answered again", "webhook", w.ID, "app", w.AppID, "url", w.URL)
-			}
-		}
-		p.metrics.Deliveries.WithLabelValues(o.Status).Inc()
-		p.metrics.Attempts.WithLabelValues(cmp.Or(o.Attempt.Cause, "ok")).Inc()
-		p.metrics.AttemptLatency.Observe(o.Attempt.DurationMS / 1000)
-	}
-	p.trip(outcomes)
-	if retry {
-		p.WakeDeliveries() // the idle loop may be sleeping past the new retry's due time
-	}
-}
-
-// record1 writes outcomes in one transaction, trying up to tries times, and reports whether
-// they are recorded.
-func (p *Pool) record1(outcomes []store.Outcome, tries int) bool {
-	var err error
-	for try := range tries {
-		if try > 0 {
-			time.Sleep(time.Duration(try) * 100 * time.Millisecond)
-		}
-		if err = p.store.Complete(context.Background(), outcomes); err == nil {
-			return true
-		}
-		if errors.Is(err, store.ErrNotices) { // the outcomes are recorded
-			p.log.Warn("operational events lost", "err", err)
-			return true
-		}
-	}
-	if len(outcomes) > 1 && tries == 1 {
-		p.log.Warn("record attempts: the batch failed, recording them one by one", "err", err, "count", len(outcomes))
-	} else {
-		p.log.Error("record attempts; their deliveries will be retried when the lease ends", "err", err, "count", len(outcomes))
-	}
-	return false
 }

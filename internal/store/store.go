@@ -53,6 +53,14 @@ type Store interface {
 	// QueueDepth counts deliveries not yet final.
 	QueueDepth(ctx context.Context) (int64, error)
 
+	// Register records this process as a live instance: its claims' leases name it. Beat
+	// renews its heartbeat. ReleaseLeases makes due at now the deliveries held by other
+	// instances whose heartbeat is older than staleBefore, and forgets them: a dead instance's
+	// work comes back at once instead of when its leases end.
+	Register(ctx context.Context, now time.Time) (int64, error)
+	Beat(ctx context.Context, now time.Time) error
+	ReleaseLeases(ctx context.Context, staleBefore, now time.Time) (released int64, err error)
+
 	Ping(ctx context.Context) error
 	Close() error
 }

@@ -21,7 +21,7 @@ var migrations embed.FS
 
 // claimSQL leases due deliveries; SKIP LOCKED lets instances claim side by side.
 const claimSQL = `WITH due AS (SELECT id FROM deliveries WHERE next_at <= ? ORDER BY next_at LIMIT ? FOR UPDATE SKIP LOCKED)
-	UPDATE deliveries d SET next_at = ?, lease = d.lease + 1, leased = 1 FROM due WHERE d.id = due.id RETURNING d.id, d.lease`
+	UPDATE deliveries d SET next_at = ?, lease = d.lease + 1, leased = ? FROM due WHERE d.id = due.id RETURNING d.id, d.lease`
 
 // Channel is the LISTEN/NOTIFY channel that tells every instance new deliveries are due.
 const Channel = "hookd_deliveries"

@@ -23,7 +23,7 @@ var migrations embed.FS
 
 // claimSQL leases due deliveries; the single writer makes SKIP LOCKED unnecessary.
 const claimSQL = `WITH due AS (SELECT id FROM deliveries WHERE next_at <= ? ORDER BY next_at LIMIT ?)
-	UPDATE deliveries SET next_at = ?, lease = lease + 1, leased = 1 WHERE id IN (SELECT id FROM due) RETURNING id, lease`
+	UPDATE deliveries SET next_at = ?, lease = lease + 1, leased = ? WHERE id IN (SELECT id FROM due) RETURNING id, lease`
 
 // FileName is the database file inside the data directory.
 const FileName = "hookd.db"

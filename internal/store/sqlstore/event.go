@@ -69,7 +69,7 @@ func (s *Store) CreateEvents(ctx context.Context, events []store.NewEvent, now t
 					}
 				}
 				due = due || lease == 0
-				dlvRows = append(dlvRows, id, ne.AppID, w.ID, ev.ID, ne.Type, webhook.StatusPending, ms(next), lease, lease, ms(now))
+				dlvRows = append(dlvRows, id, ne.AppID, w.ID, ev.ID, ne.Type, webhook.StatusPending, ms(next), lease, leasedBy(lease, s.owner()), ms(now))
 			}
 			if ne.IdempotencyKey != "" {
 				idemRows = append(idemRows, ne.AppID, ne.IdempotencyKey, ev.ID, n, ms(now))
@@ -210,4 +210,12 @@ func scanDelivery(row scanner) (*webhook.Delivery, error) {
 	d.NextAt, d.LastAt = timePtr(next), timePtr(last)
 	d.CreatedAt = fromMS(created)
 	return &d, nil
+}
+
+// leasedBy is the leased marker of a delivery inserted with lease: handed off, it is owner's.
+func leasedBy(lease, owner int64) int64 {
+	if lease == 0 {
+		return 0
+	}
+	return owner
 }

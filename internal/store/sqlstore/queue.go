@@ -21,7 +21,7 @@ func (s *Store) Claim(ctx context.Context, now time.Time, lease time.Duration, l
 	var jobs []store.Job
 	err := s.relaxedTx(ctx, func(tx *sql.Tx) error {
 		jobs = jobs[:0]
-		rows, err := tx.QueryContext(ctx, s.q(s.d.ClaimSQL), ms(now), limit, ms(now.Add(lease)))
+		rows, err := tx.QueryContext(ctx, s.q(s.d.ClaimSQL), ms(now), limit, ms(now.Add(lease)), s.owner())
 		if err != nil {
 			return fmt.Errorf("claim: %w", err)
 		}

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hookd/hookd/internal/secretbox"
@@ -22,7 +23,8 @@ type Dialect struct {
 	Name string
 	// Numbered placeholders ($1, $2…) instead of ?.
 	Numbered bool
-	// ClaimSQL leases due deliveries. Arguments: now, limit, lease-until. Returns id, lease.
+	// ClaimSQL leases due deliveries. Arguments: now, limit, lease-until, owner (instance.go).
+	// Returns id, lease.
 	ClaimSQL string
 	// NotifySQL, when set, runs in every transaction that creates due deliveries, to wake other instances.
 	NotifySQL string
@@ -58,6 +60,8 @@ type Store struct {
 	w     *sql.DB // writes (SQLite: one connection, the single writer)
 	r     *sql.DB // reads
 	binds sync.Map
+	// instance is this process's id among the instances sharing the database (instance.go).
+	instance atomic.Int64
 	box   *secretbox.Box // seals secrets at rest (security.go); nil keeps them in the clear
 }
 

@@ -19,6 +19,7 @@ var controlTests = []storeTest{
 	{"ControlRecover", testControlRecover},
 	{"ControlBreaker", testControlBreaker},
 	{"ControlRecoveryReleasesBacklog", testControlRecoveryReleasesBacklog},
+	{"InstancesReleaseDeadLeases", testInstancesReleaseDeadLeases},
 	{"ControlThrottle", testControlThrottle},
 	{"ControlOrdered", testControlOrdered},
 	{"ControlAutoDisable", testControlAutoDisable},
@@ -574,5 +575,48 @@ func testControlRecoveryReleasesBacklog(t *testing.T, s store.Store) {
 	}
 	if got[0].Counted != webhook.StatusFailed {
 		t.Errorf("the released delivery counts as %q before its next attempt, want failed", got[0].Counted)
+	}
+}
+
+// A restarted (or surviving) instance releases the leases of one that stopped beating; its
+// own, and those of live instances, stay.
+func testInstancesReleaseDeadLeases(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	app := newApp(t, s)
+	newWebhook(t, s, app.ID, nil)
+	send(t, s, app.ID, "a", "b", "c")
+	dead, err := s.Register(ctx, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobs, err := s.Claim(ctx, t0, 2*time.Minute, 2) // held by the first instance, until t0+2min
+	if err != nil || len(jobs) != 2 {
+		t.Fatalf("claim = %d, %v", len(jobs), err)
+	}
+	now := t0.Add(20 * time.Second)
+	if n, err := s.ReleaseLeases(ctx, now.Add(-10*time.Second), now); err != nil || n != 0 {
+		t.Errorf("released %d (%v) of this instance's own leases, want 0", n, err)
+	}
+	// The process dies and another takes over.
+	alive, err := s.Register(ctx, now)
+	if err != nil || alive == dead {
+		t.Fatalf("second instance = %d, %v", alive, err)
+	}
+	mine, err := s.Claim(ctx, now, 2*time.Minute, 10) // the third delivery, now the new instance's
+	if err != nil || len(mine) != 1 {
+		t.Fatalf("claim by the new instance = %d, %v", len(mine), err)
+	}
+	if n, err := s.ReleaseLeases(ctx, now.Add(-10*time.Second), now); err != nil || n != 2 {
+		t.Errorf("released %d (%v), want the dead instance's 2", n, err)
+	}
+	again := claimAll(t, s, now)
+	if len(again) != 2 || again[0].Lease <= jobs[0].Lease && again[1].Lease <= jobs[1].Lease {
+		t.Errorf("claimed %d after the release, want the dead instance's 2 with new leases", len(again))
+	}
+	if n, err := s.ReleaseLeases(ctx, now.Add(time.Hour), now.Add(time.Hour)); err != nil || n != 0 {
+		t.Errorf("released %d (%v) with no other instance left, want 0", n, err)
+	}
+	if err := s.Beat(ctx, now.Add(time.Hour)); err != nil {
+		t.Errorf("heartbeat: %v", err)
 	}
 }

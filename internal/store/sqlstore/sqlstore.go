@@ -62,7 +62,7 @@ type Store struct {
 	binds sync.Map
 	// instance is this process's id among the instances sharing the database (instance.go).
 	instance atomic.Int64
-	box   *secretbox.Box // seals secrets at rest (security.go); nil keeps them in the clear
+	box      *secretbox.Box // seals secrets at rest (security.go); nil keeps them in the clear
 }
 
 // New wraps open databases; w and r may be the same.

@@ -115,9 +115,22 @@ func (b *Batcher) commit(group []*request) {
 			return until, ok
 		}
 	}
-	out, err := b.store.CreateEvents(context.Background(), all, time.Now(), handoff)
+	now := time.Now()
+	for i := range all {
+		if all[i].ID == "" { // known before the commit, so that an unknown outcome can be looked up
+			all[i].ID = webhook.NewID(webhook.PrefixEvent, now)
+		}
+	}
+	out, err := b.store.CreateEvents(context.Background(), all, now, handoff)
 	if err != nil && b.pool != nil {
 		b.pool.Unreserve(reserved)
+	}
+	if err != nil && len(group) == 1 && b.store.Unavailable(err) {
+		// The connection may have failed after the commit: an accepted event must not be
+		// answered with an error (its client would post it again).
+		if found := b.committed(group[0]); found != nil {
+			out, err = found, nil
+		}
 	}
 	if err != nil && len(group) > 1 {
 		// One request's input must not fail the others that shared its transaction: each
@@ -147,4 +160,46 @@ func (b *Batcher) commit(group []*request) {
 			b.pool.WakeDeliveries()
 		}
 	}
+}
+
+// How long a request whose commit outcome is unknown waits for the store to say.
+const (
+	lookupFor   = 3 * time.Second
+	lookupEvery = 100 * time.Millisecond
+)
+
+// committed finds out whether r's events were committed by a transaction that failed with a
+// connection error. They were all or none: it looks for the first. It returns their results
+// when they were, nil when they were not or the store does not answer in time. (Deliveries it
+// committed handed off to a worker are not started: they go out when their lease ends.)
+func (b *Batcher) committed(r *request) []store.Created {
+	ctx, cancel := context.WithTimeout(context.Background(), lookupFor)
+	defer cancel()
+	for {
+		out, err := b.lookup(ctx, r)
+		switch {
+		case err == nil:
+			return out
+		case webhook.ErrorCode(err) == webhook.ENotFound:
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(lookupEvery):
+		}
+	}
+}
+
+// lookup reads r's events back, with their deliveries.
+func (b *Batcher) lookup(ctx context.Context, r *request) ([]store.Created, error) {
+	out := make([]store.Created, len(r.events))
+	for i, ne := range r.events {
+		ev, err := b.store.GetEvent(ctx, ne.AppID, ne.ID)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = store.Created{Event: ev, Deliveries: len(ev.Deliveries)}
+	}
+	return out, nil
 }

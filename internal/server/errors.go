@@ -27,6 +27,8 @@ func status(code string) int {
 		return http.StatusUnauthorized
 	case webhook.EForbidden:
 		return http.StatusForbidden
+	case webhook.EUnavailable:
+		return http.StatusServiceUnavailable
 	default:
 		return http.StatusInternalServerError
 	}
@@ -53,22 +55,37 @@ func (s *Server) writeFamilyError(f family, w http.ResponseWriter, r *http.Reque
 	}
 }
 
-// writeV1Error answers in the /v1 shape.
-func (s *Server) writeV1Error(w http.ResponseWriter, r *http.Request, err error) {
-	code := webhook.ErrorCode(err)
-	st := status(code)
-	if st == http.StatusInternalServerError {
+// errStoreUnavailable answers a request the store could not serve now.
+var errStoreUnavailable = webhook.Errorf(webhook.EUnavailable, "The store is unavailable; retry shortly (events: with the same Idempotency-Key)")
+
+// unavailableRetry is the Retry-After of a 503.
+const unavailableRetry = "5"
+
+// failed classifies an error about to be answered, and logs it if it is hookd's: an
+// unexpected one at once, a store outage once per interval however many requests it fails.
+func (s *Server) failed(w http.ResponseWriter, r *http.Request, err error) error {
+	if webhook.ErrorCode(err) == webhook.EInternal && s.store.Unavailable(err) {
+		s.outage.Log(s.log, "store unavailable", err, "method", r.Method, "path", r.URL.Path)
+		w.Header().Set("Retry-After", unavailableRetry)
+		return errStoreUnavailable
+	}
+	if webhook.ErrorCode(err) == webhook.EInternal {
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
-	writeJSON(w, st, map[string]string{"code": code, "detail": webhook.ErrorMessage(err)})
+	return err
+}
+
+// writeV1Error answers in the /v1 shape.
+func (s *Server) writeV1Error(w http.ResponseWriter, r *http.Request, err error) {
+	err = s.failed(w, r, err)
+	code := webhook.ErrorCode(err)
+	writeJSON(w, status(code), map[string]string{"code": code, "detail": webhook.ErrorMessage(err)})
 }
 
 // writeV3Error answers with a JSON:API error document; parameter names the query parameter at fault.
 func (s *Server) writeV3Error(w http.ResponseWriter, r *http.Request, err error, parameter string) {
+	err = s.failed(w, r, err)
 	st := status(webhook.ErrorCode(err))
-	if st == http.StatusInternalServerError {
-		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-	}
 	e := map[string]any{"status": strconv.Itoa(st), "title": http.StatusText(st), "detail": webhook.ErrorMessage(err)}
 	if parameter != "" {
 		e["source"] = map[string]string{"parameter": parameter}
@@ -101,15 +118,13 @@ func withDetails(code, message, details string) error {
 
 // writeError answers with err in the /api/v0 shape; unexpected errors are logged, never shown.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	err = s.failed(w, r, err)
 	code := webhook.ErrorCode(err)
 	st := status(code)
 	body := v0Error{StatusCode: st, Message: webhook.ErrorMessage(err), Error: http.StatusText(st)}
 	var de *detailedError
 	if errors.As(err, &de) {
 		body.Details = de.details
-	}
-	if st == http.StatusInternalServerError {
-		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	writeJSON(w, st, body)
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hookd/hookd/internal/ingest"
 	"github.com/hookd/hookd/internal/metrics"
+	"github.com/hookd/hookd/internal/ratelog"
 	"github.com/hookd/hookd/internal/store"
 	"github.com/hookd/hookd/internal/webhook"
 )
@@ -30,6 +31,7 @@ type Server struct {
 	opts    Options
 	now     func() time.Time
 	touched touchedKeys
+	outage  ratelog.Errors // store errors, logged once per interval
 	keys    keyCache
 	limits  *limiter
 }

@@ -61,12 +61,17 @@ type Store interface {
 	Beat(ctx context.Context, now time.Time) error
 	ReleaseLeases(ctx context.Context, staleBefore, now time.Time) (released int64, err error)
 
+	// Unavailable reports whether err means the store cannot be reached or cannot write now
+	// (worth a 503 and a retry), rather than a fault of the request or of hookd.
+	Unavailable(err error) bool
+
 	Ping(ctx context.Context) error
 	Close() error
 }
 
 // NewEvent is an event to commit.
 type NewEvent struct {
+	ID             string // set by the caller to find the event should the commit's outcome be unknown; else made
 	AppID          string
 	Type           string
 	Payload        json.RawMessage

@@ -13,6 +13,7 @@ const (
 	ETooLarge     = "too_large"    // body or payload over the limit: 413
 	EUnauthorized = "unauthorized" // no or bad credentials: 401
 	EForbidden    = "forbidden"    // credentials lack a right: 403
+	EUnavailable  = "unavailable"  // the store cannot be reached or written now: 503
 	EInternal     = "internal"     // everything else: 500
 )
 

@@ -5,12 +5,15 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx" for database/sql
 
 	"github.com/hookd/hookd/internal/store/sqlstore"
@@ -49,6 +52,7 @@ func Open(ctx context.Context, url string) (*sqlstore.Store, error) {
 		// A crash of the server may undo the last such commits; the deliveries are sent again.
 		RelaxedTxSQL: `SET LOCAL synchronous_commit = off`,
 		Migrations:   migs,
+		Unavailable:  unavailable,
 	}, db, db)
 	if err := s.Migrate(ctx); err != nil {
 		s.Close()
@@ -89,4 +93,19 @@ func listenOnce(ctx context.Context, url string, wake func()) error {
 		}
 		wake()
 	}
+}
+
+// unavailable recognizes PostgreSQL's errors that mean "not now": a lost or closed connection,
+// a timeout, and the server's connection, resource (disk full, too many connections) and
+// shutdown errors.
+func unavailable(err error) bool {
+	var pgErr *pgconn.PgError
+	var connectErr *pgconn.ConnectError
+	switch {
+	case errors.Is(err, pgconn.ErrConnClosed), pgconn.Timeout(err), errors.As(err, &connectErr):
+		return true
+	case errors.As(err, &pgErr):
+		return strings.HasPrefix(pgErr.Code, "08") || strings.HasPrefix(pgErr.Code, "53") || strings.HasPrefix(pgErr.Code, "57P")
+	}
+	return false
 }

@@ -7,13 +7,15 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
 
-	_ "modernc.org/sqlite" // the pure-Go driver, registered as "sqlite"
+	"modernc.org/sqlite" // the pure-Go driver, registered as "sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/hookd/hookd/internal/store/sqlstore"
 )
@@ -58,10 +60,24 @@ func Open(ctx context.Context, dir string) (*sqlstore.Store, error) {
 	s := sqlstore.New(sqlstore.Dialect{Name: "sqlite", ClaimSQL: claimSQL, Migrations: migs,
 		// In WAL mode NORMAL still survives a process crash; only a power cut can undo such a
 		// commit, and the next FULL one (every event commit) makes it durable too.
-		DurableConnSQL: "PRAGMA synchronous=FULL", RelaxedConnSQL: "PRAGMA synchronous=NORMAL"}, w, r)
+		DurableConnSQL: "PRAGMA synchronous=FULL", RelaxedConnSQL: "PRAGMA synchronous=NORMAL", Unavailable: unavailable}, w, r)
 	if err := s.Migrate(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
 	}
 	return s, nil
+}
+
+// unavailable recognizes SQLite's errors that mean "not now": a full disk, an I/O error, a
+// database busy beyond the busy timeout, or one that cannot be opened or written.
+func unavailable(err error) bool {
+	var e *sqlite.Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	switch e.Code() & 0xff { // the primary result code
+	case sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN:
+		return true
+	}
+	return false
 }

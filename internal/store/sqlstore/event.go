@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -51,7 +52,7 @@ func (s *Store) CreateEvents(ctx context.Context, events []store.NewEvent, now t
 				}
 				targets[ne.AppID] = ts
 			}
-			ev := &webhook.Event{ID: webhook.NewID(webhook.PrefixEvent, now), AppID: ne.AppID, Type: ne.Type, Payload: ne.Payload, IdempotencyKey: ne.IdempotencyKey, CreatedAt: now}
+			ev := &webhook.Event{ID: cmp.Or(ne.ID, webhook.NewID(webhook.PrefixEvent, now)), AppID: ne.AppID, Type: ne.Type, Payload: ne.Payload, IdempotencyKey: ne.IdempotencyKey, CreatedAt: now}
 			evRows = append(evRows, ev.ID, ev.AppID, ev.Type, string(ev.Payload), sql.NullString{String: ne.IdempotencyKey, Valid: ne.IdempotencyKey != ""}, ms(now))
 			n := 0
 			var handed []store.Job

@@ -32,6 +32,9 @@ type Dialect struct {
 	LockSQL string
 	// Migrations holds NNN_name.sql files applied in order.
 	Migrations fs.FS
+	// Unavailable recognizes the driver's errors that mean the database cannot be reached or
+	// cannot write now, beside the generic ones (unavailable.go).
+	Unavailable func(error) bool
 
 	// How hard a commit waits for the disk. Events are committed durably: their 202 promises
 	// it. Claims and attempt records are committed "relaxed": a power cut may undo the last of

@@ -23,6 +23,9 @@ func runApps(ctx context.Context, args []string, getenv func(string) string, std
 	if err := need("name", *name); err != nil {
 		return err
 	}
+	if err := webhook.ValidText("name", *name); err != nil {
+		return err
+	}
 	st, err := sf.open(ctx)
 	if err != nil {
 		return err

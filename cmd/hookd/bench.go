@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hookd/hookd/internal/secretbox"
 	"github.com/hookd/hookd/internal/store/postgres"
 	"github.com/hookd/hookd/internal/webhook"
 )
@@ -183,6 +184,9 @@ func benchRun(ctx context.Context, cfg benchConfig, stderr io.Writer) (*benchRes
 	res.RelayCeilingRPS = float64(rel.ok) / rel.lastOK.Sub(rel.start).Seconds()
 
 	serveArgs := storeArgs
+	if cfg.store == "postgres" { // serve seals secrets on PostgreSQL only with a key it is given
+		serveArgs = append(serveArgs, "--secret-key", secretbox.EncodeKey(secretbox.NewKey()))
+	}
 	if cfg.workers > 0 {
 		serveArgs = append(serveArgs, "--workers", strconv.Itoa(cfg.workers))
 	}
@@ -370,7 +374,7 @@ func benchCredentials(ctx context.Context, storeArgs []string, gen *loadGen) (st
 	if err := st.CreateApp(ctx, app); err != nil {
 		return "", err
 	}
-	k, err := newKey(ctx, st, app.ID, "bench", []string{webhook.ScopeWebhookWrite, webhook.ScopeEventWrite}, webhook.EnvProduction)
+	k, err := newKey(ctx, st, app.ID, "bench", []string{webhook.ScopeWebhookWrite, webhook.ScopeEventWrite}, webhook.EnvProduction, false)
 	if err != nil {
 		return "", err
 	}

@@ -91,7 +91,7 @@ type process struct {
 func startProcess(t *testing.T, args ...string) *process {
 	t.Helper()
 	p := &process{stdout: &syncBuffer{}, stderr: &syncBuffer{}, exited: make(chan struct{})}
-	p.cmd = exec.Command(hookdBinary(t), append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
+	p.cmd = exec.Command(hookdBinary(t), append([]string{"serve", "--addr", "127.0.0.1:0"}, withServerKey(args)...)...)
 	p.cmd.Stdout, p.cmd.Stderr = p.stdout, p.stderr
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "HOOKD_") {

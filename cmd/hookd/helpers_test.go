@@ -7,11 +7,14 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/hookd/hookd/internal/secretbox"
 )
 
 // syncBuffer is a goroutine-safe stdout for run().
@@ -56,13 +59,25 @@ type instance struct {
 	stop   func()
 }
 
+// testServerKey is the server key of every PostgreSQL instance the tests start, since all the
+// instances sharing a database must share one; tests about the key give their own flags.
+var testServerKey = secretbox.EncodeKey(secretbox.NewKey())
+
+// withServerKey adds --secret-key to serve flags for PostgreSQL that say nothing of a key.
+func withServerKey(args []string) []string {
+	if !slices.Contains(args, "--database-url") || slices.Contains(args, "--secret-key") || slices.Contains(args, "--allow-plaintext-secrets") {
+		return args
+	}
+	return append(slices.Clone(args), "--secret-key", testServerKey)
+}
+
 func serve(t *testing.T, args ...string) *instance {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	inst := &instance{stdout: &syncBuffer{}, stderr: &syncBuffer{}}
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), noEnv, inst.stdout, inst.stderr)
+		done <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, withServerKey(args)...), noEnv, inst.stdout, inst.stderr)
 	}()
 	var once sync.Once
 	inst.stop = func() {

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/hookd/hookd/internal/store"
@@ -17,16 +19,27 @@ type createdKey struct {
 	Token        string `json:"token"`
 }
 
-// newKey creates a key for appID; the secret exists only in the returned value.
-func newKey(ctx context.Context, st store.Store, appID, name string, scopes []string, env string) (*createdKey, error) {
+// newKey creates a key for appID; the secret exists only in the returned value. Only an
+// operator key may hold admin.
+func newKey(ctx context.Context, st store.Store, appID, name string, scopes []string, env string, operator bool) (*createdKey, error) {
 	now := time.Now()
 	ck, secret := webhook.NewKeyCredentials()
 	k := &webhook.Key{ID: webhook.NewID(webhook.PrefixKey, now), AppID: appID, Name: name, ClientKey: ck, SecretHash: webhook.HashSecret(secret),
-		Scopes: scopes, Env: env, Active: true, CreatedAt: now}
+		Scopes: scopes, Env: env, Active: true, Operator: operator, CreatedAt: now}
 	if err := st.CreateKey(ctx, k); err != nil {
 		return nil, err
 	}
 	return &createdKey{Key: k, ClientSecret: secret, Token: webhook.Token(ck, secret)}, nil
+}
+
+// tenantScopes are a new key's scopes by default: everything a tenant app may hold.
+const tenantScopes = "webhook:read,webhook:write,webhook:secret,event:write,event:read"
+
+// flagSet reports whether the command line gave the flag name.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 func runKeys(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
@@ -39,20 +52,30 @@ func runKeys(ctx context.Context, args []string, getenv func(string) string, std
 	switch args[0] {
 	case "create":
 		appID := fs.String("app", "", "app id")
-		scopes := fs.String("scopes", "webhook:read,webhook:write,webhook:secret,event:write,event:read", "comma-separated scopes")
+		scopes := fs.String("scopes", tenantScopes, "comma-separated scopes (with --operator, default: every scope, admin included)")
 		env := fs.String("env", webhook.EnvProduction, "production or development")
 		name := fs.String("name", "cli", "key name")
+		operator := fs.Bool("operator", false, "make an operator key: the only kind that may hold admin, which manages every app")
 		if _, err := parse(fs, args[1:]); err != nil {
 			return err
 		}
 		if err := need("app", *appID); err != nil {
 			return err
 		}
+		if *operator && !flagSet(fs, "scopes") {
+			*scopes = strings.Join(webhook.AllScopes, ",")
+		}
 		sc, err := webhook.ParseScopes(*scopes)
 		if err != nil {
 			return err
 		}
+		if err := webhook.CheckOperatorScopes(sc, *operator, "add --operator"); err != nil {
+			return err
+		}
 		if err := webhook.ValidateEnv(*env); err != nil {
+			return err
+		}
+		if err := webhook.ValidText("name", *name); err != nil {
 			return err
 		}
 		st, err := sf.open(ctx)
@@ -60,7 +83,7 @@ func runKeys(ctx context.Context, args []string, getenv func(string) string, std
 			return err
 		}
 		defer st.Close()
-		k, err := newKey(ctx, st, *appID, *name, sc, *env)
+		k, err := newKey(ctx, st, *appID, *name, sc, *env, *operator)
 		if err != nil {
 			return err
 		}

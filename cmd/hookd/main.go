@@ -25,7 +25,8 @@ commands:
   serve                      run the API, the delivery workers and maintenance
   migrate                    apply database migrations and exit
   apps create --name N       create an app (tenant)
-  keys create --app ID --scopes a,b --env production|development
+  keys create --app ID --scopes a,b --env production|development [--operator]
+                             (--operator: the operator's key, the only kind that may hold admin)
   keys revoke KEY_ID
   send --app ID --type T --data JSON
   recover --app ID --webhook ID --since T [--until T]   requeue failed deliveries, showing progress

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -305,7 +307,10 @@ func TestServerKeyFile(t *testing.T) {
 func TestAdminAPI(t *testing.T) {
 	dir := t.TempDir()
 	app := cli(t, "apps", "create", "--name", "ops", "--data-dir", dir)
-	admin := cli(t, "keys", "create", "--app", app["id"].(string), "--scopes", "admin", "--data-dir", dir)
+	admin := cli(t, "keys", "create", "--app", app["id"].(string), "--operator", "--scopes", "admin", "--data-dir", dir)
+	if admin["operator"] != true {
+		t.Fatalf("keys create --operator = %v, want an operator key", admin)
+	}
 	h := serve(t, "--data-dir", dir)
 	c := newClient(t, h.URL, admin)
 
@@ -401,30 +406,118 @@ func TestRequestLimits(t *testing.T) {
 	}
 }
 
-// TestPostgresSecretsSealedWhenAKeyArrives: PostgreSQL without --secret-key keeps secrets in the
-// clear (and says so); the first start with a key seals them, and they read back.
+// TestPostgresRefusesPlaintextSecrets: on PostgreSQL without a server key serve refuses to
+// start, saying how to give every instance one key; --allow-plaintext-secrets lets it start.
+func TestPostgresRefusesPlaintextSecrets(t *testing.T) {
+	url := postgresSchema(t)
+	var stdout, stderr bytes.Buffer
+	err := run(t.Context(), []string{"serve", "--addr", "127.0.0.1:0", "--database-url", url}, noEnv, &stdout, &stderr)
+	if err == nil {
+		t.Fatal("serve on PostgreSQL without a server key started")
+	}
+	db, dbErr := sql.Open("pgx", url)
+	if dbErr != nil {
+		t.Fatal(dbErr)
+	}
+	defer db.Close()
+	var tables int
+	if err := db.QueryRow(`SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema()`).Scan(&tables); err != nil || tables != 0 {
+		t.Errorf("the refusal left %d tables (%v): serve touched the database before refusing", tables, err)
+	}
+	msg := err.Error()
+	for _, want := range []string{"no server key", "every instance", "HOOKD_SECRET_KEY=", "--secret-key", "--allow-plaintext-secrets"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("the refusal %q does not say %q", msg, want)
+		}
+	}
+	// The key it suggests is a usable one.
+	_, rest, _ := strings.Cut(msg, "HOOKD_SECRET_KEY=")
+	if _, err := secretbox.ParseKey(strings.Fields(rest)[0]); err != nil {
+		t.Errorf("the suggested key does not parse: %v", err)
+	}
+	if strings.Contains(stdout.String(), "listening") {
+		t.Errorf("serve listened before refusing: %q", stdout.String())
+	}
+	// The key from the environment, the same for every instance, starts it.
+	env := func(k string) string {
+		return map[string]string{"HOOKD_SECRET_KEY": testServerKey, "HOOKD_DATABASE_URL": url}[k]
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	out := &syncBuffer{}
+	go func() { done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, env, out, &syncBuffer{}) }()
+	eventually(t, 20*time.Second, "serve with HOOKD_SECRET_KEY listens", func() bool { return strings.Contains(out.String(), "hookd listening on") })
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("serve with HOOKD_SECRET_KEY: %v", err)
+	}
+	h := serve(t, "--database-url", url, "--allow-plaintext-secrets")
+	h.stop()
+	if !strings.Contains(h.stderr.String(), "stored unencrypted") {
+		t.Error("no warning that secrets are stored unencrypted with --allow-plaintext-secrets")
+	}
+}
+
+// TestPostgresSecretsSealedWhenAKeyArrives: with --allow-plaintext-secrets PostgreSQL keeps
+// secrets in the clear (and says so); the first start with a key seals every one of them
+// (signing secret, previous secret, encryption key, custom header values), and they read back.
 func TestPostgresSecretsSealedWhenAKeyArrives(t *testing.T) {
 	url := postgresSchema(t)
 	_, key := setup(t, "--database-url", url)
-	h := serve(t, "--database-url", url)
+	h := serve(t, "--database-url", url, "--allow-plaintext-secrets", "--allow-network", loopback)
+	rc := newReceiver(t, nil)
 	c := newClient(t, h.URL, key)
-	hook := c.must(201, "POST", "/api/v0/webhooks", map[string]any{"name": "x", "url": "https://example.com/x"})
+	hook := c.must(201, "POST", "/api/v0/webhooks", map[string]any{"name": "x", "url": rc.URL, "encrypted": true,
+		"headers": map[string]string{"X-Api-Key": "rcv_plain_1", "Authorization": "Bearer rcv_plain_2"}})
+	id := hook["id"].(string)
+	c.must(200, "POST", "/api/v0/webhooks/"+id+"/secret/rotate", map[string]any{"grace_period": 3600})
+	before := c.must(200, "GET", "/api/v0/webhooks/"+id+"/secret", nil)
 	h.stop()
 	if !strings.Contains(h.stderr.String(), "stored unencrypted") {
-		t.Error("no warning that secrets are stored unencrypted without --secret-key")
+		t.Error("no warning that secrets are stored unencrypted with --allow-plaintext-secrets")
 	}
-	serverKey := secretbox.EncodeKey(secretbox.NewKey())
-	h2 := serve(t, "--database-url", url, "--secret-key", serverKey)
-	got := newClient(t, h2.URL, key).must(200, "GET", "/api/v0/webhooks/"+hook["id"].(string)+"/secret", nil)
-	if got["signing_secret"] != hook["signing_secret"] {
-		t.Error("the secret does not read back after sealing")
+	stored := func() []string {
+		db, err := sql.Open("pgx", url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var secret, prev, encKey, headers string
+		if err := db.QueryRow(`SELECT secret, secret_prev, encryption_key, headers FROM webhooks WHERE id = $1`, id).Scan(&secret, &prev, &encKey, &headers); err != nil {
+			t.Fatal(err)
+		}
+		var h map[string]string
+		if err := json.Unmarshal([]byte(headers), &h); err != nil {
+			t.Fatal(err)
+		}
+		return []string{secret, prev, encKey, h["X-Api-Key"], h["Authorization"]}
+	}
+	for _, v := range stored() {
+		if v == "" || secretbox.Sealed(v) {
+			t.Fatalf("stored without a key: %q; want every secret in the clear (this test would see nothing)", stored())
+		}
+	}
+
+	h2 := serve(t, "--database-url", url, "--secret-key", testServerKey, "--allow-network", loopback)
+	for i, v := range stored() {
+		if !secretbox.Sealed(v) {
+			t.Errorf("stored value %d after a start with a key is still in the clear", i)
+		}
+	}
+	c2 := newClient(t, h2.URL, key)
+	if got := c2.must(200, "GET", "/api/v0/webhooks/"+id+"/secret", nil); !sameJSONValue(got, before) {
+		t.Errorf("after sealing the secret route shows %v, want %v", got, before)
+	}
+	c2.must(202, "POST", "/api/v0/events", map[string]any{"event_type": "a.b", "payload": 1})
+	if got := rc.next(t, 5*time.Second); got.header.Get("X-Api-Key") != "rcv_plain_1" {
+		t.Errorf("after sealing the receiver got X-Api-Key %q", got.header.Get("X-Api-Key"))
 	}
 	h2.stop()
 	if !strings.Contains(h2.stderr.String(), "sealed secrets") {
 		t.Error("no log line about sealing the secrets kept in the clear")
 	}
 	h3 := serve(t, "--database-url", url, "--secret-key", secretbox.EncodeKey(secretbox.NewKey()))
-	if st, _, _ := raw(t, h3.URL, "GET", "/api/v0/webhooks/"+hook["id"].(string)+"/secret", key, nil); st != 500 {
-		t.Errorf("under another server key: %d, want 500 (the secret is sealed)", st)
+	if st, _, _ := raw(t, h3.URL, "GET", "/api/v0/webhooks/"+id+"/secret", key, nil); st != 500 {
+		t.Errorf("under another server key: %d, want 500 (the secrets are sealed)", st)
 	}
 }

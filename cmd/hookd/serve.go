@@ -78,15 +78,16 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
 
+	// The server key first: without one on PostgreSQL serve refuses before touching the database.
+	box, keySource, err := cfg.security.box(cfg.store, log)
+	if err != nil {
+		return err
+	}
 	st, err := cfg.store.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	box, keySource, err := cfg.security.box(cfg.store, log)
-	if err != nil {
-		return err
-	}
 	st.UseSecretBox(box)
 	if n, err := st.SealSecrets(ctx); err != nil {
 		return fmt.Errorf("seal secrets with the server key: %w", err)
@@ -161,7 +162,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	return err
 }
 
-// bootstrap creates an admin key on a store that has none and prints it, once.
+// bootstrap creates the operator's key (every scope, admin included) on a store that has no
+// key yet and prints it, once.
 func bootstrap(ctx context.Context, st store.Store, stdout io.Writer) error {
 	n, err := st.CountKeys(ctx)
 	if err != nil || n > 0 {
@@ -172,7 +174,7 @@ func bootstrap(ctx context.Context, st store.Store, stdout io.Writer) error {
 	if err := st.CreateApp(ctx, app); err != nil {
 		return err
 	}
-	k, err := newKey(ctx, st, app.ID, "bootstrap admin", webhook.AllScopes, webhook.EnvProduction)
+	k, err := newKey(ctx, st, app.ID, "bootstrap admin", webhook.AllScopes, webhook.EnvProduction, true)
 	if err != nil {
 		return err
 	}

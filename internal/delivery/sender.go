@@ -201,6 +201,9 @@ func (s *Sender) Send(ctx context.Context, j store.Job, trigger string, now time
 	req.Header.Set("Webhook-Timestamp", strconv.FormatInt(ts, 10))
 	req.Header.Set("Webhook-Signature", signature.Header(keys, ev.ID, ts, body))
 	a.RequestHeaders = flatten(req.Header)
+	for k := range w.Headers { // custom header values are secrets: the attempt keeps their names only
+		a.RequestHeaders[http.CanonicalHeaderKey(k)] = webhook.HeaderMask
+	}
 
 	start := time.Now()
 	resp, err := s.client.Do(req)

@@ -1,7 +1,7 @@
-// Package secretbox encrypts secrets at rest (webhook signing secrets and encryption keys)
-// with a server key, using AES-256-GCM. A sealed value is "sb1:" followed by the base64 of
-// a random 12-byte nonce and the ciphertext; the additional data binds it to where it is kept,
-// so a sealed value copied to another row does not open.
+// Package secretbox encrypts secrets at rest (webhook signing secrets, encryption keys and
+// custom header values) with a server key, using AES-256-GCM. A sealed value is "sb1:" followed
+// by the base64 of a random 12-byte nonce and the ciphertext; the additional data binds it to
+// where it is kept, so a sealed value copied to another row does not open.
 package secretbox
 
 import (

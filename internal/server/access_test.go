@@ -67,7 +67,8 @@ var accessRoutes = []accessRoute{
 	{"POST /api/v0/events/batch", "handleEventBatch", webhook.ScopeEventWrite, v0, "/api/v0/events/batch", `{"events":[{"event_type":"invoice.paid","payload":{"n":1}}]}`, 202, 202},
 	{"GET /api/v0/events/{id}", "handleEventGet", webhook.ScopeEventRead, v0, "/api/v0/events/{msg}", "", 200, 404},
 
-	// admin is the operator's scope and reaches every app, so another app's admin key succeeds too.
+	// admin is the operator's scope and reaches every app, so another app's operator key succeeds too.
+	// (A tenant app's key cannot hold admin: see "tenant key holding admin" in TestEveryRouteChecksCredentials.)
 	{"POST /api/v0/admin/apps", "handleAppCreate", webhook.ScopeAdmin, v0, "/api/v0/admin/apps", `{"name":"tenant"}`, 201, 201},
 	{"GET /api/v0/admin/apps", "handleAppList", webhook.ScopeAdmin, v0, "/api/v0/admin/apps", "", 200, 200},
 	{"GET /api/v0/admin/apps/{id}", "handleAppGet", webhook.ScopeAdmin, v0, "/api/v0/admin/apps/{app}", "", 200, 200},
@@ -209,6 +210,7 @@ func fillIDs(path string, ids map[string]string) string {
 type accessCred struct{ key, secret string }
 
 // accessFixture is a server with two apps: A owns a webhook with one delivered event; B owns its own.
+// Each webhook has a custom header whose value is a secret.
 type accessFixture struct {
 	t       testing.TB
 	h       http.Handler
@@ -217,6 +219,7 @@ type accessFixture struct {
 	appA    string
 	logs    *bytes.Buffer
 	secrets []string // every signing secret and key accessCred secret made, to look for leaks
+	headers []string // every custom header value, shown only by the secret routes
 }
 
 func newAccessFixture(t testing.TB, opts Options) *accessFixture {
@@ -248,12 +251,14 @@ func newAccessFixture(t testing.TB, opts Options) *accessFixture {
 	hooks := map[string]*webhook.Webhook{}
 	for _, name := range []string{"a", "b"} {
 		w := &webhook.Webhook{ID: webhook.NewID(webhook.PrefixWebhook, now), AppID: apps[name], Name: "hook-" + name, URL: "https://example.com/" + name,
-			Active: true, Secret: signature.NewSecret(), CreatedAt: now, UpdatedAt: now}
+			Active: true, Secret: signature.NewSecret(), CreatedAt: now, UpdatedAt: now,
+			Headers: map[string]string{"X-Receiver-Token": "rcv_" + name + "_" + signature.NewSecret()}}
 		if err := st.CreateWebhook(ctx, w); err != nil {
 			t.Fatal(err)
 		}
 		hooks[name] = w
 		f.secrets = append(f.secrets, w.Secret)
+		f.headers = append(f.headers, w.Headers["X-Receiver-Token"])
 	}
 	created, err := st.CreateEvents(ctx, []store.NewEvent{{AppID: apps["a"], Type: "invoice.paid", Payload: json.RawMessage(`{"n":1}`)}}, now, nil)
 	if err != nil {
@@ -284,13 +289,26 @@ func newAccessFixture(t testing.TB, opts Options) *accessFixture {
 	return f
 }
 
-// key makes a key of appID and returns its credentials.
+// key makes a key of appID and returns its credentials. A key holding admin is an operator key,
+// as only those may hold it; tenantKeyHoldingAdmin makes the other kind.
 func (f *accessFixture) key(appID string, scopes []string, active bool) accessCred {
+	f.t.Helper()
+	return f.makeKey(appID, scopes, active, slices.Contains(scopes, webhook.ScopeAdmin))
+}
+
+// tenantKeyHoldingAdmin makes a tenant app's key that holds admin anyway, as one written before
+// admin became the operator's (or straight into the database) would.
+func (f *accessFixture) tenantKeyHoldingAdmin(appID string) accessCred {
+	f.t.Helper()
+	return f.makeKey(appID, []string{webhook.ScopeAdmin}, true, false)
+}
+
+func (f *accessFixture) makeKey(appID string, scopes []string, active, operator bool) accessCred {
 	f.t.Helper()
 	ck, secret := webhook.NewKeyCredentials()
 	now := time.Now()
 	k := &webhook.Key{ID: webhook.NewID(webhook.PrefixKey, now), AppID: appID, Name: "test", ClientKey: ck, SecretHash: webhook.HashSecret(secret),
-		Scopes: scopes, Env: webhook.EnvProduction, Active: active, CreatedAt: now}
+		Scopes: scopes, Env: webhook.EnvProduction, Active: active, Operator: operator, CreatedAt: now}
 	if err := f.st.CreateKey(context.Background(), k); err != nil {
 		f.t.Fatal(err)
 	}
@@ -369,6 +387,8 @@ func TestEveryRouteChecksCredentials(t *testing.T) {
 				{"unknown key", accessCred{"ck_nobody", "cs_nothing"}, "headers", 401, "Invalid client app credentials", "The provided API key or secret is invalid"},
 				{"inactive key", f.key(f.appA, webhook.AllScopes, false), "headers", 403, "API key is inactive", "The provided API key has been deactivated"},
 				{"missing scope", f.key(f.appA, others, true), "headers", 403, "Missing required scope", "API key does not have the required " + rt.scope + " scope"},
+				// admin is the operator's: a tenant app's key holding it gets nothing from it, on any route.
+				{"tenant key holding admin", f.tenantKeyHoldingAdmin(f.appA), "headers", 403, "Missing required scope", "API key does not have the required " + rt.scope + " scope"},
 			}
 			for _, c := range failures {
 				got := f.do(method, rt.path, rt.body, c.cred, c.auth)
@@ -426,6 +446,14 @@ func TestEveryRouteChecksCredentials(t *testing.T) {
 					}
 				}
 			})
+			// An operator key holding only admin passes every route of its own app.
+			t.Run("operator key holding only admin", func(t *testing.T) {
+				f := newAccessFixture(t, Options{})
+				got := f.do(method, rt.path, rt.body, f.key(f.appA, []string{webhook.ScopeAdmin}, true), "headers")
+				if got.status != rt.ok {
+					t.Errorf("status %d %s, want %d", got.status, got.body, rt.ok)
+				}
+			})
 			for _, auth := range []string{"headers", "bearer"} {
 				t.Run("right key, "+auth, func(t *testing.T) {
 					f := newAccessFixture(t, Options{})
@@ -445,6 +473,12 @@ func TestEveryRouteChecksCredentials(t *testing.T) {
 					mayShow := rt.pattern == "POST /api/v0/webhooks" || strings.Contains(rt.pattern, "/secret")
 					if !mayShow && bytes.Contains(got.body, []byte("whsec_")) {
 						t.Errorf("apiResponse shows a signing secret: %s", got.body)
+					}
+					// Custom header values are secrets too: only the secret routes show them.
+					for _, v := range f.headers {
+						if !strings.Contains(rt.pattern, "/secret") && bytes.Contains(got.body, []byte(v)) {
+							t.Errorf("apiResponse shows a custom header value: %s", got.body)
+						}
 					}
 				})
 			}

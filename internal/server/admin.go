@@ -8,7 +8,8 @@ import (
 )
 
 // The admin API manages apps and their keys. admin is the operator's scope: it reaches every
-// app, so it is never given to a tenant's key.
+// app, so only an operator key holds it (webhook.Key.HasScope), and a tenant app's key asking
+// for it is refused.
 
 type keyJSON struct {
 	ID          string    `json:"id"`
@@ -18,13 +19,14 @@ type keyJSON struct {
 	Scopes      []string  `json:"scopes"`
 	Environment string    `json:"environment"`
 	IsActive    bool      `json:"is_active"`
+	Operator    bool      `json:"operator"`
 	CreatedAt   jsonTime  `json:"created_at"`
 	LastUsedAt  *jsonTime `json:"last_used_at"`
 }
 
 func toKeyJSON(k *webhook.Key) keyJSON {
 	return keyJSON{ID: k.ID, AppID: k.AppID, Name: k.Name, ClientKey: k.ClientKey, Scopes: k.Scopes, Environment: k.Env,
-		IsActive: k.Active, CreatedAt: jsonTime(k.CreatedAt), LastUsedAt: optTime(k.LastUsedAt)}
+		IsActive: k.Active, Operator: k.Operator, CreatedAt: jsonTime(k.CreatedAt), LastUsedAt: optTime(k.LastUsedAt)}
 }
 
 type adminAppJSON struct {
@@ -55,6 +57,10 @@ func (s *Server) handleAppCreate(w http.ResponseWriter, r *http.Request) {
 	in.Name = strings.TrimSpace(in.Name)
 	if in.Name == "" || len(in.Name) > webhook.MaxNameLen {
 		s.writeError(w, r, webhook.Errorf(webhook.EInvalid, "name is required, at most %d characters", webhook.MaxNameLen))
+		return
+	}
+	if err := webhook.ValidText("name", in.Name); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	now := s.now()
@@ -132,7 +138,9 @@ func (s *Server) handleAppDelete(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// handleKeyCreate answers with the key's secret and token: the only time they are shown.
+// handleKeyCreate answers with the key's secret and token: the only time they are shown. An
+// operator key ("operator": true, which may hold admin) is made only in the caller's own app:
+// the operator's, never a tenant's.
 func (s *Server) handleKeyCreate(w http.ResponseWriter, r *http.Request) {
 	app, err := s.loadApp(r)
 	if err != nil {
@@ -143,6 +151,7 @@ func (s *Server) handleKeyCreate(w http.ResponseWriter, r *http.Request) {
 		Name        string   `json:"name"`
 		Scopes      []string `json:"scopes"`
 		Environment string   `json:"environment"`
+		Operator    bool     `json:"operator"`
 	}
 	if err := decode(w, r, maxAdminBody, &in); err != nil {
 		s.writeError(w, r, err)
@@ -157,6 +166,15 @@ func (s *Server) handleKeyCreate(w http.ResponseWriter, r *http.Request) {
 	scopes, err := webhook.ParseScopes(strings.Join(in.Scopes, ","))
 	if err != nil {
 		s.writeError(w, r, err)
+		return
+	}
+	if err := webhook.CheckOperatorScopes(scopes, in.Operator, `send "operator": true (in the operator's own app)`); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if in.Operator && app.ID != keyFrom(r.Context()).AppID {
+		s.writeError(w, r, webhook.Errorf(webhook.EInvalid,
+			"operator: an operator key manages every app, so it is made only in the operator's own app (%s), never in a tenant's", keyFrom(r.Context()).AppID))
 		return
 	}
 	if in.Environment == "" {
@@ -174,10 +192,14 @@ func (s *Server) handleKeyCreate(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, webhook.Errorf(webhook.EInvalid, "name is longer than %d characters", webhook.MaxNameLen))
 		return
 	}
+	if err := webhook.ValidText("name", in.Name); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	now := s.now()
 	ck, secret := webhook.NewKeyCredentials()
 	k := &webhook.Key{ID: webhook.NewID(webhook.PrefixKey, now), AppID: app.ID, Name: in.Name, ClientKey: ck, SecretHash: webhook.HashSecret(secret),
-		Scopes: scopes, Env: in.Environment, Active: true, CreatedAt: now}
+		Scopes: scopes, Env: in.Environment, Active: true, Operator: in.Operator, CreatedAt: now}
 	if err := s.store.CreateKey(r.Context(), k); err != nil {
 		s.writeError(w, r, err)
 		return

@@ -1,5 +1,7 @@
 package server
 
+import "github.com/hookd/hookd/internal/webhook"
+
 // coreOperations documents the routes outside the monitoring surfaces: operations, webhooks
 // and events, the signing secret, delivery control and the admin API.
 func coreOperations() obj {
@@ -37,8 +39,9 @@ func coreOperations() obj {
 			"patch":  v0("200", "Update a webhook (only the fields given)", w, []obj{hookID}, ref("WebhookInput"), ref("Webhook")),
 			"delete": v0("204", "Delete a webhook; its unsent deliveries never go out", w, []obj{hookID}, nil, object),
 		},
-		"/api/v0/webhooks/{id}/secret":        obj{"get": v0("200", "The signing secret (and encryption key)", sec, []obj{hookID}, nil, object)},
-		"/api/v0/webhooks/{id}/secret/rotate": obj{"post": v0("200", "Rotate the signing secret; the old one signs beside it for grace_period seconds", sec, []obj{hookID}, object, object)},
+		"/api/v0/webhooks/{id}/secret": obj{"get": v0("200", "The signing secret (and encryption key) and the custom headers with their values: "+
+			"the only route that shows header values, which everywhere else read "+maskShown, sec, []obj{hookID}, nil, ref("Secret"))},
+		"/api/v0/webhooks/{id}/secret/rotate": obj{"post": v0("200", "Rotate the signing secret; the old one signs beside it for grace_period seconds", sec, []obj{hookID}, object, ref("Secret"))},
 		"/api/v0/webhooks/{id}/test":          obj{"post": v0("202", "Send a signed webhook.test event to this webhook only", w, []obj{hookID}, object, ref("EventAccepted"))},
 		"/api/v0/webhooks/{id}/events/{message_id}/retry": obj{"post": v0("202", "Attempt one delivery again now (trigger manual)", w,
 			[]obj{hookID, param("message_id", "path", "string", "Event id (msg_…)")}, nil, object)},
@@ -60,25 +63,43 @@ func coreOperations() obj {
 			"delete": v0("204", "Delete an app with its webhooks and keys", admin, []obj{appID}, nil, object),
 		},
 		"/api/v0/admin/apps/{id}/keys": obj{
-			"post": v0("201", "Create a key; the secret and token are shown only here", admin, []obj{appID}, object, object),
-			"get":  v0("200", "List an app's keys (never their secrets)", admin, []obj{appID}, nil, object),
+			"post": v0("201", "Create a key; the secret and token are shown only here. admin is the operator's scope: a tenant app's key asking for it "+
+				"is a 400; \"operator\": true makes an operator key, in the caller's own app only", admin, []obj{appID}, ref("KeyInput"), ref("Key")),
+			"get": v0("200", "List an app's keys (never their secrets)", admin, []obj{appID}, nil, object),
 		},
 		"/api/v0/admin/keys/{id}": obj{
-			"get":    v0("200", "A key", admin, []obj{keyID}, nil, object),
-			"patch":  v0("200", "Activate or deactivate a key: {\"is_active\": false}", admin, []obj{keyID}, object, object),
+			"get":    v0("200", "A key", admin, []obj{keyID}, nil, ref("Key")),
+			"patch":  v0("200", "Activate or deactivate a key: {\"is_active\": false}", admin, []obj{keyID}, object, ref("Key")),
 			"delete": v0("204", "Delete a key", admin, []obj{keyID}, nil, object),
 		},
 	}
 }
+
+// maskShown is what a custom header's value reads as outside GET …/secret.
+const maskShown = `"` + webhook.HeaderMask + `"`
 
 // coreSchemas are the request and response shapes of coreOperations.
 func coreSchemas() obj {
 	str, num, integer, boolean := obj{"type": "string"}, obj{"type": "number"}, obj{"type": "integer"}, obj{"type": "boolean"}
 	strs := obj{"type": "array", "items": str}
 	return obj{
-		"WebhookInput": obj{"type": "object", "properties": obj{"name": str, "url": str, "description": str, "event_types": strs,
-			"isActive": boolean, "encrypted": boolean, "headers": obj{"type": "object", "additionalProperties": str}, "rate_limit": integer,
-			"ordered": boolean, "retry_schedule": obj{"type": "array", "items": num}, "timeout": num}},
+		"WebhookInput": obj{"type": "object", "properties": obj{
+			"name":        obj{"type": "string", "description": "No control characters, valid UTF-8"},
+			"url":         obj{"type": "string", "description": "Absolute http(s) URL; characters a URL cannot hold as they are (a space, quotes, non-ASCII) must be percent-encoded"},
+			"description": obj{"type": "string", "description": "Valid UTF-8; no control characters but tabs and line breaks"},
+			"event_types": strs, "isActive": boolean, "encrypted": boolean,
+			"headers": obj{"type": "object", "additionalProperties": str, "description": "Custom request headers. Names and values as HTTP allows " +
+				"(no control characters such as NUL or DEL); no hop-by-hop header (Connection, Keep-Alive, Proxy-*, TE, Trailer, Transfer-Encoding, " +
+				"Upgrade) and none hookd sets (Content-Type, Content-Length, Content-Encoding, Host, User-Agent, Webhook-*). Values are secrets: sealed at rest, " +
+				"shown only by GET /api/v0/webhooks/{id}/secret, read as " + maskShown + " everywhere else; sending " + maskShown + " back for a header " +
+				"the webhook has keeps its value"},
+			"rate_limit": integer, "ordered": boolean, "retry_schedule": obj{"type": "array", "items": num}, "timeout": num}},
+		"Secret": obj{"type": "object", "properties": obj{"signing_secret": str, "previous_secret_expires_at": str, "encryption_key": str,
+			"headers": obj{"type": "object", "additionalProperties": str, "description": "Custom headers with their values in clear"}}},
+		"KeyInput": obj{"type": "object", "properties": obj{"name": str, "scopes": strs, "environment": obj{"type": "string", "enum": []string{"production", "development"}},
+			"operator": obj{"type": "boolean", "description": "An operator key, which may hold admin; only in the caller's own app"}}},
+		"Key": obj{"type": "object", "properties": obj{"id": str, "app_id": str, "name": str, "client_key": str, "scopes": strs, "environment": str,
+			"is_active": boolean, "operator": boolean, "created_at": str, "last_used_at": str, "client_secret": str, "token": str}},
 		"EventInput":    obj{"type": "object", "required": []string{"event_type", "payload"}, "properties": obj{"event_type": str, "payload": obj{}, "idempotency_key": str}},
 		"EventAccepted": obj{"type": "object", "properties": obj{"id": str, "event_type": str, "created_at": str, "deliveries": integer, "duplicate": boolean}},
 		"RecoverJob":    obj{"type": "object"},

@@ -14,7 +14,7 @@ import (
 )
 
 // Signing secrets and encryption keys leave hookd only here (webhook:secret) and in the
-// response that creates the webhook.
+// response that creates the webhook; custom header values (a receiver's credentials) only here.
 
 // DefaultGracePeriod is how long a rotated-out secret keeps signing beside the new one.
 const DefaultGracePeriod = 24 * time.Hour
@@ -33,13 +33,17 @@ func newEncryptionKey() []byte {
 func encodeKey(k []byte) string { return base64.StdEncoding.EncodeToString(k) }
 
 type secretJSON struct {
-	SigningSecret           string    `json:"signing_secret"`
-	PreviousSecretExpiresAt *jsonTime `json:"previous_secret_expires_at,omitempty"`
-	EncryptionKey           string    `json:"encryption_key,omitempty"`
+	SigningSecret           string            `json:"signing_secret"`
+	PreviousSecretExpiresAt *jsonTime         `json:"previous_secret_expires_at,omitempty"`
+	EncryptionKey           string            `json:"encryption_key,omitempty"`
+	Headers                 map[string]string `json:"headers"` // custom headers with their values
 }
 
 func (s *Server) secretOf(hook *webhook.Webhook) secretJSON {
-	out := secretJSON{SigningSecret: hook.Secret}
+	out := secretJSON{SigningSecret: hook.Secret, Headers: hook.Headers}
+	if out.Headers == nil {
+		out.Headers = map[string]string{}
+	}
 	if hook.PreviousSecret != "" && hook.PreviousUntil != nil && hook.PreviousUntil.After(s.now()) {
 		out.PreviousSecretExpiresAt = optTime(hook.PreviousUntil)
 	}

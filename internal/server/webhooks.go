@@ -28,7 +28,8 @@ func optTime(t *time.Time) *jsonTime {
 	return &j
 }
 
-// webhookJSON is the webhook object of seeds 001 and 002. The signing secret is never in it.
+// webhookJSON is the webhook object of seeds 001 and 002. The signing secret is never in it,
+// and custom headers show their names with the values masked (GET …/secret shows them).
 type webhookJSON struct {
 	ID            string            `json:"id"`
 	NumericID     int64             `json:"numeric_id"`
@@ -87,7 +88,7 @@ func seconds(d time.Duration) float64 { return d.Seconds() }
 func toWebhookJSON(w *webhook.Webhook, now time.Time) webhookJSON {
 	out := webhookJSON{
 		ID: w.ID, NumericID: w.NumericID, Name: w.Name, URL: w.URL, Description: w.Description, EventTypes: w.EventTypes,
-		IsActive: w.Active, Encrypted: w.Encrypted, Headers: w.Headers, RateLimit: w.RateLimit, Ordered: w.Ordered,
+		IsActive: w.Active, Encrypted: w.Encrypted, Headers: webhook.MaskHeaders(w.Headers), RateLimit: w.RateLimit, Ordered: w.Ordered,
 		Timeout: seconds(w.EffectiveTimeout()), CreatedAt: jsonTime(w.CreatedAt), UpdatedAt: jsonTime(w.UpdatedAt),
 	}
 	out.CircuitState, out.DisabledReason, out.DisabledAt = controlState(w)
@@ -96,9 +97,6 @@ func toWebhookJSON(w *webhook.Webhook, now time.Time) webhookJSON {
 	out.Health = healthJSON{Status: h.Status, Score: h.Score}
 	if out.EventTypes == nil {
 		out.EventTypes = []string{}
-	}
-	if out.Headers == nil {
-		out.Headers = map[string]string{}
 	}
 	for _, d := range w.Schedule() {
 		out.RetrySchedule = append(out.RetrySchedule, seconds(d))
@@ -142,7 +140,13 @@ func (in *webhookInput) apply(w *webhook.Webhook) error {
 	set(&w.EventTypes, in.EventTypes)
 	set(&w.Active, in.IsActive)
 	set(&w.Encrypted, in.Encrypted)
-	set(&w.Headers, in.Headers)
+	if in.Headers != nil {
+		h, err := unmaskHeaders(*in.Headers, w.Headers) // settings.go
+		if err != nil {
+			return err
+		}
+		w.Headers = h
+	}
 	set(&w.RateLimit, in.RateLimit)
 	set(&w.Ordered, in.Ordered)
 	if in.RetrySchedule != nil {
@@ -177,7 +181,7 @@ func set[T any](dst *T, v *T) {
 
 func (s *Server) handleWebhookCreate(w http.ResponseWriter, r *http.Request) {
 	var in webhookInput
-	if err := decode(w, r, maxSettingsBody, &in); err != nil {
+	if err := decodeSettings(w, r, &in); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -297,7 +301,7 @@ func (s *Server) handleWebhookUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var in webhookInput
-	if err := decode(w, r, maxSettingsBody, &in); err != nil {
+	if err := decodeSettings(w, r, &in); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

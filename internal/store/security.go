@@ -11,12 +11,12 @@ import (
 // Security holds the store methods for the admin API, rate limits, secret rotation and
 // encryption at rest.
 type Security interface {
-	// UseSecretBox seals signing secrets and encryption keys with box from now on, and opens
-	// sealed ones. Without a box they are kept in the clear (tests and CLI commands that never
-	// read them).
+	// UseSecretBox seals signing secrets, encryption keys and custom header values with box
+	// from now on, and opens sealed ones. Without a box they are kept in the clear (tests, CLI
+	// commands that never read them, and serve given --allow-plaintext-secrets).
 	UseSecretBox(box *secretbox.Box)
-	// SealSecrets seals, with the box, the secrets written in the clear before there was one,
-	// and returns how many webhooks it changed.
+	// SealSecrets seals, with the box, the secrets written in the clear before there was one
+	// (custom header values included), and returns how many webhooks it changed.
 	SealSecrets(ctx context.Context) (int, error)
 
 	// ListApps returns up to limit apps with ids after the cursor, oldest first.

@@ -42,13 +42,29 @@ type Key struct {
 	Scopes     []string   `json:"scopes"`
 	Env        string     `json:"environment"`
 	Active     bool       `json:"is_active"`
+	Operator   bool       `json:"operator"` // the operator's key: the only kind that may hold admin
 	CreatedAt  time.Time  `json:"created_at"`
 	LastUsedAt *time.Time `json:"last_used_at"`
 }
 
-// HasScope reports whether the key holds scope; admin holds every scope.
+// HasScope reports whether the key holds scope. admin holds every scope, and counts only on an
+// operator's key: a tenant app's key that holds it anyway (written before the rule, or straight
+// into the database) gets nothing from it.
 func (k *Key) HasScope(scope string) bool {
-	return slices.Contains(k.Scopes, scope) || slices.Contains(k.Scopes, ScopeAdmin)
+	if k.Operator && slices.Contains(k.Scopes, ScopeAdmin) {
+		return true
+	}
+	return scope != ScopeAdmin && slices.Contains(k.Scopes, scope)
+}
+
+// CheckOperatorScopes refuses admin for a key that is not the operator's, saying why and, in
+// the caller's terms (a CLI flag, an API field), how to make an operator key.
+func CheckOperatorScopes(scopes []string, operator bool, howToMakeOne string) error {
+	if !operator && slices.Contains(scopes, ScopeAdmin) {
+		return Errorf(EInvalid, "scopes: admin is the operator's scope: it manages every app (lists them, makes their keys, deletes them), "+
+			"so only an operator key may hold it, never a tenant app's key; to make an operator key, %s", howToMakeOne)
+	}
+	return nil
 }
 
 // ParseScopes splits a comma list and rejects unknown scopes.

@@ -1,9 +1,7 @@
 package webhook
 
 import (
-	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 )
@@ -107,8 +105,14 @@ func (w *Webhook) Validate() error {
 	if len(w.Name) > MaxNameLen {
 		return Errorf(EInvalid, "name is longer than %d characters", MaxNameLen)
 	}
+	if err := ValidText("name", w.Name); err != nil {
+		return err
+	}
 	if len(w.Description) > maxDescriptionLen {
 		return Errorf(EInvalid, "description is longer than %d characters", maxDescriptionLen)
+	}
+	if err := validMultiline("description", w.Description); err != nil {
+		return err
 	}
 	if err := ValidateURL(w.URL); err != nil {
 		return err
@@ -121,13 +125,8 @@ func (w *Webhook) Validate() error {
 			return err
 		}
 	}
-	if len(w.Headers) > MaxHeaders {
-		return Errorf(EInvalid, "headers has more than %d entries", MaxHeaders)
-	}
-	for k, v := range w.Headers {
-		if err := validateHeader(k, v); err != nil {
-			return err
-		}
+	if err := validateHeaders(w.Headers); err != nil { // header.go
+		return err
 	}
 	if w.RateLimit < 0 {
 		return Errorf(EInvalid, "rate_limit must be 0 (none) or a positive number of deliveries per second")
@@ -154,6 +153,9 @@ func ValidateURL(raw string) error {
 	if len(raw) > MaxURLLen {
 		return Errorf(EInvalid, "url is longer than %d characters", MaxURLLen)
 	}
+	if err := checkURLChars(raw); err != nil {
+		return err
+	}
 	u, err := url.Parse(raw)
 	if err != nil {
 		return Errorf(EInvalid, "url is not a valid URL: %v", err)
@@ -170,22 +172,40 @@ func ValidateURL(raw string) error {
 	return nil
 }
 
-// reservedHeaders are set by hookd on every delivery and cannot be overridden.
-var reservedHeaders = []string{"Content-Type", "Content-Length", "Host", "Webhook-Id", "Webhook-Timestamp", "Webhook-Signature", "User-Agent", "Transfer-Encoding", "Connection"}
-
-func validateHeader(k, v string) error {
-	ck := http.CanonicalHeaderKey(k)
-	if k == "" || strings.ContainsAny(k, " :\r\n\t") {
-		return Errorf(EInvalid, "headers: %q is not a valid header name", k)
-	}
-	if slices.Contains(reservedHeaders, ck) {
-		return Errorf(EInvalid, "headers: %q is set by hookd and cannot be overridden", k)
-	}
-	if strings.ContainsAny(v, "\r\n") || len(v) > 4096 {
-		return Errorf(EInvalid, "headers: value of %q must be one line of at most 4096 bytes", k)
+// checkURLChars accepts only what a URL may hold as it is (RFC 3986): anything else (a space,
+// quotes, braces, a control character, a non-ASCII letter) would reach the request line as it
+// was written, which no receiver can parse, so it must come percent-encoded.
+func checkURLChars(raw string) error {
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		switch {
+		case c == '%':
+			if i+2 >= len(raw) || !isHex(raw[i+1]) || !isHex(raw[i+2]) {
+				return Errorf(EInvalid, "url has a %% at byte %d that is not followed by two hex digits; write a literal %% as %%25", i)
+			}
+		case c >= 0x80:
+			return Errorf(EInvalid, "url must be ASCII: percent-encode the non-ASCII character at byte %d (and write an international domain name in its xn-- form)", i)
+		case !isURLChar(c):
+			return Errorf(EInvalid, "url must not contain %q (at byte %d): percent-encode it (a space is %%20)", c, i)
+		}
 	}
 	return nil
 }
+
+func isHex(c byte) bool { return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' }
+
+// isURLChar reports whether c may appear unescaped in a URL: unreserved or reserved (RFC 3986).
+func isURLChar(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-._~:/?#[]@!$&'()*+,;=", c) >= 0
+}
+
+// lineBreaks stand in for spaces when multiline text is checked, byte for byte, so the
+// positions ValidText reports stay true.
+var lineBreaks = strings.NewReplacer("\t", " ", "\n", " ", "\r", " ")
+
+// validMultiline is ValidText (eventtype.go) for text of several lines, such as a description:
+// tabs and line breaks are allowed, other control characters and invalid UTF-8 are not.
+func validMultiline(field, s string) error { return ValidText(field, lineBreaks.Replace(s)) }
 
 // EffectiveTimeout is the request timeout for deliveries to w.
 func (w *Webhook) EffectiveTimeout() time.Duration {

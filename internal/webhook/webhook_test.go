@@ -98,6 +98,10 @@ func TestValidate(t *testing.T) {
 		{"ftp", func(w *Webhook) { w.URL = "ftp://x" }, `url must be an absolute http or https URL, got "ftp://x"`},
 		{"no host", func(w *Webhook) { w.URL = "http:///x" }, `url must include a host, got "http:///x"`},
 		{"credentials", func(w *Webhook) { w.URL = "https://u:p@x.example" }, "url must not contain credentials; use headers instead"},
+		{"space in url", func(w *Webhook) { w.URL = "https://x.example/a?q=b c" }, `url must not contain ' ' (at byte 23): percent-encode it (a space is %20)`},
+		{"escaped url", func(w *Webhook) { w.URL = "https://x.example/a%20b?q=b%2Bc" }, ""},
+		{"NUL in name", func(w *Webhook) { w.Name = "a\x00" }, "name must not contain control characters (found U+0000 at byte 1)"},
+		{"NUL in description", func(w *Webhook) { w.Description = "a\n\x00" }, "description must not contain control characters (found U+0000 at byte 2)"},
 		{"bad pattern", func(w *Webhook) { w.EventTypes = []string{"a b"} }, `event_types: "a b" is not an event type or a prefix.* pattern`},
 		{"reserved header", func(w *Webhook) { w.Headers = map[string]string{"webhook-signature": "x"} }, `headers: "webhook-signature" is set by hookd and cannot be overridden`},
 		{"negative rate", func(w *Webhook) { w.RateLimit = -1 }, "rate_limit must be 0 (none) or a positive number of deliveries per second"},
@@ -116,6 +120,29 @@ func TestValidate(t *testing.T) {
 		}
 		if got != tt.want {
 			t.Errorf("%s: Validate() = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestValidMultiline(t *testing.T) {
+	tests := []struct {
+		s    string
+		want string
+	}{
+		{"Billing – prod ✓", ""},
+		{"line one\r\n\tline two", ""},
+		{"a\n\x00", "f must not contain control characters (found U+0000 at byte 2)"},
+		{"a\n\x7f", "f must not contain control characters (found U+007F at byte 2)"},
+		{"\u0085", "f must not contain control characters (found U+0085 at byte 0)"},
+		{"a\xff", "f is not valid UTF-8"},
+	}
+	for _, tt := range tests {
+		got := ""
+		if err := validMultiline("f", tt.s); err != nil {
+			got = err.Error()
+		}
+		if got != tt.want {
+			t.Errorf("validMultiline(%q) = %q, want %q", tt.s, got, tt.want)
 		}
 	}
 }

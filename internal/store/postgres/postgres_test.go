@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"database/sql"
 	"os"
 	"testing"
 
@@ -44,5 +45,26 @@ func BenchmarkStore(b *testing.B) {
 			}
 		})
 		return s
+	})
+}
+
+// TestAdminUpgrade: see storetest.AdminUpgrade.
+func TestAdminUpgrade(t *testing.T) {
+	url := pgtest.Schema(t)
+	storetest.AdminUpgrade(t, func(t *testing.T) store.Store {
+		s, err := postgres.Open(context.Background(), url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}, func(t *testing.T, query string) {
+		db, err := sql.Open("pgx", url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if _, err := db.Exec(query); err != nil {
+			t.Fatalf("%s: %v", query, err)
+		}
 	})
 }

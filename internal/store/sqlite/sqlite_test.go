@@ -1,8 +1,10 @@
 package sqlite_test
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -113,5 +115,36 @@ func TestMigrateStats(t *testing.T) {
 	}
 	if n, err := s.QueueDepth(ctx); err != nil || n != 2 {
 		t.Errorf("migrated queue depth = %d, %v; want 2 (the retrying and the pending)", n, err)
+	}
+}
+
+// TestAdminUpgrade: see storetest.AdminUpgrade.
+func TestAdminUpgrade(t *testing.T) {
+	dir := t.TempDir()
+	storetest.AdminUpgrade(t, func(t *testing.T) store.Store {
+		s, err := sqlite.Open(context.Background(), dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}, func(t *testing.T, query string) {
+		db, err := sql.Open("sqlite", filepath.Join(dir, sqlite.FileName))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if _, err := db.Exec(query); err != nil {
+			t.Fatalf("%s: %v", query, err)
+		}
+	})
+	// The values the upgrade masked are gone from the file, not just from what the store reads.
+	b, err := os.ReadFile(filepath.Join(dir, sqlite.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []string{"Bearer rcv_old", "billing-secret", "key_old"} {
+		if bytes.Contains(b, []byte(v)) {
+			t.Errorf("the database file still holds %q", v)
+		}
 	}
 }

@@ -41,9 +41,9 @@ func (s *Store) CreateKey(ctx context.Context, k *webhook.Key) error {
 	if _, err := s.GetApp(ctx, k.AppID); err != nil {
 		return err
 	}
-	_, err := s.w.ExecContext(ctx, s.q(`INSERT INTO api_keys (id, app_id, name, client_key, secret_hash, scopes, env, active, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-		k.ID, k.AppID, k.Name, k.ClientKey, k.SecretHash, strings.Join(k.Scopes, ","), k.Env, k.Active, ms(k.CreatedAt))
+	_, err := s.w.ExecContext(ctx, s.q(`INSERT INTO api_keys (id, app_id, name, client_key, secret_hash, scopes, env, active, operator, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		k.ID, k.AppID, k.Name, k.ClientKey, k.SecretHash, strings.Join(k.Scopes, ","), k.Env, k.Active, k.Operator, ms(k.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("create key: %w", err)
 	}
@@ -52,23 +52,14 @@ func (s *Store) CreateKey(ctx context.Context, k *webhook.Key) error {
 
 // KeyByClientKey finds a key by its public client key.
 func (s *Store) KeyByClientKey(ctx context.Context, clientKey string) (*webhook.Key, error) {
-	var k webhook.Key
-	var scopes string
-	var created int64
-	var used sql.NullInt64
-	err := s.r.QueryRowContext(ctx, s.q(`SELECT id, app_id, name, client_key, secret_hash, scopes, env, active, created_at, last_used_at
-		FROM api_keys WHERE client_key = ?`), clientKey).
-		Scan(&k.ID, &k.AppID, &k.Name, &k.ClientKey, &k.SecretHash, &scopes, &k.Env, &k.Active, &created, &used)
+	k, err := scanKey(s.r.QueryRowContext(ctx, s.q(`SELECT `+keyColumns+` FROM api_keys WHERE client_key = ?`), clientKey))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, store.ErrKeyNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("get key: %w", err)
 	}
-	k.Scopes = strings.Split(scopes, ",")
-	k.CreatedAt = fromMS(created)
-	k.LastUsedAt = timePtr(used)
-	return &k, nil
+	return k, nil
 }
 
 // SetKeyActive activates or revokes a key.

@@ -4,8 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -17,9 +19,10 @@ import (
 // UseSecretBox seals secrets written from now on and opens sealed ones. Call it before use.
 func (s *Store) UseSecretBox(box *secretbox.Box) { s.box = box }
 
-// The additional data that binds a sealed value to its webhook and column.
-func secretAAD(id string) string { return "webhook " + id + " signing secret" }
-func keyAAD(id string) string    { return "webhook " + id + " encryption key" }
+// The additional data that binds a sealed value to its webhook and column (and header name).
+func secretAAD(id string) string       { return "webhook " + id + " signing secret" }
+func keyAAD(id string) string          { return "webhook " + id + " encryption key" }
+func headerAAD(id, name string) string { return "webhook " + id + " header " + name }
 
 func (s *Store) sealSecret(id, secret string) string {
 	if s.box == nil || secret == "" {
@@ -39,6 +42,19 @@ func (s *Store) sealKey(id string, key []byte) string {
 	return s.box.Seal(enc, keyAAD(id))
 }
 
+// sealHeaders returns the stored form of custom headers: names in the clear (they are shown),
+// each value sealed, since a receiver's credentials travel in them.
+func (s *Store) sealHeaders(id string, h map[string]string) map[string]string {
+	out := make(map[string]string, len(h))
+	for name, v := range h {
+		if s.box != nil {
+			v = s.box.Seal(v, headerAAD(id, name))
+		}
+		out[name] = v
+	}
+	return out
+}
+
 func (s *Store) open(v, aad string) (string, error) {
 	if !secretbox.Sealed(v) {
 		return v, nil // kept in the clear (no server key when it was written)
@@ -50,13 +66,19 @@ func (s *Store) open(v, aad string) (string, error) {
 }
 
 // openSecrets fills w's secrets from their stored forms. Errors never include the values.
-func (s *Store) openSecrets(w *webhook.Webhook, secret, prev, encKey string) error {
+func (s *Store) openSecrets(w *webhook.Webhook, secret, prev, encKey string, headers map[string]string) error {
 	var err error
 	if w.Secret, err = s.open(secret, secretAAD(w.ID)); err != nil {
 		return fmt.Errorf("webhook %s signing secret: %w", w.ID, err)
 	}
 	if w.PreviousSecret, err = s.open(prev, secretAAD(w.ID)); err != nil {
 		return fmt.Errorf("webhook %s previous signing secret: %w", w.ID, err)
+	}
+	w.Headers = make(map[string]string, len(headers))
+	for name, v := range headers {
+		if w.Headers[name], err = s.open(v, headerAAD(w.ID, name)); err != nil {
+			return fmt.Errorf("webhook %s header %q: %w", w.ID, name, err)
+		}
 	}
 	if encKey == "" {
 		return nil
@@ -71,21 +93,27 @@ func (s *Store) openSecrets(w *webhook.Webhook, secret, prev, encKey string) err
 	return nil
 }
 
-// SealSecrets seals every secret still kept in the clear.
+// SealSecrets seals every secret still kept in the clear: signing secrets, encryption keys and
+// custom header values.
 func (s *Store) SealSecrets(ctx context.Context) (int, error) {
 	if s.box == nil {
 		return 0, nil
 	}
-	type row struct{ id, secret, prev, key string }
+	type row struct{ id, secret, prev, key, headers string }
 	var rows []row
-	rs, err := s.r.QueryContext(ctx, `SELECT id, secret, secret_prev, encryption_key FROM webhooks
-		WHERE secret NOT LIKE 'sb1:%' OR (secret_prev <> '' AND secret_prev NOT LIKE 'sb1:%') OR (encryption_key <> '' AND encryption_key NOT LIKE 'sb1:%')`)
+	// Header values are sealed one by one inside a JSON object, so which of them are still in
+	// the clear is decided below, in Go. Rows come (and are locked) in id order, the order every
+	// transaction locks webhook rows in.
+	rs, err := s.r.QueryContext(ctx, `SELECT id, secret, secret_prev, encryption_key, headers FROM webhooks
+		WHERE secret NOT LIKE 'sb1:%' OR (secret_prev <> '' AND secret_prev NOT LIKE 'sb1:%') OR (encryption_key <> '' AND encryption_key NOT LIKE 'sb1:%')
+			OR headers <> '{}'
+		ORDER BY id`)
 	if err != nil {
 		return 0, fmt.Errorf("find secrets to seal: %w", err)
 	}
 	for rs.Next() {
 		var r row
-		if err := rs.Scan(&r.id, &r.secret, &r.prev, &r.key); err != nil {
+		if err := rs.Scan(&r.id, &r.secret, &r.prev, &r.key, &r.headers); err != nil {
 			rs.Close()
 			return 0, err
 		}
@@ -101,22 +129,37 @@ func (s *Store) SealSecrets(ctx context.Context) (int, error) {
 		}
 		return s.box.Seal(v, aad)
 	}
+	changed := 0
 	err = s.tx(ctx, func(tx *sql.Tx) error {
 		for _, r := range rows {
-			// Only where the row still holds what was read: a rotation meanwhile wins.
-			_, err := tx.ExecContext(ctx, s.q(`UPDATE webhooks SET secret = ?, secret_prev = ?, encryption_key = ?
-				WHERE id = ? AND secret = ? AND secret_prev = ? AND encryption_key = ?`),
-				seal(r.secret, secretAAD(r.id)), seal(r.prev, secretAAD(r.id)), seal(r.key, keyAAD(r.id)), r.id, r.secret, r.prev, r.key)
+			var h map[string]string
+			if err := json.Unmarshal([]byte(r.headers), &h); err != nil {
+				return fmt.Errorf("webhook %s headers: %w", r.id, err)
+			}
+			sealed := make(map[string]string, len(h))
+			for name, v := range h {
+				sealed[name] = seal(v, headerAAD(r.id, name))
+			}
+			hb, _ := json.Marshal(sealed)
+			next := row{r.id, seal(r.secret, secretAAD(r.id)), seal(r.prev, secretAAD(r.id)), seal(r.key, keyAAD(r.id)), string(hb)}
+			if maps.Equal(h, sealed) && next.secret == r.secret && next.prev == r.prev && next.key == r.key {
+				continue // only its headers matched the query, and they were sealed already
+			}
+			// Only where the row still holds what was read: a rotation or an update meanwhile wins.
+			_, err := tx.ExecContext(ctx, s.q(`UPDATE webhooks SET secret = ?, secret_prev = ?, encryption_key = ?, headers = ?
+				WHERE id = ? AND secret = ? AND secret_prev = ? AND encryption_key = ? AND headers = ?`),
+				next.secret, next.prev, next.key, next.headers, r.id, r.secret, r.prev, r.key, r.headers)
 			if err != nil {
 				return fmt.Errorf("seal secrets of %s: %w", r.id, err)
 			}
+			changed++
 		}
 		return nil
 	})
 	if err != nil {
 		return 0, err
 	}
-	return len(rows), nil
+	return changed, nil
 }
 
 // RotateSecret moves the current secret to the previous slot until until and sets the new one.
@@ -176,17 +219,20 @@ func (s *Store) DeleteApp(ctx context.Context, id string) error {
 	})
 }
 
-const keyColumns = `id, app_id, name, client_key, secret_hash, scopes, env, active, created_at, last_used_at`
+const keyColumns = `id, app_id, name, client_key, secret_hash, scopes, env, active, operator, created_at, last_used_at`
 
 func scanKey(row scanner) (*webhook.Key, error) {
 	var k webhook.Key
 	var scopes string
 	var created int64
 	var used sql.NullInt64
-	if err := row.Scan(&k.ID, &k.AppID, &k.Name, &k.ClientKey, &k.SecretHash, &scopes, &k.Env, &k.Active, &created, &used); err != nil {
+	if err := row.Scan(&k.ID, &k.AppID, &k.Name, &k.ClientKey, &k.SecretHash, &scopes, &k.Env, &k.Active, &k.Operator, &created, &used); err != nil {
 		return nil, err
 	}
-	k.Scopes = strings.Split(scopes, ",")
+	k.Scopes = []string{} // a tenant key that held only admin holds nothing since admin became the operator's
+	if scopes != "" {
+		k.Scopes = strings.Split(scopes, ",")
+	}
 	k.CreatedAt = fromMS(created)
 	k.LastUsedAt = timePtr(used)
 	return &k, nil

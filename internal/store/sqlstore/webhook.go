@@ -34,7 +34,11 @@ func (s *Store) scanWebhook(row scanner) (*webhook.Webhook, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.openSecrets(&w, secret, prevSecret, encKey); err != nil {
+	var storedHeaders map[string]string
+	if err := json.Unmarshal([]byte(headers), &storedHeaders); err != nil {
+		return nil, fmt.Errorf("webhook %s headers: %w", w.ID, err)
+	}
+	if err := s.openSecrets(&w, secret, prevSecret, encKey, storedHeaders); err != nil {
 		return nil, err
 	}
 	w.PreviousUntil = timePtr(prevUntil)
@@ -42,9 +46,6 @@ func (s *Store) scanWebhook(row scanner) (*webhook.Webhook, error) {
 	w.CircuitUntil = timePtr(circuitUntil)
 	if err := json.Unmarshal([]byte(eventTypes), &w.EventTypes); err != nil {
 		return nil, fmt.Errorf("webhook %s event_types: %w", w.ID, err)
-	}
-	if err := json.Unmarshal([]byte(headers), &w.Headers); err != nil {
-		return nil, fmt.Errorf("webhook %s headers: %w", w.ID, err)
 	}
 	if schedule.Valid {
 		var msList []int64
@@ -62,14 +63,10 @@ func (s *Store) scanWebhook(row scanner) (*webhook.Webhook, error) {
 	return &w, nil
 }
 
-// settings returns the JSON-encoded columns of w.
-func settings(w *webhook.Webhook) (eventTypes, headers string, schedule sql.NullString) {
+// settings returns the JSON-encoded columns of w, its header values sealed (security.go).
+func (s *Store) settings(w *webhook.Webhook) (eventTypes, headers string, schedule sql.NullString) {
 	et, _ := json.Marshal(nonNil(w.EventTypes))
-	h := w.Headers
-	if h == nil {
-		h = map[string]string{}
-	}
-	hb, _ := json.Marshal(h)
+	hb, _ := json.Marshal(s.sealHeaders(w.ID, w.Headers))
 	if w.RetrySchedule != nil {
 		msList := make([]int64, len(w.RetrySchedule))
 		for i, d := range w.RetrySchedule {
@@ -90,7 +87,7 @@ func nonNil(s []string) []string {
 
 // CreateWebhook inserts w and sets its NumericID.
 func (s *Store) CreateWebhook(ctx context.Context, w *webhook.Webhook) error {
-	eventTypes, headers, schedule := settings(w)
+	eventTypes, headers, schedule := s.settings(w)
 	err := s.w.QueryRowContext(ctx, s.q(`INSERT INTO webhooks (id, app_id, name, url, description, event_types, active, encrypted, headers,
 		rate_limit, ordered, retry_schedule, timeout_ms, secret, created_at, updated_at, encryption_key)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING numeric_id`),
@@ -185,7 +182,7 @@ func (s *Store) ListWebhooks(ctx context.Context, appID, after string, limit int
 
 // UpdateWebhook saves w's settings and pauses or resumes its queue when Active changes.
 func (s *Store) UpdateWebhook(ctx context.Context, w *webhook.Webhook, now time.Time) error {
-	eventTypes, headers, schedule := settings(w)
+	eventTypes, headers, schedule := s.settings(w)
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		var wasActive, wasOrdered bool
 		err := tx.QueryRowContext(ctx, s.q(`SELECT active, ordered FROM webhooks WHERE id = ? AND app_id = ?`), w.ID, w.AppID).Scan(&wasActive, &wasOrdered)

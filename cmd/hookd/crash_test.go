@@ -24,24 +24,32 @@ import (
 )
 
 // The crash test kills a real hookd process with SIGKILL while it is accepting events and
-// delivering them, starts it again on the same store, and checks that every event answered
-// 202 reaches the receiver: durable before acknowledged, at-least-once after.
+// delivering them, with default flags, and checks that every event answered 202 reaches the
+// receiver (durable before acknowledged, at-least-once after), those accepted before the
+// kill within crashRecovery: of the restart on the same store, or of the kill when another
+// instance shares the PostgreSQL database and takes the dead one's work over.
 
 const (
 	crashEvents  = 2000
 	crashPosters = 16
 	crashKillAt  = 500 // deliveries the receiver has seen when the process is killed
-	crashLease   = "3s"
+	// crashRecovery is how soon after the restart (or the kill, beside a survivor) the
+	// deliveries accepted before the kill have all arrived.
+	crashRecovery = 15 * time.Second
 	// crashReceiverDelay keeps a few dozen deliveries in flight while events are posted.
 	crashReceiverDelay = 10 * time.Millisecond
 )
 
 func TestCrashSQLite(t *testing.T) {
-	crashTest(t, "--data-dir", t.TempDir())
+	crashTest(t, false, "--data-dir", t.TempDir())
 }
 
 func TestCrashPostgres(t *testing.T) {
-	crashTest(t, "--database-url", postgresSchema(t))
+	crashTest(t, false, "--database-url", postgresSchema(t))
+}
+
+func TestCrashPostgresSurvivor(t *testing.T) {
+	crashTest(t, true, "--database-url", postgresSchema(t))
 }
 
 var (
@@ -279,12 +287,14 @@ func (p *poster) counts() (accepted, failed int) {
 	return len(p.accepted), p.failed
 }
 
-func crashTest(t *testing.T, storeArgs ...string) {
+// crashTest kills an instance under load; with survivor, a second instance on the same
+// PostgreSQL database runs from before the kill and takes the posts after it.
+func crashTest(t *testing.T, survivor bool, storeArgs ...string) {
 	if testing.Short() {
 		t.Skip("builds and kills the hookd binary")
 	}
 	rc := newCrashReceiver(t)
-	args := append(append([]string{}, storeArgs...), "--allow-network", loopback, "--lease", crashLease)
+	args := append(append([]string{}, storeArgs...), "--allow-network", loopback)
 	first := startProcess(t, args...)
 	if first.token == "" {
 		t.Fatalf("no bootstrap token in the first start's output:\n%s", first.stdout.String())
@@ -311,19 +321,40 @@ func crashTest(t *testing.T, storeArgs ...string) {
 	eventually(t, 60*time.Second, fmt.Sprintf("receiver saw %d deliveries and has some in flight", crashKillAt), func() bool {
 		return rc.distinct() >= crashKillAt && rc.inFlight.Load() >= 4
 	})
+	var second *process
+	if survivor {
+		second = startProcess(t, args...)
+	}
 	inFlightAtKill := rc.inFlight.Load()
 	first.kill()
-	acceptedAtKill, _ := ps.counts()
+	killed := time.Now()
+	ps.mu.Lock()
+	beforeKill := append([]string(nil), ps.accepted...)
+	ps.mu.Unlock()
 	seenAtKill := rc.distinct()
 
-	second := startProcess(t, args...)
-	if second.token != "" {
-		t.Errorf("the second start printed a new bootstrap key; the store lost the first one")
+	if !survivor {
+		second = startProcess(t, args...)
+		if second.token != "" {
+			t.Errorf("the second start printed a new bootstrap key; the store lost the first one")
+		}
 	}
 	ps.base.Store(&second.URL)
-	restarted := time.Now()
+	recoveryFrom := time.Now() // the restart; beside a survivor, the kill
+	if survivor {
+		recoveryFrom = killed
+	}
+	for rc.missing(beforeKill) > 0 && time.Since(recoveryFrom) < 2*time.Minute {
+		time.Sleep(20 * time.Millisecond)
+	}
+	recovery := time.Since(recoveryFrom)
+	if missing := rc.missing(beforeKill); missing > 0 || recovery > crashRecovery {
+		t.Errorf("the %d events accepted before the kill arrived %s after the %s (%d still missing), want within %s with default flags",
+			len(beforeKill), recovery.Round(100*time.Millisecond), map[bool]string{true: "kill", false: "restart"}[survivor], missing, crashRecovery)
+	}
 	wg.Wait()
-	t.Logf("posted in %s; restarted at %s", time.Since(start), restarted.Sub(start))
+	t.Logf("posted in %s; killed at %s; the %d accepted before the kill all arrived %s later", time.Since(start), killed.Sub(start),
+		len(beforeKill), recovery.Round(100*time.Millisecond))
 	if ctx.Err() != nil {
 		t.Fatal("posting did not finish within 2 minutes")
 	}
@@ -335,14 +366,15 @@ func crashTest(t *testing.T, storeArgs ...string) {
 	if len(rejected) > 0 {
 		t.Errorf("%d posts were answered with an error, first: %s", len(rejected), rejected[0])
 	}
+	acceptedAtKill := len(beforeKill)
 
 	deadline := time.Now().Add(60 * time.Second)
 	for rc.missing(accepted) > 0 && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Logf("all delivered at %s", time.Since(start))
-	// Deliveries the killed process sent but never recorded are sent again when their lease
-	// ends: wait until the store has nothing left to deliver before counting duplicates.
+	// Deliveries the killed process sent but never recorded are sent again once its leases are
+	// released: wait until the store has nothing left to deliver before counting duplicates.
 	var depth float64
 	for time.Now().Before(deadline) {
 		if depth = metricValue(t, second.URL, "hookd_queue_depth"); depth == 0 {

@@ -7,7 +7,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/hookd/hookd/internal/store"
 	"github.com/hookd/hookd/internal/store/postgres"
@@ -30,6 +32,24 @@ func (f *storeFlags) open(ctx context.Context) (store.Store, error) {
 		return postgres.Open(ctx, f.databaseURL)
 	}
 	return sqlite.Open(ctx, f.dataDir)
+}
+
+// openWaiting opens the store; PostgreSQL that cannot be reached yet (starting beside hookd,
+// restarting) is tried again for up to wait, with a log line each time.
+func (f *storeFlags) openWaiting(ctx context.Context, wait time.Duration, log *slog.Logger) (store.Store, error) {
+	deadline := time.Now().Add(wait)
+	for {
+		st, err := f.open(ctx)
+		if err == nil || f.databaseURL == "" || !postgres.Unreachable(err) || time.Now().After(deadline) {
+			return st, err
+		}
+		log.Warn("waiting for PostgreSQL", "store", f.describe(), "err", err, "until", deadline.Format(time.RFC3339))
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(2 * time.Second):
+		}
+	}
 }
 
 // describe names the store without secrets, for logs.

@@ -21,6 +21,7 @@ import (
 	"github.com/hookd/hookd/internal/server"
 	"github.com/hookd/hookd/internal/store"
 	"github.com/hookd/hookd/internal/store/postgres"
+	"github.com/hookd/hookd/internal/store/sqlite"
 	"github.com/hookd/hookd/internal/webhook"
 )
 
@@ -30,6 +31,10 @@ type serveConfig struct {
 	allowNetwork listFlag
 	workers      int
 	perWebhook   int
+	perApp       int
+	perHost      int
+	storeWait    time.Duration
+	shutdown     time.Duration
 	maxPayload   int64
 	logLevel     string
 	lease        time.Duration
@@ -46,6 +51,10 @@ func (c *serveConfig) register(fs *flag.FlagSet, getenv func(string) string) {
 	fs.Var(&c.allowNetwork, "allow-network", "CIDR deliveries may reach despite the SSRF guard (repeatable; HOOKD_ALLOW_NETWORK, comma-separated)")
 	fs.IntVar(&c.workers, "workers", 256, "delivery requests in flight in all")
 	fs.IntVar(&c.perWebhook, "per-webhook", 64, "delivery requests in flight per webhook")
+	fs.IntVar(&c.perApp, "per-app", 0, "delivery requests in flight per app (0: half the workers)")
+	fs.IntVar(&c.perHost, "per-host", 0, "delivery requests in flight per destination host and port (0: half the workers)")
+	fs.DurationVar(&c.storeWait, "store-wait", 60*time.Second, "how long to wait for PostgreSQL at start while it cannot be reached")
+	fs.DurationVar(&c.shutdown, "shutdown-timeout", 10*time.Second, "how long in-flight requests may finish on SIGTERM before their deliveries are given back")
 	fs.Int64Var(&c.maxPayload, "max-payload", webhook.DefaultMaxPayload, "largest event payload in bytes")
 	fs.IntVar(&c.breaker.BreakerThreshold, "breaker-threshold", delivery.DefaultBreakerThreshold, "consecutive failed attempts that open a webhook's circuit breaker (negative: no breaker)")
 	fs.DurationVar(&c.breaker.BreakerCooldown, "breaker-cooldown", delivery.DefaultBreakerCooldown, "how long an open circuit breaker waits before a probe")
@@ -68,6 +77,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if cfg.lease < time.Second {
 		return fmt.Errorf("--lease must be at least 1s, got %s", cfg.lease)
 	}
+	if cfg.perApp < 0 || cfg.perHost < 0 || cfg.storeWait < 0 || cfg.shutdown < 0 {
+		return errors.New("--per-app, --per-host, --store-wait and --shutdown-timeout cannot be negative")
+	}
 	allow, err := netguard.ParseAllow(cfg.allowNetwork)
 	if err != nil {
 		return fmt.Errorf("--allow-network: %w", err)
@@ -83,7 +95,16 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	st, err := cfg.store.open(ctx)
+	if cfg.store.databaseURL == "" {
+		// One serving process per data directory: it alone claims there, so it may release
+		// every lease it finds, which is how a crash's deliveries go out at once after a restart.
+		lock, err := sqlite.LockDir(cfg.store.dataDir)
+		if err != nil {
+			return err
+		}
+		defer lock.Unlock()
+	}
+	st, err := cfg.store.openWaiting(ctx, cfg.storeWait, log)
 	if err != nil {
 		return err
 	}
@@ -101,13 +122,26 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err := bootstrap(ctx, st, stdout); err != nil {
 		return err
 	}
+	instance, err := st.Register(ctx, time.Now())
+	if err != nil {
+		return err
+	}
+	if cfg.store.databaseURL == "" { // the directory is ours: whoever held leases here is gone
+		if n, err := st.ReleaseLeases(ctx, time.Now(), time.Now()); err != nil {
+			return err
+		} else if n > 0 {
+			log.Info("released the deliveries the previous process held", "deliveries", n)
+		}
+	}
 	log.Info("config", "store", cfg.store.describe(), "addr", cfg.addr, "allow_network", cfg.allowNetwork,
-		"workers", cfg.workers, "per_webhook", cfg.perWebhook, "max_payload", cfg.maxPayload, "server_key", keySource, "rate_limits", limits)
+		"workers", cfg.workers, "per_webhook", cfg.perWebhook, "per_app", cfg.perApp, "per_host", cfg.perHost, "max_payload", cfg.maxPayload,
+		"server_key", keySource, "rate_limits", limits, "instance", instance, "lease", cfg.lease, "shutdown_timeout", cfg.shutdown)
 
 	m := metrics.New(st.QueueDepth)
 	sender := delivery.NewSender(netguard.New(allow))
 	defer sender.Close()
-	pool := delivery.NewPool(st, sender, log, m, delivery.Options{Workers: cfg.workers, PerWebhook: cfg.perWebhook, Lease: cfg.lease,
+	pool := delivery.NewPool(st, sender, log, m, delivery.Options{Workers: cfg.workers, PerWebhook: cfg.perWebhook, PerApp: cfg.perApp,
+		PerHost: cfg.perHost, Lease: cfg.lease, ShutdownTimeout: cfg.shutdown,
 		BreakerThreshold: cfg.breaker.BreakerThreshold, BreakerCooldown: cfg.breaker.BreakerCooldown, DisableAfter: cfg.breaker.DisableAfter})
 	batcher := ingest.New(st, pool)
 	srv := &http.Server{
@@ -132,6 +166,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	defer stopPool()
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = batcher.Run(ingestCtx) })
+	wg.Go(func() { _ = (&store.Heartbeat{Store: st, Log: log}).Run(poolCtx) })
 	if cfg.retention > 0 {
 		wg.Go(func() { _ = (&store.Retention{Store: st, Age: cfg.retention, Log: log}).Run(poolCtx) })
 	}
@@ -148,7 +183,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		log.Info("shutting down")
 	case err = <-serveErr:
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.shutdown)
 	defer cancel()
 	_ = srv.Shutdown(shutdownCtx)
 	stopIngest()

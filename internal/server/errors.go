@@ -65,6 +65,7 @@ const unavailableRetry = "5"
 // unexpected one at once, a store outage once per interval however many requests it fails.
 func (s *Server) failed(w http.ResponseWriter, r *http.Request, err error) error {
 	if webhook.ErrorCode(err) == webhook.EInternal && s.store.Unavailable(err) {
+		s.refused.Store(s.now().UnixMilli())
 		s.outage.Log(s.log, "store unavailable", err, "method", r.Method, "path", r.URL.Path)
 		w.Header().Set("Retry-After", unavailableRetry)
 		return errStoreUnavailable

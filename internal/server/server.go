@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/hookd/hookd/internal/ingest"
@@ -32,6 +33,7 @@ type Server struct {
 	now     func() time.Time
 	touched touchedKeys
 	outage  ratelog.Errors // store errors, logged once per interval
+	refused atomic.Int64   // when the store last failed a request as unavailable (Unix ms)
 	keys    keyCache
 	limits  *limiter
 }

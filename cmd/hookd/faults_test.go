@@ -1,0 +1,294 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestSecondServeOnOneDirectory: a second hookd serve on a data directory in use exits at
+// once with a message naming the holder; the first keeps working.
+func TestSecondServeOnOneDirectory(t *testing.T) {
+	dir := t.TempDir()
+	_, key := setup(t, "--data-dir", dir)
+	h := serve(t, "--data-dir", dir, "--allow-network", loopback)
+	var out, errOut syncBuffer
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dir}, noEnv, &out, &errOut)
+	if err == nil || !strings.Contains(err.Error(), "in use by another hookd serve") || !strings.Contains(err.Error(), "hookd.lock") {
+		t.Fatalf("second serve: %v; want it refused, naming the lock", err)
+	}
+	if strings.Contains(out.String(), "listening") {
+		t.Error("the second serve listened")
+	}
+	rc := newReceiver(t, nil)
+	c := newClient(t, h.URL, key)
+	c.must(201, "POST", "/api/v0/webhooks", map[string]any{"name": "still", "url": rc.URL})
+	c.must(202, "POST", "/api/v0/events", map[string]any{"event_type": "a", "payload": 1})
+	rc.next(t, 5*time.Second)
+}
+
+// tcpProxy forwards loopback connections to target until cut: then it drops every connection
+// and refuses new ones, as a database that went away, until restore.
+type tcpProxy struct {
+	ln     net.Listener
+	target string
+	mu     sync.Mutex
+	down   bool
+	conns  []net.Conn
+}
+
+func newTCPProxy(t *testing.T, target string) *tcpProxy {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &tcpProxy{ln: ln, target: target}
+	t.Cleanup(func() { ln.Close(); p.cut() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			p.mu.Lock()
+			if p.down {
+				p.mu.Unlock()
+				c.Close()
+				continue
+			}
+			up, err := net.Dial("tcp", target)
+			if err != nil {
+				p.mu.Unlock()
+				c.Close()
+				continue
+			}
+			p.conns = append(p.conns, c, up)
+			p.mu.Unlock()
+			go func() { io.Copy(up, c); up.Close() }()
+			go func() { io.Copy(c, up); c.Close() }()
+		}
+	}()
+	return p
+}
+
+func (p *tcpProxy) cut() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.down = true
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.conns = nil
+}
+
+func (p *tcpProxy) restore() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.down = false
+}
+
+// TestPostgresOutage cuts hookd off its database while events are posted and delivered:
+// posts get 503 with Retry-After (never 500), /readyz says not ready without naming the
+// database, and once the database is back hookd resumes by itself: every event answered 202 is
+// delivered, and the attempt log has a row for every request the receiver saw.
+func TestPostgresOutage(t *testing.T) {
+	direct := postgresSchema(t)
+	u, err := url.Parse(direct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := newTCPProxy(t, u.Host)
+	u.Host = proxy.ln.Addr().String()
+	viaProxy := u.String()
+	_, key := setup(t, "--database-url", direct)
+	h := serve(t, "--database-url", viaProxy, "--allow-network", loopback)
+	rc := newReceiver(t, nil)
+	c := newClient(t, h.URL, key)
+	hookID := c.must(201, "POST", "/api/v0/webhooks", map[string]any{"name": "outage", "url": rc.URL})["id"].(string)
+
+	var mu sync.Mutex
+	var accepted []string
+	statuses := map[int]int{}
+	var noRetryAfter int
+	ctx, stop := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for i := 0; ctx.Err() == nil; i++ {
+				body, _ := json.Marshal(map[string]any{"event_type": "a", "payload": i})
+				req, _ := http.NewRequest("POST", h.URL+"/api/v0/events", bytes.NewReader(body))
+				req.Header.Set("x-client-key", key["client_key"].(string))
+				req.Header.Set("x-client-secret", key["client_secret"].(string))
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					continue
+				}
+				var got map[string]any
+				_ = json.NewDecoder(resp.Body).Decode(&got)
+				resp.Body.Close()
+				mu.Lock()
+				statuses[resp.StatusCode]++
+				if resp.StatusCode == 202 {
+					accepted = append(accepted, got["id"].(string))
+				}
+				if resp.StatusCode == 503 && resp.Header.Get("Retry-After") == "" {
+					noRetryAfter++
+				}
+				mu.Unlock()
+				time.Sleep(5 * time.Millisecond)
+			}
+		})
+	}
+	eventually(t, 10*time.Second, "deliveries before the outage", func() bool { return rc.count() >= 50 })
+
+	proxy.cut()
+	eventually(t, 10*time.Second, "posts answered 503 during the outage", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return statuses[503] >= 10
+	})
+	resp, err := http.Get(h.URL + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ready, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 503 || strings.Contains(string(ready), "postgres") || strings.Contains(string(ready), u.Port()) ||
+		strings.Contains(string(ready), strings.TrimPrefix(u.Path, "/")) {
+		t.Errorf("/readyz during the outage = %d %s; want 503 naming no user, host or database", resp.StatusCode, ready)
+	}
+	time.Sleep(2 * time.Second) // an outage of a few seconds, with posts and deliveries failing throughout
+	proxy.restore()
+	acceptedNow := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(accepted)
+	}
+	before := acceptedNow()
+	eventually(t, 30*time.Second, "posts accepted again", func() bool { return acceptedNow() >= before+20 })
+	stop()
+	wg.Wait()
+
+	mu.Lock()
+	defer mu.Unlock()
+	if statuses[500] > 0 || noRetryAfter > 0 {
+		t.Errorf("answers %v (%d 503s without Retry-After); want 202 and 503 only", statuses, noRetryAfter)
+	}
+	eventually(t, 60*time.Second, "every accepted event delivered", func() bool {
+		rc.mu.Lock()
+		defer rc.mu.Unlock()
+		seen := map[string]bool{}
+		for _, r := range rc.got {
+			seen[r.header.Get("webhook-id")] = true
+		}
+		for _, id := range accepted {
+			if !seen[id] {
+				return false
+			}
+		}
+		return true
+	})
+	eventually(t, 30*time.Second, "an attempt row for every request the receiver saw", func() bool {
+		calls := c.must(200, "GET", "/api/v3/notification/webhook/"+hookID+"/calls?count=true&page[size]=1", nil)
+		return calls["meta"].(map[string]any)["count"] == float64(rc.count())
+	})
+	errorLines := strings.Count(h.stderr.String(), `"level":"ERROR"`)
+	if errorLines > 20 {
+		t.Errorf("%d ERROR log lines for an outage of a few seconds (%d requests failed); want a few, repeats counted", errorLines, statuses[503])
+	}
+	t.Logf("answers %v; %d accepted, receiver saw %d requests; %d ERROR log lines", statuses, len(accepted), rc.count(), errorLines)
+}
+
+// TestSQLiteFullDisk fills the disk under the data directory (a small tmpfs; the test needs
+// root to mount one): posts get 503 with Retry-After, /readyz is not ready, and once space
+// returns every accepted event is delivered and the database is intact.
+func TestSQLiteFullDisk(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("mounting a small tmpfs needs root")
+	}
+	dir := filepath.Join(t.TempDir(), "data")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a tmpfs here: %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", "-l", dir).Run() }) // after serve has stopped (cleanups run last first)
+	_, key := setup(t, "--data-dir", dir)
+	h := serve(t, "--data-dir", dir, "--allow-network", loopback)
+	rc := newReceiver(t, nil)
+	c := newClient(t, h.URL, key)
+	c.must(201, "POST", "/api/v0/webhooks", map[string]any{"name": "disk", "url": rc.URL})
+
+	payload := strings.Repeat("x", 60<<10)
+	var accepted []string
+	var full int
+	var message string
+	for i := 0; i < 200 && full == 0; i++ {
+		code, body := c.do("POST", "/api/v0/events", map[string]any{"event_type": "a", "payload": map[string]any{"i": i, "pad": payload}})
+		switch code {
+		case 202:
+			accepted = append(accepted, body["id"].(string))
+		case 503, 507:
+			full, message = code, fmt.Sprint(body["message"])
+		default:
+			t.Fatalf("post %d on a filling disk: %d %v, want 202 or 503", i, code, body)
+		}
+	}
+	if full == 0 {
+		t.Fatalf("200 posts of 60 KiB fit in a 3 MiB tmpfs?")
+	}
+	if resp, err := http.Get(h.URL + "/readyz"); err != nil || resp.StatusCode != 503 {
+		t.Errorf("/readyz on a full disk = %v %v, want 503", resp, err)
+	}
+	t.Logf("%d events accepted before the disk filled; then %d %q", len(accepted), full, message)
+
+	if out, err := exec.Command("mount", "-o", "remount,size=64m", dir).CombinedOutput(); err != nil {
+		t.Fatalf("remount: %v %s", err, out)
+	}
+	eventually(t, 20*time.Second, "posts accepted again", func() bool {
+		code, body := c.do("POST", "/api/v0/events", map[string]any{"event_type": "a", "payload": 1})
+		if code == 202 {
+			accepted = append(accepted, body["id"].(string))
+		}
+		return code == 202
+	})
+	eventually(t, 30*time.Second, "every accepted event delivered", func() bool {
+		rc.mu.Lock()
+		defer rc.mu.Unlock()
+		seen := map[string]bool{}
+		for _, r := range rc.got {
+			seen[r.header.Get("webhook-id")] = true
+		}
+		for _, id := range accepted {
+			if !seen[id] {
+				return false
+			}
+		}
+		return true
+	})
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "hookd.db")+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var integrity string
+	if err := db.QueryRow(`PRAGMA integrity_check`).Scan(&integrity); err != nil || integrity != "ok" {
+		t.Errorf("integrity_check = %q, %v; want ok", integrity, err)
+	}
+}

@@ -292,3 +292,27 @@ func TestSQLiteFullDisk(t *testing.T) {
 		t.Errorf("integrity_check = %q, %v; want ok", integrity, err)
 	}
 }
+
+// TestPostgresNotUpYet: serve started while PostgreSQL cannot be reached waits for it, saying
+// so, and serves once it is.
+func TestPostgresNotUpYet(t *testing.T) {
+	direct := postgresSchema(t)
+	u, err := url.Parse(direct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := newTCPProxy(t, u.Host)
+	u.Host = proxy.ln.Addr().String()
+	_, key := setup(t, "--database-url", direct)
+	proxy.cut()
+	time.AfterFunc(3*time.Second, proxy.restore)
+	h := serve(t, "--database-url", u.String(), "--allow-network", loopback)
+	if !strings.Contains(h.stderr.String(), "waiting for PostgreSQL") {
+		t.Errorf("serve came up without saying it waited:\n%s", h.stderr.String())
+	}
+	rc := newReceiver(t, nil)
+	c := newClient(t, h.URL, key)
+	c.must(201, "POST", "/api/v0/webhooks", map[string]any{"name": "late", "url": rc.URL})
+	c.must(202, "POST", "/api/v0/events", map[string]any{"event_type": "a", "payload": 1})
+	rc.next(t, 5*time.Second)
+}

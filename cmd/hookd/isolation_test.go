@@ -196,3 +196,20 @@ func TestHangingTenantLeavesOthersAlone(t *testing.T) {
 	}
 	t.Logf("app A: 20 deliveries, slowest %s; app B's hanging requests in flight: %d", worst.Round(time.Millisecond), hang.count())
 }
+
+// TestWebhooksPerApp: an app may have --max-webhooks webhooks; one more is a 409 that says
+// why and what to do, and deleting one makes room.
+func TestWebhooksPerApp(t *testing.T) {
+	dir := t.TempDir()
+	_, key := setup(t, "--data-dir", dir)
+	h := serve(t, "--data-dir", dir, "--allow-network", loopback, "--max-webhooks", "2")
+	c := newClient(t, h.URL, key)
+	first := c.must(201, "POST", "/api/v0/webhooks", map[string]any{"name": "1", "url": "https://example.com/1"})["id"].(string)
+	c.must(201, "POST", "/api/v0/webhooks", map[string]any{"name": "2", "url": "https://example.com/2"})
+	code, body := c.do("POST", "/api/v0/webhooks", map[string]any{"name": "3", "url": "https://example.com/3"})
+	if want := "this app has 2 webhooks, the most one app may have (every event fans out to each); delete one first, or raise --max-webhooks"; code != 409 || body["message"] != want {
+		t.Errorf("third webhook = %d %v, want 409 %q", code, body, want)
+	}
+	c.must(204, "DELETE", "/api/v0/webhooks/"+first, nil)
+	c.must(201, "POST", "/api/v0/webhooks", map[string]any{"name": "3", "url": "https://example.com/3"})
+}

@@ -32,6 +32,7 @@ type serveConfig struct {
 	workers      int
 	perWebhook   int
 	perApp       int
+	maxWebhooks  int
 	perHost      int
 	storeWait    time.Duration
 	shutdown     time.Duration
@@ -53,6 +54,7 @@ func (c *serveConfig) register(fs *flag.FlagSet, getenv func(string) string) {
 	fs.IntVar(&c.perWebhook, "per-webhook", 64, "delivery requests in flight per webhook")
 	fs.IntVar(&c.perApp, "per-app", 0, "delivery requests in flight per app (0: half the workers)")
 	fs.IntVar(&c.perHost, "per-host", 0, "delivery requests in flight per destination host and port (0: half the workers)")
+	fs.IntVar(&c.maxWebhooks, "max-webhooks", server.DefaultMaxWebhooks, "webhooks one app may have (each event fans out to every matching one)")
 	fs.DurationVar(&c.storeWait, "store-wait", 60*time.Second, "how long to wait for PostgreSQL at start while it cannot be reached")
 	fs.DurationVar(&c.shutdown, "shutdown-timeout", 10*time.Second, "how long in-flight requests may finish on SIGTERM before their deliveries are given back")
 	fs.Int64Var(&c.maxPayload, "max-payload", webhook.DefaultMaxPayload, "largest event payload in bytes")
@@ -77,8 +79,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if cfg.lease < time.Second {
 		return fmt.Errorf("--lease must be at least 1s, got %s", cfg.lease)
 	}
-	if cfg.perApp < 0 || cfg.perHost < 0 || cfg.storeWait < 0 || cfg.shutdown < 0 {
-		return errors.New("--per-app, --per-host, --store-wait and --shutdown-timeout cannot be negative")
+	if cfg.perApp < 0 || cfg.perHost < 0 || cfg.storeWait < 0 || cfg.shutdown < 0 || cfg.maxWebhooks < 1 {
+		return errors.New("--per-app, --per-host, --store-wait and --shutdown-timeout cannot be negative, --max-webhooks must be at least 1")
 	}
 	allow, err := netguard.ParseAllow(cfg.allowNetwork)
 	if err != nil {
@@ -145,7 +147,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		BreakerThreshold: cfg.breaker.BreakerThreshold, BreakerCooldown: cfg.breaker.BreakerCooldown, DisableAfter: cfg.breaker.DisableAfter})
 	batcher := ingest.New(st, pool)
 	srv := &http.Server{
-		Handler:           server.New(st, batcher, m, log, server.Options{MaxPayload: cfg.maxPayload, Limits: limits, Wake: pool.Wake}),
+		Handler:           server.New(st, batcher, m, log, server.Options{MaxPayload: cfg.maxPayload, MaxWebhooks: cfg.maxWebhooks, Limits: limits, Wake: pool.Wake}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		IdleTimeout:       120 * time.Second,

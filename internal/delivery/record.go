@@ -84,11 +84,19 @@ func (p *Pool) record(results <-chan result) {
 			waiting = append(waiting, unwritten{outcome: o})
 		}
 		waiting = p.write(waiting)
-		p.backlogged.Store(len(waiting) >= maxUnwritten)
+		if full := len(waiting) >= maxUnwritten; full != p.backlogged.Load() {
+			p.backlogged.Store(full)
+			if full {
+				p.log.Warn("the store has not taken the last attempts: claiming nothing new until it does", "waiting", len(waiting))
+			}
+		}
 		if len(waiting) > 0 {
 			retry.Reset(backoff)
 			backoff = min(2*backoff, maxRecordRetry)
 		} else {
+			if backoff > minRecordRetry {
+				p.log.Info("the store takes attempts again; every one kept meanwhile is recorded")
+			}
 			backoff = minRecordRetry
 			p.unblockClaims()
 		}

@@ -18,10 +18,15 @@ import (
 
 // Options are the server's limits; zero values take defaults.
 type Options struct {
-	MaxPayload int64  // bytes of one event's payload (default 256 KiB)
-	Limits     Limits // per-key hourly quotas and the per-app ingest limit (ratelimit.go)
-	Wake       func() // tells the workers a retry, test or recover job is due (control.go); may be nil
+	MaxPayload  int64  // bytes of one event's payload (default 256 KiB)
+	MaxWebhooks int    // webhooks one app may have (default DefaultMaxWebhooks)
+	Limits      Limits // per-key hourly quotas and the per-app ingest limit (ratelimit.go)
+	Wake        func() // tells the workers a retry, test or recover job is due (control.go); may be nil
 }
+
+// DefaultMaxWebhooks bounds an app's webhooks: every event fans out to each matching one, so
+// the bound is also how many deliveries one event can make.
+const DefaultMaxWebhooks = 100
 
 // Server holds the API's dependencies.
 type Server struct {
@@ -41,6 +46,7 @@ type Server struct {
 // New returns the API as one handler.
 func New(s store.Store, b *ingest.Batcher, m *metrics.Metrics, log *slog.Logger, opts Options) http.Handler {
 	opts.MaxPayload = cmp.Or(opts.MaxPayload, webhook.DefaultMaxPayload)
+	opts.MaxWebhooks = cmp.Or(opts.MaxWebhooks, DefaultMaxWebhooks)
 	srv := &Server{store: s, ingest: b, metrics: m, log: log, opts: opts, now: time.Now}
 	srv.limits = newLimiter(s, opts.Limits, log)
 	mux := http.NewServeMux()

@@ -192,6 +192,14 @@ func (s *Server) handleWebhookCreate(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if n, err := s.store.CountWebhooks(r.Context(), hook.AppID); err != nil {
+		s.writeError(w, r, err)
+		return
+	} else if n >= s.opts.MaxWebhooks {
+		s.writeError(w, r, webhook.Errorf(webhook.EConflict,
+			"this app has %d webhooks, the most one app may have (every event fans out to each); delete one first, or raise --max-webhooks", n))
+		return
+	}
 	if err := s.store.CreateWebhook(r.Context(), hook); err != nil {
 		s.writeError(w, r, err)
 		return

@@ -26,6 +26,8 @@ type Store interface {
 	CountKeys(ctx context.Context) (int, error)
 
 	CreateWebhook(ctx context.Context, w *webhook.Webhook) error
+	// CountWebhooks counts appID's webhooks.
+	CountWebhooks(ctx context.Context, appID string) (int, error)
 	// GetWebhook finds one of appID's webhooks by its wh_ id, with its stats at now.
 	GetWebhook(ctx context.Context, appID, id string, now time.Time) (*webhook.Webhook, error)
 	GetWebhookByNumericID(ctx context.Context, appID string, id int64, now time.Time) (*webhook.Webhook, error)

@@ -100,6 +100,15 @@ func (s *Store) CreateWebhook(ctx context.Context, w *webhook.Webhook) error {
 	return nil
 }
 
+// CountWebhooks counts appID's webhooks (on the (app_id, id) index).
+func (s *Store) CountWebhooks(ctx context.Context, appID string) (int, error) {
+	var n int
+	if err := s.r.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM webhooks WHERE app_id = ?`), appID).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count webhooks: %w", err)
+	}
+	return n, nil
+}
+
 // GetWebhook finds one of appID's webhooks with its stats.
 func (s *Store) GetWebhook(ctx context.Context, appID, id string, now time.Time) (*webhook.Webhook, error) {
 	return s.getWebhook(ctx, `SELECT `+webhookColumns+` FROM webhooks WHERE id = ? AND app_id = ?`, id, appID, now)

@@ -169,6 +169,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = batcher.Run(ingestCtx) })
 	wg.Go(func() { _ = (&store.Heartbeat{Store: st, Log: log}).Run(poolCtx) })
+	wg.Go(func() { _ = (&store.CountFolder{Store: st, Log: log}).Run(poolCtx) })
 	if cfg.retention > 0 {
 		wg.Go(func() { _ = (&store.Retention{Store: st, Age: cfg.retention, Log: log}).Run(poolCtx) })
 	}

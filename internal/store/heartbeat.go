@@ -52,3 +52,37 @@ func (h *Heartbeat) Run(ctx context.Context) error {
 		}
 	}
 }
+
+// DefaultFoldInterval is how often CountFolder folds.
+const DefaultFoldInterval = time.Second
+
+// CountFolder folds the delivery counts of event commits into the webhooks' totals and
+// rollups (Store.FoldCounts) every Interval, so that the rows reads add up stay few.
+type CountFolder struct {
+	Store    Store
+	Interval time.Duration // default DefaultFoldInterval
+	Log      *slog.Logger  // default slog.Default()
+}
+
+// Run folds until ctx ends.
+func (f *CountFolder) Run(ctx context.Context) error {
+	ticker := time.NewTicker(cmp.Or(f.Interval, DefaultFoldInterval))
+	defer ticker.Stop()
+	log := cmp.Or(f.Log, slog.Default())
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-ticker.C:
+		}
+		for { // a backlog of counts (after an outage) folds in a few rounds
+			n, err := f.Store.FoldCounts(ctx)
+			if err != nil && ctx.Err() == nil {
+				log.Warn("fold delivery counts", "err", err)
+			}
+			if err != nil || n < 1000 {
+				break
+			}
+		}
+	}
+}

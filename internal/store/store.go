@@ -55,6 +55,11 @@ type Store interface {
 	// QueueDepth counts deliveries not yet final.
 	QueueDepth(ctx context.Context) (int64, error)
 
+	// FoldCounts moves the delivery counts event commits recorded into the webhooks' totals
+	// and rollups (reads add those not folded yet, so statistics are exact either way); it
+	// returns how many count rows it moved. Call it about once a second.
+	FoldCounts(ctx context.Context) (int64, error)
+
 	// Register records this process as a live instance: its claims' leases name it. Beat
 	// renews its heartbeat. ReleaseLeases makes due at now the deliveries held by other
 	// instances whose heartbeat is older than staleBefore, and forgets them: a dead instance's

@@ -93,17 +93,8 @@ func (s *Store) CreateEvents(ctx context.Context, events []store.NewEvent, now t
 				return fmt.Errorf("notify: %w", err)
 			}
 		}
-		hour := hourOf(now)
-		for _, id := range sortedKeys(perWebhook) { // lock webhook rows in one order across instances
-			n := perWebhook[id]
-			if _, err := tx.ExecContext(ctx, s.q(`UPDATE webhooks SET total = total + ? WHERE id = ?`), n, id); err != nil {
-				return fmt.Errorf("count deliveries: %w", err)
-			}
-			if err := s.rollup(ctx, tx, id, hour, rollupDelta{events: n}); err != nil {
-				return err
-			}
-		}
-		return nil
+		return s.countCreated(ctx, tx, perWebhook, now) // counts.go: no webhook row locked
+
 	})
 	if err != nil {
 		return nil, err

@@ -213,8 +213,14 @@ func (s *Store) RecentAttempts(ctx context.Context, appID, webhookID string, n i
 
 // Rollups reads hourly rollups in [since, until).
 func (s *Store) Rollups(ctx context.Context, webhookID string, since, until time.Time) ([]store.Rollup, error) {
-	rows, err := s.r.QueryContext(ctx, s.q(`SELECT hour, events, attempts, successes, failures, delivered, failed, rt_sum_ms, rt_count
-		FROM webhook_rollups WHERE webhook_id = ? AND hour >= ? AND hour < ? ORDER BY hour`), webhookID, ms(since), ms(until))
+	// With the deliveries counted but not folded yet (counts.go), in the same statement.
+	rows, err := s.r.QueryContext(ctx, s.q(`SELECT hour, SUM(events), SUM(attempts), SUM(successes), SUM(failures), SUM(delivered), SUM(failed),
+		SUM(rt_sum_ms), SUM(rt_count) FROM (
+			SELECT hour, events, attempts, successes, failures, delivered, failed, rt_sum_ms, rt_count
+				FROM webhook_rollups WHERE webhook_id = ? AND hour >= ? AND hour < ?
+			UNION ALL
+			SELECT hour, n, 0, 0, 0, 0, 0, 0, 0 FROM created_counts WHERE webhook_id = ? AND hour >= ? AND hour < ?
+		) r GROUP BY hour ORDER BY hour`), webhookID, ms(since), ms(until), webhookID, ms(since), ms(until))
 	if err != nil {
 		return nil, fmt.Errorf("rollups: %w", err)
 	}

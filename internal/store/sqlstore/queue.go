@@ -359,7 +359,7 @@ func (s *Store) NextDue(ctx context.Context) (time.Time, bool, error) {
 // QueueDepth is the sum of every webhook's deliveries not yet final: exact, and cheap on any backlog.
 func (s *Store) QueueDepth(ctx context.Context) (int64, error) {
 	var n sql.NullInt64
-	err := s.r.QueryRowContext(ctx, `SELECT SUM(total - finished) FROM webhooks`).Scan(&n)
+	err := s.r.QueryRowContext(ctx, `SELECT (SELECT COALESCE(SUM(total - finished), 0) FROM webhooks) + (SELECT COALESCE(SUM(n), 0) FROM created_counts)`).Scan(&n)
 	return n.Int64, err
 }
 

@@ -55,7 +55,9 @@ type Dialect struct {
 //
 // Once a transaction holds a webhook row, it takes delivery rows only with SKIP LOCKED
 // (skipLocked), or new ones it inserts: a claim holding delivery rows may be waiting for that
-// webhook row. SQLite has one writer, so there the order only has to be harmless.
+// webhook row. The count rows of event commits (counts.go) are only ever inserted, and deleted
+// by the fold before it takes webhook rows. SQLite has one writer, so there the order only has
+// to be harmless.
 
 // Store implements store.Store over database/sql.
 type Store struct {

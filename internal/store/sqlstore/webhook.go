@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hookd/hookd/internal/store"
@@ -16,6 +17,10 @@ const webhookColumns = `numeric_id, id, app_id, name, url, description, event_ty
 	rate_limit, ordered, retry_schedule, timeout_ms, secret, created_at, updated_at,
 	total, delivered, failed, last_delivery_at, rt_sum_ms, rt_count, secret_prev, secret_prev_until, encryption_key,
 	circuit_state, circuit_until, consecutive_failures, disabled_reason, disabled_at`
+
+// webhookStatsColumns are webhookColumns with the deliveries counted but not folded yet
+// (counts.go), for the reads that show statistics.
+var webhookStatsColumns = strings.Replace(webhookColumns, "total, delivered", "total + "+unfolded+", delivered", 1)
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -111,12 +116,12 @@ func (s *Store) CountWebhooks(ctx context.Context, appID string) (int, error) {
 
 // GetWebhook finds one of appID's webhooks with its stats.
 func (s *Store) GetWebhook(ctx context.Context, appID, id string, now time.Time) (*webhook.Webhook, error) {
-	return s.getWebhook(ctx, `SELECT `+webhookColumns+` FROM webhooks WHERE id = ? AND app_id = ?`, id, appID, now)
+	return s.getWebhook(ctx, `SELECT `+webhookStatsColumns+` FROM webhooks WHERE id = ? AND app_id = ?`, id, appID, now)
 }
 
 // GetWebhookByNumericID finds one of appID's webhooks by its integer id.
 func (s *Store) GetWebhookByNumericID(ctx context.Context, appID string, id int64, now time.Time) (*webhook.Webhook, error) {
-	return s.getWebhook(ctx, `SELECT `+webhookColumns+` FROM webhooks WHERE numeric_id = ? AND app_id = ?`, id, appID, now)
+	return s.getWebhook(ctx, `SELECT `+webhookStatsColumns+` FROM webhooks WHERE numeric_id = ? AND app_id = ?`, id, appID, now)
 }
 
 func (s *Store) getWebhook(ctx context.Context, query string, id any, appID string, now time.Time) (*webhook.Webhook, error) {
@@ -166,7 +171,7 @@ func (s *Store) fillLast24h(ctx context.Context, ws []*webhook.Webhook, now time
 
 // ListWebhooks pages through an app's webhooks by id, with their stats at now.
 func (s *Store) ListWebhooks(ctx context.Context, appID, after string, limit int, now time.Time) ([]webhook.Webhook, error) {
-	rows, err := s.r.QueryContext(ctx, s.q(`SELECT `+webhookColumns+` FROM webhooks WHERE app_id = ? AND id > ? ORDER BY id LIMIT ?`), appID, after, limit)
+	rows, err := s.r.QueryContext(ctx, s.q(`SELECT `+webhookStatsColumns+` FROM webhooks WHERE app_id = ? AND id > ? ORDER BY id LIMIT ?`), appID, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list webhooks: %w", err)
 	}

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -20,6 +21,7 @@ var controlTests = []storeTest{
 	{"ControlBreaker", testControlBreaker},
 	{"ControlRecoveryReleasesBacklog", testControlRecoveryReleasesBacklog},
 	{"InstancesReleaseDeadLeases", testInstancesReleaseDeadLeases},
+	{"FoldCounts", testFoldCounts},
 	{"ControlThrottle", testControlThrottle},
 	{"ControlOrdered", testControlOrdered},
 	{"ControlAutoDisable", testControlAutoDisable},
@@ -618,5 +620,44 @@ func testInstancesReleaseDeadLeases(t *testing.T, s store.Store) {
 	}
 	if err := s.Beat(ctx, now.Add(time.Hour)); err != nil {
 		t.Errorf("heartbeat: %v", err)
+	}
+}
+
+// Event commits count their deliveries in rows of their own; folding them into the totals
+// changes no statistic: every read is exact before, during and after.
+func testFoldCounts(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	app := newApp(t, s)
+	w := newWebhook(t, s, app.ID, nil)
+	sendAt(t, s, app.ID, t0, "a", "b")
+	sendAt(t, s, app.ID, t0.Add(2*time.Hour), "c")
+	before := stats(t, s, app.ID, w.ID, t0)
+	rollups := func() []store.Rollup {
+		rs, err := s.Rollups(ctx, w.ID, t0.Add(-time.Hour), t0.Add(5*time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rs
+	}
+	rsBefore := rollups()
+	depth, _ := s.QueueDepth(ctx)
+	if before.Stats.Created != 3 || len(rsBefore) != 2 || rsBefore[0].Events != 2 || rsBefore[1].Events != 1 || depth != 3 {
+		t.Fatalf("before folding: created %d, rollups %+v, queue depth %d; want 3, 2 then 1 by hour, 3", before.Stats.Created, rsBefore, depth)
+	}
+	n, err := s.FoldCounts(ctx)
+	if err != nil || n != 2 {
+		t.Fatalf("FoldCounts = %d, %v; want the 2 commits' counts", n, err)
+	}
+	if n, err := s.FoldCounts(ctx); err != nil || n != 0 {
+		t.Errorf("second FoldCounts = %d, %v; want nothing left", n, err)
+	}
+	after := stats(t, s, app.ID, w.ID, t0)
+	depth, _ = s.QueueDepth(ctx)
+	if after.Stats.Created != 3 || !slices.Equal(rollups(), rsBefore) || depth != 3 {
+		t.Errorf("after folding: created %d, rollups %+v, queue depth %d; want them unchanged", after.Stats.Created, rollups(), depth)
+	}
+	sendAt(t, s, app.ID, t0, "d") // half folded, half not
+	if got := stats(t, s, app.ID, w.ID, t0); got.Stats.Created != 4 {
+		t.Errorf("created with a new commit unfolded = %d, want 4", got.Stats.Created)
 	}
 }

@@ -135,6 +135,11 @@ func testConcurrentWriters(t *testing.T, s store.Store) {
 		w.UpdatedAt = now
 		return s.UpdateWebhook(ctx, w, now)
 	})
+	loop("fold counts", 50, func(rng *rand.Rand, now time.Time) error {
+		_, err := s.FoldCounts(ctx)
+		time.Sleep(time.Duration(rng.IntN(20)) * time.Millisecond)
+		return err
+	})
 	loop("create and delete webhooks", 40, func(rng *rand.Rand, now time.Time) error {
 		w := &webhook.Webhook{ID: webhook.NewID(webhook.PrefixWebhook, now), AppID: app.ID, Name: "brief", URL: "https://example.com/brief",
 			Active: true, Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", CreatedAt: now, UpdatedAt: now}

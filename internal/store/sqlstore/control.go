@@ -83,6 +83,25 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
+// notifyEvery is the most often one instance sends NOTIFY for event commits.
+const notifyEvery = 5 * time.Millisecond
+
+// notifyLater wakes the other instances (PostgreSQL NOTIFY) after an event commit, outside
+// it and at most once per notifyEvery: a NOTIFY in a transaction serializes every commit of
+// the cluster behind it, and one wake-up tells a claim loop all that is due.
+func (s *Store) notifyLater() {
+	if s.d.NotifySQL == "" || !s.notifyPending.CompareAndSwap(false, true) {
+		return
+	}
+	time.AfterFunc(notifyEvery, func() {
+		s.notifyPending.Store(false)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_, _ = s.w.ExecContext(ctx, s.d.NotifySQL) // lost, the others' claim loops still poll
+	})
+}
+
+// notify wakes the other instances from inside tx, for rare writes that make deliveries due.
 func (s *Store) notify(ctx context.Context, tx *sql.Tx) error {
 	if s.d.NotifySQL == "" {
 		return nil

@@ -19,11 +19,12 @@ const rowsPerInsert = 200
 // CreateEvents commits events with their deliveries, idempotency records and counters in one transaction.
 func (s *Store) CreateEvents(ctx context.Context, events []store.NewEvent, now time.Time, handoff store.Handoff) ([]store.Created, error) {
 	out := make([]store.Created, len(events))
+	due := false // some delivery is left for a claim (not handed off)
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		targets := map[string][]*webhook.Webhook{} // app id → active webhooks
 		seen := map[[2]string]int{}                // (app, idempotency key) → index in this batch
 		var evRows, dlvRows, idemRows []any
-		due := false // some delivery is left for a claim (not handed off)
+		due = false
 		perWebhook := map[string]int64{}
 		for i, ne := range events {
 			out[i] = store.Created{}
@@ -87,17 +88,13 @@ func (s *Store) CreateEvents(ctx context.Context, events []store.NewEvent, now t
 			` ON CONFLICT (app_id, idem_key) DO UPDATE SET event_id = excluded.event_id, deliveries = excluded.deliveries, created_at = excluded.created_at`); err != nil {
 			return fmt.Errorf("insert idempotency keys: %w", err)
 		}
-		// Wake the other instances only for deliveries they may claim: NOTIFY serializes commits.
-		if due && s.d.NotifySQL != "" {
-			if _, err := tx.ExecContext(ctx, s.d.NotifySQL); err != nil {
-				return fmt.Errorf("notify: %w", err)
-			}
-		}
 		return s.countCreated(ctx, tx, perWebhook, now) // counts.go: no webhook row locked
-
 	})
 	if err != nil {
 		return nil, err
+	}
+	if due { // deliveries the other instances may claim: wake them, after the commit
+		s.notifyLater()
 	}
 	return out, nil
 }

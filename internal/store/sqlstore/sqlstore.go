@@ -26,7 +26,7 @@ type Dialect struct {
 	// ClaimSQL leases due deliveries. Arguments: now, limit, lease-until, owner (instance.go).
 	// Returns id, lease.
 	ClaimSQL string
-	// NotifySQL, when set, runs in every transaction that creates due deliveries, to wake other instances.
+	// NotifySQL, when set, wakes the other instances when deliveries are due (control.go).
 	NotifySQL string
 	// LockSQL, when set, runs first in the migration transaction so instances migrate one at a time.
 	LockSQL string
@@ -67,7 +67,9 @@ type Store struct {
 	binds sync.Map
 	// instance is this process's id among the instances sharing the database (instance.go).
 	instance atomic.Int64
-	box      *secretbox.Box // seals secrets at rest (security.go); nil keeps them in the clear
+	// notifyPending is set while a NOTIFY for event commits is scheduled (notifyLater).
+	notifyPending atomic.Bool
+	box           *secretbox.Box // seals secrets at rest (security.go); nil keeps them in the clear
 }
 
 // New wraps open databases; w and r may be the same.

@@ -189,20 +189,7 @@ func TestPostgresOutage(t *testing.T) {
 	if statuses[500] > 0 || noRetryAfter > 0 {
 		t.Errorf("answers %v (%d 503s without Retry-After); want 202 and 503 only", statuses, noRetryAfter)
 	}
-	eventually(t, 60*time.Second, "every accepted event delivered", func() bool {
-		rc.mu.Lock()
-		defer rc.mu.Unlock()
-		seen := map[string]bool{}
-		for _, r := range rc.got {
-			seen[r.header.Get("webhook-id")] = true
-		}
-		for _, id := range accepted {
-			if !seen[id] {
-				return false
-			}
-		}
-		return true
-	})
+	eventually(t, 60*time.Second, "every accepted event delivered", func() bool { return rc.gotAll(accepted) })
 	eventually(t, 30*time.Second, "an attempt row for every request the receiver saw", func() bool {
 		calls := c.must(200, "GET", "/api/v3/notification/webhook/"+hookID+"/calls?count=true&page[size]=1", nil)
 		return calls["meta"].(map[string]any)["count"] == float64(rc.count())
@@ -268,20 +255,7 @@ func TestSQLiteFullDisk(t *testing.T) {
 		}
 		return code == 202
 	})
-	eventually(t, 30*time.Second, "every accepted event delivered", func() bool {
-		rc.mu.Lock()
-		defer rc.mu.Unlock()
-		seen := map[string]bool{}
-		for _, r := range rc.got {
-			seen[r.header.Get("webhook-id")] = true
-		}
-		for _, id := range accepted {
-			if !seen[id] {
-				return false
-			}
-		}
-		return true
-	})
+	eventually(t, 30*time.Second, "every accepted event delivered", func() bool { return rc.gotAll(accepted) })
 	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "hookd.db")+"?mode=ro")
 	if err != nil {
 		t.Fatal(err)
@@ -315,4 +289,20 @@ func TestPostgresNotUpYet(t *testing.T) {
 	c.must(201, "POST", "/api/v0/webhooks", map[string]any{"name": "late", "url": rc.URL})
 	c.must(202, "POST", "/api/v0/events", map[string]any{"event_type": "a", "payload": 1})
 	rc.next(t, 5*time.Second)
+}
+
+// gotAll reports whether the receiver got every one of the events ids (by webhook-id).
+func (rc *receiver) gotAll(ids []string) bool {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	seen := map[string]bool{}
+	for _, r := range rc.got {
+		seen[r.header.Get("webhook-id")] = true
+	}
+	for _, id := range ids {
+		if !seen[id] {
+			return false
+		}
+	}
+	return true
 }

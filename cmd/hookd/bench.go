@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/hookd/hookd/internal/secretbox"
+	"github.com/hookd/hookd/internal/server"
 	"github.com/hookd/hookd/internal/store/postgres"
 	"github.com/hookd/hookd/internal/webhook"
 )
@@ -40,7 +41,15 @@ a load generator on loopback in the same process, and measures, in one run:
 The event payload carries the time it was posted; the receiver counts the distinct
 deliveries it got (webhook, Webhook-Id) and measures each latency. Nothing is estimated.
 CPU and peak RSS are the whole process's (hookd + receiver + load generator), from getrusage.
-Events are spread over --webhooks webhooks by event type (each event has one delivery).
+
+Events are spread over --webhooks event types; each type has --fanout webhooks, so each event
+has --fanout deliveries (--webhooks × --fanout webhooks in all). Deliveries per second,
+latency and CPU count deliveries, not events; lost is accepted events × --fanout minus the
+distinct deliveries received. The two ceilings stay one request in, one out.
+
+--instances N (PostgreSQL only) runs N hookd servers on the one schema, with the same server
+key, and the load generator spreads its requests over them round-robin. A SQLite data
+directory is locked by the one server that uses it, so SQLite runs one.
 
 flags:
 `
@@ -50,6 +59,8 @@ type benchConfig struct {
 	concurrency int
 	payload     int
 	webhooks    int
+	fanout      int
+	instances   int
 	rate        int
 	duration    time.Duration
 	idle        int
@@ -65,7 +76,9 @@ func (c *benchConfig) register(fs *flag.FlagSet, getenv func(string) string) {
 	fs.IntVar(&c.events, "events", 30000, "events posted at full load (and requests for the raw ceiling)")
 	fs.IntVar(&c.concurrency, "concurrency", 64, "requests in flight from the load generator")
 	fs.IntVar(&c.payload, "payload", 512, "bytes of each event's JSON payload (at least 48)")
-	fs.IntVar(&c.webhooks, "webhooks", 1, "webhooks the events are spread over")
+	fs.IntVar(&c.webhooks, "webhooks", 1, "event types the events are spread over (each with --fanout webhooks)")
+	fs.IntVar(&c.fanout, "fanout", 1, "webhooks each event goes to (all at the bench receiver)")
+	fs.IntVar(&c.instances, "instances", 1, "hookd servers on the one database, the load spread over them (--store postgres only)")
 	fs.IntVar(&c.rate, "rate", 1000, "events per second in the paced phase (0 skips it)")
 	fs.DurationVar(&c.duration, "duration", 10*time.Second, "length of the paced phase")
 	fs.IntVar(&c.idle, "idle", 20, "single events sent one at a time on an idle system (0 skips)")
@@ -87,12 +100,18 @@ func (c *benchConfig) validate() error {
 		return fmt.Errorf("--payload must be between %d and %d bytes", minBenchPayload, webhook.DefaultMaxPayload)
 	case c.webhooks < 1 || c.webhooks > 1000:
 		return errors.New("--webhooks must be between 1 and 1000")
+	case c.fanout < 1 || c.webhooks*c.fanout > 1000:
+		return fmt.Errorf("--fanout must be at least 1, and --webhooks × --fanout (%d × %d) at most 1000", c.webhooks, c.fanout)
+	case c.instances < 1 || c.instances > 64:
+		return errors.New("--instances must be between 1 and 64")
 	case c.rate < 0 || c.duration < 0 || c.idle < 0 || c.workers < 0 || c.perWebhook < 0:
 		return errors.New("--rate, --duration, --idle, --workers and --per-webhook cannot be negative")
 	case c.store != "sqlite" && c.store != "postgres":
 		return fmt.Errorf("--store must be sqlite or postgres, not %q", c.store)
 	case c.store == "postgres" && c.databaseURL == "":
 		return errors.New("--store postgres needs --database-url (or HOOKD_DATABASE_URL)")
+	case c.instances > 1 && c.store != "postgres":
+		return fmt.Errorf("--instances %d needs --store postgres: a SQLite data directory is locked by the one hookd serve that uses it", c.instances)
 	}
 	return nil
 }
@@ -141,14 +160,15 @@ func benchRun(ctx context.Context, cfg benchConfig, stderr io.Writer) (*benchRes
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	res := &benchResult{LoadAvg: [2]float64{loadAvg(), 0}, Store: cfg.store, Concurrency: cfg.concurrency, PayloadBytes: cfg.payload,
-		Webhooks: cfg.webhooks, CPUs: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0), GoVersion: runtime.Version()}
+		Webhooks: cfg.webhooks, Fanout: cfg.fanout, Instances: cfg.instances, EventsPerInstance: make([]int, cfg.instances),
+		CPUs: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0), GoVersion: runtime.Version()}
 
 	rcv, err := startReceiver()
 	if err != nil {
 		return nil, err
 	}
 	defer rcv.close()
-	gen := newLoadGen(cfg.concurrency, cfg.payload, cfg.webhooks)
+	gen := newLoadGen(cfg.concurrency, cfg.payload, cfg.webhooks, cfg.fanout)
 	defer gen.close()
 	storeArgs, cleanup, err := benchStore(ctx, cfg)
 	if err != nil {
@@ -163,7 +183,7 @@ func benchRun(ctx context.Context, cfg benchConfig, stderr io.Writer) (*benchRes
 
 	// 1. The ceiling: the same requests (body and headers) at the same concurrency, straight to the receiver.
 	prog.set("raw ceiling", phaseRaw, cfg.events)
-	raw := gen.closed(ctx, rcv.url+"/raw", gen.auth, phaseRaw, cfg.events, prog)
+	raw := gen.closed(ctx, []string{rcv.url + "/raw"}, gen.auth, phaseRaw, cfg.events, prog)
 	if raw.ok == 0 {
 		return nil, fmt.Errorf("raw ceiling: no request succeeded: %v", raw.firstErr)
 	}
@@ -176,7 +196,7 @@ func benchRun(ctx context.Context, cfg benchConfig, stderr io.Writer) (*benchRes
 		return nil, err
 	}
 	prog.set("relay ceiling", phaseRaw, cfg.events)
-	rel := gen.closed(ctx, relay.url, gen.auth, phaseRaw, cfg.events, prog)
+	rel := gen.closed(ctx, []string{relay.url}, gen.auth, phaseRaw, cfg.events, prog)
 	relay.close()
 	if rel.ok == 0 {
 		return nil, fmt.Errorf("relay ceiling: no request succeeded: %v", rel.firstErr)
@@ -193,18 +213,21 @@ func benchRun(ctx context.Context, cfg benchConfig, stderr io.Writer) (*benchRes
 	if cfg.perWebhook > 0 {
 		serveArgs = append(serveArgs, "--per-webhook", strconv.Itoa(cfg.perWebhook))
 	}
-	hookd, err := startBenchServe(ctx, serveArgs, stderr)
+	if n := cfg.webhooks * cfg.fanout; n > server.DefaultMaxWebhooks {
+		serveArgs = append(serveArgs, "--max-webhooks", strconv.Itoa(n))
+	}
+	hookd, err := startBenchInstances(ctx, cfg.instances, serveArgs, stderr)
 	if err != nil {
 		return nil, err
 	}
 	defer hookd.stop()
-	if err := gen.createWebhooks(ctx, hookd.url, rcv.url); err != nil {
+	if err := gen.createWebhooks(ctx, hookd.servers[0].url, rcv.url); err != nil {
 		return nil, err
 	}
-	eventsURL := hookd.url + "/api/v0/events"
+	eventsURLs := hookd.urls("/api/v0/events")
 	// wait lets a phase's deliveries arrive; the ones that never do are reported as lost.
-	wait := func(phase, want int) error {
-		err := rcv.waitFor(ctx, phase, want, 20*time.Second, hookd.done)
+	wait := func(phase, deliveries int) error {
+		err := rcv.waitFor(ctx, phase, deliveries, 20*time.Second, hookd.stopped)
 		if errors.Is(err, errStalled) {
 			fmt.Fprintf(stderr, "\nhookd bench: %v\n", err)
 			return nil
@@ -215,25 +238,25 @@ func benchRun(ctx context.Context, cfg benchConfig, stderr io.Writer) (*benchRes
 	// Warm up connections, caches and the store; counted in the totals, not in the figures.
 	warm := min(cfg.events, 500)
 	prog.set("warm-up", phaseWarm, warm)
-	w := gen.closed(ctx, eventsURL, gen.auth, phaseWarm, warm, prog)
+	w := gen.closed(ctx, eventsURLs, gen.auth, phaseWarm, warm, prog)
 	res.add(w)
-	if err := wait(phaseWarm, w.ok); err != nil {
+	if err := wait(phaseWarm, w.ok*cfg.fanout); err != nil {
 		return nil, err
 	}
 
 	// 3. Full load.
 	prog.set("full load", phaseFull, cfg.events)
-	full := gen.closed(ctx, eventsURL, gen.auth, phaseFull, cfg.events, prog)
+	full := gen.closed(ctx, eventsURLs, gen.auth, phaseFull, cfg.events, prog)
 	res.add(full)
 	if full.ok == 0 {
 		return nil, fmt.Errorf("full load: no event accepted: %v", full.firstErr)
 	}
-	if err := wait(phaseFull, full.ok); err != nil {
+	if err := wait(phaseFull, full.ok*cfg.fanout); err != nil {
 		return nil, err
 	}
 	cpu := cpuTime() - full.cpuStart
 	st := rcv.stats(phaseFull)
-	res.FullLoadEvents, res.FullLoadErrors = full.ok, full.failed
+	res.FullLoadEvents, res.FullLoadErrors, res.FullLoadDeliveries = full.ok, full.failed, st.delivered
 	res.AcceptedPerS = float64(full.ok) / full.lastOK.Sub(full.start).Seconds()
 	if st.delivered > 0 {
 		res.DeliveredPerS = float64(st.delivered) / st.last.Sub(full.start).Seconds()
@@ -247,9 +270,9 @@ func benchRun(ctx context.Context, cfg benchConfig, stderr io.Writer) (*benchRes
 	if cfg.rate > 0 && cfg.duration > 0 {
 		n := max(1, int(float64(cfg.rate)*cfg.duration.Seconds()))
 		prog.set(fmt.Sprintf("paced %d/s", cfg.rate), phasePaced, n)
-		paced := gen.paced(ctx, eventsURL, phasePaced, n, cfg.rate, prog)
+		paced := gen.paced(ctx, eventsURLs, phasePaced, n, cfg.rate, prog)
 		res.add(paced)
-		if err := wait(phasePaced, paced.ok); err != nil {
+		if err := wait(phasePaced, paced.ok*cfg.fanout); err != nil {
 			return nil, err
 		}
 		res.Paced = &pacedResult{Rate: cfg.rate, Events: paced.ok, LatencyMS: percentiles(rcv.stats(phasePaced).latencies)}
@@ -264,9 +287,9 @@ func benchRun(ctx context.Context, cfg benchConfig, stderr io.Writer) (*benchRes
 		for range cfg.idle {
 			time.Sleep(50 * time.Millisecond)
 			before := rcv.delivered(phaseIdle) // counted before posting: the delivery may beat the 202 back
-			r := gen.closedN(ctx, eventsURL, gen.auth, phaseIdle, 1, 1, prog)
+			r := gen.closedN(ctx, eventsURLs, gen.auth, phaseIdle, 1, 1, prog)
 			res.add(r)
-			if err := wait(phaseIdle, before+r.ok); err != nil {
+			if err := wait(phaseIdle, before+r.ok*cfg.fanout); err != nil {
 				return nil, err
 			}
 		}
@@ -280,10 +303,18 @@ func benchRun(ctx context.Context, cfg benchConfig, stderr io.Writer) (*benchRes
 		res.Delivered += st.delivered
 		res.Duplicates += st.duplicates
 	}
-	res.Lost = res.Events - res.Delivered
+	res.Expected = res.Events * cfg.fanout
+	res.Lost = res.Expected - res.Delivered
 	res.Malformed = int(rcv.bad.Load())
-	if res.FailedAttempts, err = failedAttempts(ctx, gen.client, hookd.url); err != nil {
-		return nil, err
+	res.FailedAttempts = map[string]int{}
+	for _, s := range hookd.servers {
+		failed, err := failedAttempts(ctx, gen.client, s.url)
+		if err != nil {
+			return nil, err
+		}
+		for cause, n := range failed {
+			res.FailedAttempts[cause] += n
+		}
 	}
 	res.PeakRSSMB = peakRSSMB()
 	res.LoadAvg[1] = loadAvg()
@@ -441,11 +472,55 @@ func startBenchServe(ctx context.Context, storeArgs []string, stderr io.Writer) 
 	return nil, errors.New("hookd serve did not become healthy")
 }
 
-// createWebhooks makes webhook i receive the events of type bench.i at receiver/hook/i.
+// benchInstances are the "hookd serve" of a run, all on one store.
+type benchInstances struct {
+	servers []*benchServe
+	stopped chan struct{} // closed when any of them stops
+}
+
+// startBenchInstances starts n servers with the same arguments (store and server key), each
+// healthy before the next starts.
+func startBenchInstances(ctx context.Context, n int, serveArgs []string, stderr io.Writer) (*benchInstances, error) {
+	in := &benchInstances{stopped: make(chan struct{})}
+	var once sync.Once
+	for range n {
+		s, err := startBenchServe(ctx, serveArgs, stderr)
+		if err != nil {
+			in.stop()
+			return nil, err
+		}
+		in.servers = append(in.servers, s)
+		go func() { // ends when s stops, at the latest in in.stop
+			<-s.done
+			once.Do(func() { close(in.stopped) })
+		}()
+	}
+	return in, nil
+}
+
+func (in *benchInstances) stop() {
+	for _, s := range in.servers {
+		s.stop()
+	}
+}
+
+// urls is path on every server, in order.
+func (in *benchInstances) urls(path string) []string {
+	out := make([]string, len(in.servers))
+	for i, s := range in.servers {
+		out[i] = s.url + path
+	}
+	return out
+}
+
+// createWebhooks makes webhooks i×fanout to i×fanout+fanout-1 receive the events of type
+// bench.i, webhook w at receiver/hook/w: the receiver tells their deliveries of one event
+// apart by the path.
 func (g *loadGen) createWebhooks(ctx context.Context, hookdURL, receiverURL string) error {
-	for i := range g.webhooks {
-		body, _ := json.Marshal(map[string]any{"name": fmt.Sprintf("bench %d", i), "url": fmt.Sprintf("%s/hook/%d", receiverURL, i),
-			"event_types": []string{benchType(i)}})
+	for w := range g.webhooks * g.fanout {
+		typ := w / g.fanout
+		body, _ := json.Marshal(map[string]any{"name": fmt.Sprintf("bench %d.%d", typ, w%g.fanout), "url": fmt.Sprintf("%s/hook/%d", receiverURL, w),
+			"event_types": []string{benchType(typ)}})
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, hookdURL+"/api/v0/webhooks", bytes.NewReader(body))
 		if err != nil {
 			return err

@@ -82,13 +82,22 @@ type loadGen struct {
 	client   *http.Client
 	conc     int
 	payload  int
-	webhooks int
+	webhooks int // event types, bench.0 to bench.webhooks-1
+	fanout   int // webhooks per event type
 	auth     http.Header
+	seq      atomic.Int64 // requests posted, over every phase: picks each one's target and type
 }
 
-func newLoadGen(conc, payload, webhooks int) *loadGen {
+func newLoadGen(conc, payload, webhooks, fanout int) *loadGen {
 	t := &http.Transport{MaxIdleConns: conc * 2, MaxIdleConnsPerHost: conc * 2, IdleConnTimeout: time.Minute, DisableCompression: true}
-	return &loadGen{client: &http.Client{Transport: t, Timeout: time.Minute}, conc: conc, payload: payload, webhooks: webhooks}
+	return &loadGen{client: &http.Client{Transport: t, Timeout: time.Minute}, conc: conc, payload: payload, webhooks: webhooks, fanout: fanout}
+}
+
+// pick spreads requests round-robin over the targets (hookd instances), and each target's
+// requests round-robin over the event types: target k%len, type (k/len)%webhooks.
+func (g *loadGen) pick(ntargets int) (target, typ int) {
+	k := int(g.seq.Add(1) - 1)
+	return k % ntargets, k / ntargets % g.webhooks
 }
 
 func (g *loadGen) close() { g.client.CloseIdleConnections() }
@@ -97,6 +106,7 @@ func (g *loadGen) close() { g.client.CloseIdleConnections() }
 type loadResult struct {
 	start, lastOK time.Time
 	ok, failed    int
+	okPerTarget   []int // ok by target, in the order the phase was given them
 	firstErr      error
 	cpuStart      time.Duration
 	cpu           time.Duration // CPU of the process while posting
@@ -105,6 +115,9 @@ type loadResult struct {
 func (r *loadResult) merge(o *loadResult) {
 	r.ok += o.ok
 	r.failed += o.failed
+	for i, n := range o.okPerTarget {
+		r.okPerTarget[i] += n
+	}
 	if r.firstErr == nil {
 		r.firstErr = o.firstErr
 	}
@@ -141,29 +154,31 @@ func (g *loadGen) post(ctx context.Context, url string, hdr http.Header, buf *[]
 	return nil
 }
 
-// closed posts n bodies from the generator's clients, each sending its next as soon as the last is answered.
-func (g *loadGen) closed(ctx context.Context, url string, hdr http.Header, phase, n int, prog *progress) loadResult {
-	return g.closedN(ctx, url, hdr, phase, n, g.conc, prog)
+// closed posts n bodies, spread over urls, from the generator's clients, each sending its
+// next as soon as the last is answered.
+func (g *loadGen) closed(ctx context.Context, urls []string, hdr http.Header, phase, n int, prog *progress) loadResult {
+	return g.closedN(ctx, urls, hdr, phase, n, g.conc, prog)
 }
 
-func (g *loadGen) closedN(ctx context.Context, url string, hdr http.Header, phase, n, conc int, prog *progress) loadResult {
+func (g *loadGen) closedN(ctx context.Context, urls []string, hdr http.Header, phase, n, conc int, prog *progress) loadResult {
 	if hdr == nil {
 		hdr = http.Header{"Content-Type": {"application/json"}}
 	}
 	var next atomic.Int64
 	var mu sync.Mutex
-	res := loadResult{cpuStart: cpuTime(), start: time.Now()}
+	res := loadResult{cpuStart: cpuTime(), start: time.Now(), okPerTarget: make([]int, len(urls))}
 	var wg sync.WaitGroup
 	for range min(conc, n) {
 		wg.Go(func() {
-			var mine loadResult
+			mine := loadResult{okPerTarget: make([]int, len(urls))}
 			buf := make([]byte, 0, g.payload+128)
 			for {
 				i := int(next.Add(1)) - 1
 				if i >= n || ctx.Err() != nil {
 					break
 				}
-				g.record(&mine, g.post(ctx, url, hdr, &buf, i%g.webhooks, phase), prog)
+				target, typ := g.pick(len(urls))
+				g.record(&mine, target, g.post(ctx, urls[target], hdr, &buf, typ, phase), prog)
 			}
 			mu.Lock()
 			res.merge(&mine)
@@ -175,7 +190,7 @@ func (g *loadGen) closedN(ctx context.Context, url string, hdr http.Header, phas
 	return res
 }
 
-func (g *loadGen) record(r *loadResult, err error, prog *progress) {
+func (g *loadGen) record(r *loadResult, target int, err error, prog *progress) {
 	prog.addPosted(1)
 	if err != nil {
 		r.failed++
@@ -185,23 +200,25 @@ func (g *loadGen) record(r *loadResult, err error, prog *progress) {
 		return
 	}
 	r.ok++
+	r.okPerTarget[target]++
 	r.lastOK = time.Now()
 	prog.addAccepted(1)
 }
 
-// paced posts n events at rate per second, on schedule whatever the answers take (an open
-// loop), from up to the generator's concurrency of clients.
-func (g *loadGen) paced(ctx context.Context, url string, phase, n, rate int, prog *progress) loadResult {
-	res := loadResult{cpuStart: cpuTime(), start: time.Now()}
-	jobs := make(chan int, g.conc)
+// paced posts n events, spread over urls, at rate per second, on schedule whatever the
+// answers take (an open loop), from up to the generator's concurrency of clients.
+func (g *loadGen) paced(ctx context.Context, urls []string, phase, n, rate int, prog *progress) loadResult {
+	res := loadResult{cpuStart: cpuTime(), start: time.Now(), okPerTarget: make([]int, len(urls))}
+	jobs := make(chan struct{}, g.conc)
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	for range g.conc {
 		wg.Go(func() {
-			var mine loadResult
+			mine := loadResult{okPerTarget: make([]int, len(urls))}
 			buf := make([]byte, 0, g.payload+128)
-			for i := range jobs {
-				g.record(&mine, g.post(ctx, url, g.auth, &buf, i%g.webhooks, phase), prog)
+			for range jobs {
+				target, typ := g.pick(len(urls))
+				g.record(&mine, target, g.post(ctx, urls[target], g.auth, &buf, typ, phase), prog)
 			}
 			mu.Lock()
 			res.merge(&mine)
@@ -216,7 +233,7 @@ func (g *loadGen) paced(ctx context.Context, url string, phase, n, rate int, pro
 		if ctx.Err() != nil {
 			break
 		}
-		jobs <- i
+		jobs <- struct{}{}
 	}
 	close(jobs)
 	wg.Wait()

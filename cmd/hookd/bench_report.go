@@ -5,6 +5,8 @@ import (
 	"io"
 	"math"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"text/tabwriter"
@@ -20,7 +22,9 @@ type benchResult struct {
 	GoVersion    string `json:"go_version"`
 	Concurrency  int    `json:"concurrency"`
 	PayloadBytes int    `json:"payload_bytes"`
-	Webhooks     int    `json:"webhooks"`
+	Webhooks     int    `json:"webhooks"`  // event types, each with Fanout webhooks
+	Fanout       int    `json:"fanout"`    // webhooks each event goes to
+	Instances    int    `json:"instances"` // hookd servers on the one store
 	// LoadAvg is the machine's 1-minute load average at the start and the end: other work
 	// on the machine lowers every figure.
 	LoadAvg [2]float64 `json:"load_avg"`
@@ -29,25 +33,30 @@ type benchResult struct {
 	RawCPUPer1000 float64 `json:"raw_cpu_s_per_1000"` // the generator and receiver alone, per 1000 requests
 	// RelayCeilingRPS is the same requests through a forwarder that only posts each body on
 	// (bench_relay.go): two HTTP exchanges per event, as hookd makes, and nothing else.
-	RelayCeilingRPS float64      `json:"relay_ceiling_rps"`
-	FullLoadEvents  int          `json:"full_load_events"`
-	FullLoadErrors  int          `json:"full_load_errors"`
-	AcceptedPerS    float64      `json:"accepted_per_s"`
-	DeliveredPerS   float64      `json:"delivered_per_s"`
-	RatioToCeiling  float64      `json:"ratio_to_ceiling"`
-	RatioToRelay    float64      `json:"ratio_to_relay"`
-	LatencyMS       latencyMS    `json:"latency_ms"` // at full load
-	Paced           *pacedResult `json:"paced,omitempty"`
-	IdleLatencyMS   float64      `json:"idle_latency_ms"`
-	CPUPer1000      float64      `json:"cpu_s_per_1000"` // whole process at full load, per 1000 deliveries
-	PeakRSSMB       float64      `json:"peak_rss_mb"`
+	RelayCeilingRPS float64 `json:"relay_ceiling_rps"`
+	FullLoadEvents  int     `json:"full_load_events"`
+	FullLoadErrors  int     `json:"full_load_errors"`
+	// FullLoadDeliveries is the distinct deliveries of the full-load events that arrived:
+	// FullLoadEvents × Fanout when none is lost; DeliveredPerS is these per second.
+	FullLoadDeliveries int          `json:"full_load_deliveries"`
+	AcceptedPerS       float64      `json:"accepted_per_s"`
+	DeliveredPerS      float64      `json:"delivered_per_s"`
+	RatioToCeiling     float64      `json:"ratio_to_ceiling"`
+	RatioToRelay       float64      `json:"ratio_to_relay"`
+	LatencyMS          latencyMS    `json:"latency_ms"` // at full load
+	Paced              *pacedResult `json:"paced,omitempty"`
+	IdleLatencyMS      float64      `json:"idle_latency_ms"`
+	CPUPer1000         float64      `json:"cpu_s_per_1000"` // whole process at full load, per 1000 deliveries
+	PeakRSSMB          float64      `json:"peak_rss_mb"`
 
-	Events     int `json:"events"` // accepted (202) in every phase
-	Rejected   int `json:"rejected"`
-	Delivered  int `json:"delivered"` // distinct deliveries the receiver got
-	Lost       int `json:"lost"`
-	Duplicates int `json:"duplicates"`
-	Malformed  int `json:"malformed"` // deliveries the receiver could not read
+	Events            int   `json:"events"`              // accepted (202) in every phase
+	EventsPerInstance []int `json:"events_per_instance"` // Events by the instance that accepted them
+	Rejected          int   `json:"rejected"`
+	Expected          int   `json:"expected_deliveries"` // Events × Fanout
+	Delivered         int   `json:"delivered"`           // distinct deliveries (webhook, Webhook-Id) the receiver got
+	Lost              int   `json:"lost"`                // Expected − Delivered
+	Duplicates        int   `json:"duplicates"`
+	Malformed         int   `json:"malformed"` // deliveries the receiver could not read
 
 	// FailedAttempts counts hookd's delivery attempts that did not end in a 2xx, by cause,
 	// from its /metrics: a retried delivery arrives late and may arrive twice.
@@ -72,6 +81,9 @@ type latencyMS struct {
 func (r *benchResult) add(l loadResult) {
 	r.Events += l.ok
 	r.Rejected += l.failed
+	for i, n := range l.okPerTarget {
+		r.EventsPerInstance[i] += n
+	}
 }
 
 // percentiles are nearest-rank, in milliseconds rounded to 0.01.
@@ -109,16 +121,25 @@ func (r *benchResult) rounded() *benchResult {
 func (r *benchResult) writeTable(w io.Writer) {
 	fmt.Fprintf(w, "hookd bench: %s (%s); %d CPUs, GOMAXPROCS %d, %s; load average %.2f → %.2f\n",
 		r.Store, r.Durability, r.CPUs, r.GOMAXPROCS, r.GoVersion, r.LoadAvg[0], r.LoadAvg[1])
-	fmt.Fprintf(w, "one event per request, %d-byte payload, %d clients, %d webhook(s); hookd, receiver and load generator in one process\n\n",
-		r.PayloadBytes, r.Concurrency, r.Webhooks)
+	hookd := "hookd"
+	if r.Instances > 1 {
+		hookd = fmt.Sprintf("%d hookd instances on one database", r.Instances)
+	}
+	fmt.Fprintf(w, "one event per request, %d-byte payload, %d clients, %d event type(s) × fan-out %d = %d webhook(s); %s, receiver and load generator in one process\n\n",
+		r.PayloadBytes, r.Concurrency, r.Webhooks, r.Fanout, r.Webhooks*r.Fanout, hookd)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	lat := func(l latencyMS) string {
 		return fmt.Sprintf("p50 %.2f  p95 %.2f  p99 %.2f  max %.2f ms", l.P50, l.P95, l.P99, l.Max)
 	}
 	fmt.Fprintf(tw, "raw loopback ceiling\t%.0f req/s\t(generator → receiver, same bodies and concurrency)\n", r.RawCeilingRPS)
 	fmt.Fprintf(tw, "relay ceiling\t%.0f req/s\t(generator → a forwarder doing nothing else → receiver)\n", r.RelayCeilingRPS)
-	fmt.Fprintf(tw, "events accepted\t%.0f /s\t(202 = committed; %d events, %d errors)\n", r.AcceptedPerS, r.FullLoadEvents, r.FullLoadErrors)
-	fmt.Fprintf(tw, "deliveries end to end\t%.0f /s\t(%.1f %% of the raw ceiling, %.1f %% of the relay ceiling)\n", r.DeliveredPerS, 100*r.RatioToCeiling, 100*r.RatioToRelay)
+	perInstance := ""
+	if r.Instances > 1 {
+		perInstance = fmt.Sprintf("; by instance, in all phases: %s", strings.Trim(fmt.Sprint(r.EventsPerInstance), "[]"))
+	}
+	fmt.Fprintf(tw, "events accepted\t%.0f /s\t(202 = committed; %d events, %d errors%s)\n", r.AcceptedPerS, r.FullLoadEvents, r.FullLoadErrors, perInstance)
+	fmt.Fprintf(tw, "deliveries end to end\t%.0f /s\t(%d deliveries; %.1f %% of the raw ceiling, %.1f %% of the relay ceiling)\n",
+		r.DeliveredPerS, r.FullLoadDeliveries, 100*r.RatioToCeiling, 100*r.RatioToRelay)
 	fmt.Fprintf(tw, "latency at full load\t%s\n", lat(r.LatencyMS))
 	if r.Paced != nil {
 		fmt.Fprintf(tw, "latency at %d/s\t%s\t(%d events, achieved %.0f/s)\n", r.Paced.Rate, lat(r.Paced.LatencyMS), r.Paced.Events, r.Paced.AchievedRate)
@@ -126,8 +147,12 @@ func (r *benchResult) writeTable(w io.Writer) {
 	fmt.Fprintf(tw, "idle latency\t%.2f ms\t(median of single events)\n", r.IdleLatencyMS)
 	fmt.Fprintf(tw, "CPU per 1,000 deliveries\t%.3f s\t(whole process at full load; generator+receiver alone: %.3f s per 1,000 raw requests)\n", r.CPUPer1000, r.RawCPUPer1000)
 	fmt.Fprintf(tw, "peak RSS\t%.1f MB\t(whole process)\n", r.PeakRSSMB)
-	fmt.Fprintf(tw, "events / delivered / lost\t%d / %d / %d\t(duplicates %d, rejected %d, malformed %d)\n",
-		r.Events, r.Delivered, r.Lost, r.Duplicates, r.Rejected, r.Malformed)
+	events := strconv.Itoa(r.Events)
+	if r.Fanout > 1 {
+		events += " × " + strconv.Itoa(r.Fanout) // lost counts deliveries: of Events × Fanout
+	}
+	fmt.Fprintf(tw, "events / delivered / lost\t%s / %d / %d\t(duplicates %d, rejected %d, malformed %d)\n",
+		events, r.Delivered, r.Lost, r.Duplicates, r.Rejected, r.Malformed)
 	failed := "none"
 	if len(r.FailedAttempts) > 0 {
 		failed = fmt.Sprint(r.FailedAttempts)

@@ -31,7 +31,9 @@ func benchJSON(t *testing.T, args ...string) map[string]any {
 	return v
 }
 
-func checkBench(t *testing.T, v map[string]any, wantStore string) {
+// checkBench checks a benchJSON run: every event accepted, each delivered fanout times to
+// distinct webhooks, nothing lost, the events spread evenly over instances.
+func checkBench(t *testing.T, v map[string]any, wantStore string, fanout, instances int) {
 	t.Helper()
 	for _, k := range []string{"store", "raw_ceiling_rps", "accepted_per_s", "delivered_per_s", "ratio_to_ceiling", "latency_ms",
 		"idle_latency_ms", "cpu_s_per_1000", "peak_rss_mb", "events", "delivered", "lost"} {
@@ -52,10 +54,25 @@ func checkBench(t *testing.T, v map[string]any, wantStore string) {
 	if got, want := v["events"], float64(200+200+100+3); got != want {
 		t.Errorf("events = %v, want %v", got, want)
 	}
-	if got, want := v["delivered"], v["events"]; got != want {
-		t.Errorf("delivered = %v, want events = %v", got, want)
+	const events = 200 + 200 + 100 + 3
+	for k, want := range map[string]float64{"fanout": float64(fanout), "instances": float64(instances),
+		"expected_deliveries": events * float64(fanout), "delivered": events * float64(fanout),
+		"full_load_events": 200, "full_load_deliveries": 200 * float64(fanout)} {
+		if got := v[k]; got != want {
+			t.Errorf("%s = %v, want %v", k, got, want)
+		}
 	}
-	for _, k := range []string{"lost", "malformed", "rejected"} {
+	// Round-robin: the instances' shares differ by at most one event.
+	perInstance, _ := v["events_per_instance"].([]any)
+	if len(perInstance) != instances {
+		t.Errorf("events_per_instance = %v, want %d numbers", v["events_per_instance"], instances)
+	}
+	for i, n := range perInstance {
+		if f, _ := n.(float64); f < events/float64(instances)-1 || f > events/float64(instances)+1 {
+			t.Errorf("events_per_instance[%d] = %v, want %d/%d (±1)", i, n, events, instances)
+		}
+	}
+	for _, k := range []string{"full_load_errors", "lost", "duplicates", "malformed", "rejected"} {
 		if got := v[k]; got != float64(0) {
 			t.Errorf("%s = %v, want 0", k, got)
 		}
@@ -72,7 +89,12 @@ func checkBench(t *testing.T, v map[string]any, wantStore string) {
 }
 
 func TestBenchSQLite(t *testing.T) {
-	checkBench(t, benchJSON(t), "sqlite")
+	checkBench(t, benchJSON(t), "sqlite", 1, 1)
+}
+
+// TestBenchFanout: each event reaches --fanout webhooks, and every figure counts deliveries.
+func TestBenchFanout(t *testing.T) {
+	checkBench(t, benchJSON(t, "--fanout", "3", "--webhooks", "2"), "sqlite", 3, 1)
 }
 
 func TestBenchPostgres(t *testing.T) {
@@ -80,28 +102,50 @@ func TestBenchPostgres(t *testing.T) {
 	if url == "" {
 		t.Skip("HOOKD_TEST_POSTGRES_URL not set")
 	}
-	checkBench(t, benchJSON(t, "--store", "postgres", "--database-url", url), "postgres")
+	checkBench(t, benchJSON(t, "--store", "postgres", "--database-url", url), "postgres", 1, 1)
+}
+
+// TestBenchInstances: two servers on one schema share the load, one webhook, and lose nothing.
+func TestBenchInstances(t *testing.T) {
+	url := os.Getenv("HOOKD_TEST_POSTGRES_URL")
+	if url == "" {
+		t.Skip("HOOKD_TEST_POSTGRES_URL not set")
+	}
+	checkBench(t, benchJSON(t, "--store", "postgres", "--database-url", url, "--instances", "2"), "postgres", 1, 2)
 }
 
 func TestBenchTable(t *testing.T) {
-	var out, errOut bytes.Buffer
-	args := []string{"bench", "--events", "50", "--concurrency", "4", "--rate", "0", "--idle", "5"}
-	if err := run(context.Background(), args, noEnv, &out, &errOut); err != nil {
-		t.Fatalf("hookd bench: %v\n%s", err, errOut.String())
+	tests := []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"one webhook", nil, []string{"1 event type(s) × fan-out 1 = 1 webhook(s); hookd,", "(50 deliveries;", "events / delivered / lost  105 / 105 / 0"}},
+		{"fan-out", []string{"--fanout", "2", "--webhooks", "2"}, []string{"2 event type(s) × fan-out 2 = 4 webhook(s)", "(100 deliveries;",
+			"events / delivered / lost  105 × 2 / 210 / 0"}},
 	}
-	for _, want := range []string{"raw loopback ceiling", "relay ceiling", "events accepted", "deliveries end to end", "latency at full load",
-		"idle latency", "CPU per 1,000 deliveries", "peak RSS", "events / delivered / lost  105 / 105 / 0"} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("table lacks %q:\n%s", want, out.String())
-		}
-	}
-	// Single events arrive in milliseconds: waiting 20 s for one means the bench miscounted
-	// (a delivery that beat its own 202 back was once waited for a second time).
-	if strings.Contains(errOut.String(), "stalled") {
-		t.Errorf("the idle phase stalled: %q", errOut.String())
-	}
-	if !strings.Contains(errOut.String(), "posted") {
-		t.Errorf("stderr holds no progress line: %q", errOut.String())
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			args := append([]string{"bench", "--events", "50", "--concurrency", "4", "--rate", "0", "--idle", "5"}, tt.args...)
+			if err := run(context.Background(), args, noEnv, &out, &errOut); err != nil {
+				t.Fatalf("hookd bench: %v\n%s", err, errOut.String())
+			}
+			for _, want := range append([]string{"raw loopback ceiling", "relay ceiling", "events accepted", "deliveries end to end",
+				"latency at full load", "idle latency", "CPU per 1,000 deliveries", "peak RSS"}, tt.want...) {
+				if !strings.Contains(out.String(), want) {
+					t.Errorf("table lacks %q:\n%s", want, out.String())
+				}
+			}
+			// Single events arrive in milliseconds: waiting 20 s for one means the bench miscounted
+			// (a delivery that beat its own 202 back was once waited for a second time).
+			if strings.Contains(errOut.String(), "stalled") {
+				t.Errorf("the idle phase stalled: %q", errOut.String())
+			}
+			if !strings.Contains(errOut.String(), "posted") {
+				t.Errorf("stderr holds no progress line: %q", errOut.String())
+			}
+		})
 	}
 }
 
@@ -115,6 +159,10 @@ func TestBenchFlags(t *testing.T) {
 		{[]string{"--store", "mysql"}, "--store"},
 		{[]string{"--store", "postgres"}, "--database-url"},
 		{[]string{"--webhooks", "0"}, "--webhooks"},
+		{[]string{"--fanout", "0"}, "--fanout"},
+		{[]string{"--webhooks", "100", "--fanout", "11"}, "--webhooks × --fanout (100 × 11) at most 1000"},
+		{[]string{"--instances", "0"}, "--instances"},
+		{[]string{"--instances", "2"}, "--instances 2 needs --store postgres"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

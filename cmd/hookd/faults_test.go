@@ -306,3 +306,25 @@ func (rc *receiver) gotAll(ids []string) bool {
 	}
 	return true
 }
+
+// TestServeOnABusyPort: serve on an address in use fails before it makes a store or prints a
+// bootstrap key (which would be shown for a server that never ran, and never shown again).
+func TestServeOnABusyPort(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	dir := filepath.Join(t.TempDir(), "data")
+	var out, errOut syncBuffer
+	err = run(context.Background(), []string{"serve", "--addr", busy.Addr().String(), "--data-dir", dir}, noEnv, &out, &errOut)
+	if err == nil || !strings.Contains(err.Error(), "listen on "+busy.Addr().String()) {
+		t.Fatalf("serve on a busy port: %v; want a listen error naming the address", err)
+	}
+	if strings.Contains(out.String(), "bootstrap") {
+		t.Errorf("serve printed a bootstrap key before failing:\n%s", out.String())
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("serve made the data directory before failing: %v", err)
+	}
+}

@@ -92,6 +92,13 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
 
+	// The address first: a port in use fails before anything is created or printed (a
+	// bootstrap key shown for a server that never ran would be lost).
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.addr, err)
+	}
+	defer ln.Close()
 	// The server key first: without one on PostgreSQL serve refuses before touching the database.
 	box, keySource, err := cfg.security.box(cfg.store, log)
 	if err != nil {
@@ -153,10 +160,6 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
-	ln, err := net.Listen("tcp", cfg.addr)
-	if err != nil {
-		return err
 	}
 	fmt.Fprintf(stdout, "hookd listening on http://%s\n", ln.Addr())
 

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -32,6 +34,45 @@ func (f *storeFlags) open(ctx context.Context) (store.Store, error) {
 		return postgres.Open(ctx, f.databaseURL)
 	}
 	return sqlite.Open(ctx, f.dataDir)
+}
+
+// commandStoreFlags are the store and server key flags of the commands other than serve and
+// migrate: they work on a store that exists, and open its sealed secrets with serve's key.
+type commandStoreFlags struct {
+	store     storeFlags
+	secretKey string
+}
+
+func (f *commandStoreFlags) register(fs *flag.FlagSet, getenv func(string) string) {
+	f.store.register(fs, getenv)
+	fs.StringVar(&f.secretKey, "secret-key", getenv("HOOKD_SECRET_KEY"),
+		"the server key serve was given (HOOKD_SECRET_KEY); default with --data-dir: "+KeyFile+" there")
+}
+
+// open opens the store, refusing a data directory that holds none: a mistyped --data-dir must
+// not become a new, empty store.
+func (f *commandStoreFlags) open(ctx context.Context) (store.Store, error) {
+	if f.store.databaseURL == "" {
+		if _, err := os.Stat(filepath.Join(f.store.dataDir, sqlite.FileName)); errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("no hookd store in %s: check --data-dir (HOOKD_DATA_DIR), or create one there with hookd serve or hookd migrate", f.store.dataDir)
+		} else if err != nil {
+			return nil, fmt.Errorf("open store: %w", err)
+		}
+	}
+	// The key as serve finds it; PostgreSQL without one opens secrets kept in the clear only.
+	security := securityFlags{secretKey: f.secretKey, allowPlaintext: true}
+	box, _, err := security.box(f.store, slog.New(slog.DiscardHandler))
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.store.open(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", f.store.describe(), err)
+	}
+	if box != nil {
+		st.UseSecretBox(box)
+	}
+	return st, nil
 }
 
 // openWaiting opens the store; PostgreSQL that cannot be reached yet (starting beside hookd,
@@ -77,7 +118,7 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 				fs.SetOutput(&b)
 				fs.PrintDefaults()
 				fs.SetOutput(io.Discard)
-				return nil, fmt.Errorf("flags of hookd %s:\n%s", fs.Name(), b.String())
+				return nil, helpRequest(fmt.Sprintf("flags of hookd %s:\n%s", fs.Name(), b.String()))
 			}
 			return nil, err
 		}
@@ -88,6 +129,16 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 		pos = append(pos, args[0])
 		args = args[1:]
 	}
+}
+
+// helpRequest is returned for -h: run prints the help on stdout and succeeds.
+type helpRequest string
+
+func (h helpRequest) Error() string { return string(h) }
+
+// isHelp reports whether arg asks a command group (apps, keys) for its help.
+func isHelp(arg string) bool {
+	return arg == "-h" || arg == "-help" || arg == "--help" || arg == "help"
 }
 
 func newFlagSet(name string) *flag.FlagSet {

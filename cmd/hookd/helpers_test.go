@@ -240,9 +240,10 @@ func eventually(t *testing.T, within time.Duration, what string, cond func() boo
 	}
 }
 
-// setup makes an app and a key with every scope but admin in a fresh data dir.
+// setup makes a store, an app and a key with every scope but admin in a fresh data dir.
 func setup(t *testing.T, storeArgs ...string) (app, key map[string]any) {
 	t.Helper()
+	cli(t, append([]string{"migrate"}, storeArgs...)...)
 	app = cli(t, append([]string{"apps", "create", "--name", "acme"}, storeArgs...)...)
 	key = cli(t, append([]string{"keys", "create", "--app", app["id"].(string), "--env", "production",
 		"--scopes", "webhook:read,webhook:write,webhook:secret,event:write,event:read"}, storeArgs...)...)

@@ -42,12 +42,34 @@ func flagSet(fs *flag.FlagSet, name string) bool {
 	return set
 }
 
+const keysUsage = `usage: hookd keys create --app ID [--scopes a,b] [--env production|development] [--operator]
+       hookd keys list --app ID
+       hookd keys revoke KEY_ID
+(hookd keys COMMAND -h lists a command's flags)
+`
+
+// listedKey is how keys list shows a key: never its secret or client key.
+type listedKey struct {
+	ID         string     `json:"id"`
+	AppID      string     `json:"app_id"`
+	Name       string     `json:"name"`
+	Scopes     []string   `json:"scopes"`
+	Env        string     `json:"environment"`
+	Active     bool       `json:"is_active"`
+	Operator   bool       `json:"operator"`
+	CreatedAt  time.Time  `json:"created_at"`
+	LastUsedAt *time.Time `json:"last_used_at"`
+}
+
 func runKeys(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	if len(args) == 0 {
-		return fmt.Errorf("usage: hookd keys create|revoke …")
+		return fmt.Errorf("%s", keysUsage)
+	}
+	if isHelp(args[0]) {
+		return helpRequest(keysUsage)
 	}
 	fs := newFlagSet("keys " + args[0])
-	var sf storeFlags
+	var sf commandStoreFlags
 	sf.register(fs, getenv)
 	switch args[0] {
 	case "create":
@@ -85,9 +107,35 @@ func runKeys(ctx context.Context, args []string, getenv func(string) string, std
 		defer st.Close()
 		k, err := newKey(ctx, st, *appID, *name, sc, *env, *operator)
 		if err != nil {
-			return err
+			return fmt.Errorf("create key: %w", err)
 		}
 		return printJSON(stdout, k)
+	case "list":
+		appID := fs.String("app", "", "app id")
+		if _, err := parse(fs, args[1:]); err != nil {
+			return err
+		}
+		if err := need("app", *appID); err != nil {
+			return err
+		}
+		st, err := sf.open(ctx)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		if _, err := st.GetApp(ctx, *appID); err != nil {
+			return fmt.Errorf("app %s: %w", *appID, err)
+		}
+		keys, err := st.ListKeys(ctx, *appID)
+		if err != nil {
+			return fmt.Errorf("list keys: %w", err)
+		}
+		listed := []listedKey{}
+		for _, k := range keys {
+			listed = append(listed, listedKey{ID: k.ID, AppID: k.AppID, Name: k.Name, Scopes: k.Scopes, Env: k.Env,
+				Active: k.Active, Operator: k.Operator, CreatedAt: k.CreatedAt, LastUsedAt: k.LastUsedAt})
+		}
+		return printJSON(stdout, map[string]any{"data": listed})
 	case "revoke":
 		pos, err := parse(fs, args[1:])
 		if err != nil {
@@ -102,10 +150,10 @@ func runKeys(ctx context.Context, args []string, getenv func(string) string, std
 		}
 		defer st.Close()
 		if err := st.SetKeyActive(ctx, pos[0], false); err != nil {
-			return err
+			return fmt.Errorf("revoke key %s: %w", pos[0], err)
 		}
 		return printJSON(stdout, map[string]any{"id": pos[0], "is_active": false})
 	default:
-		return fmt.Errorf("unknown keys command %q (create, revoke)", args[0])
+		return fmt.Errorf("unknown keys command %q\n%s", args[0], keysUsage)
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 )
 
@@ -15,7 +16,7 @@ func runMigrate(ctx context.Context, args []string, getenv func(string) string, 
 	}
 	st, err := sf.open(ctx)
 	if err != nil {
-		return err
+		return fmt.Errorf("migrate %s: %w", sf.describe(), err)
 	}
 	defer st.Close()
 	return printJSON(stdout, map[string]string{"store": sf.describe(), "status": "migrated"})

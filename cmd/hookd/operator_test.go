@@ -21,6 +21,7 @@ import (
 // exits non-zero saying why and how, and creates nothing.
 func TestKeysCreateAdminNeedsOperator(t *testing.T) {
 	dir := t.TempDir()
+	cli(t, "migrate", "--data-dir", dir)
 	app := cli(t, "apps", "create", "--name", "tenant", "--data-dir", dir)
 	id := app["id"].(string)
 	for _, scopes := range []string{"admin", "webhook:read,admin"} {

@@ -15,7 +15,7 @@ import (
 // printed as JSON on stdout when it is done (or at once with --wait=false).
 func runRecover(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("recover")
-	var sf storeFlags
+	var sf commandStoreFlags
 	sf.register(fs, getenv)
 	appID := fs.String("app", "", "app id")
 	hookID := fs.String("webhook", "", "webhook id")

@@ -306,6 +306,7 @@ func TestServerKeyFile(t *testing.T) {
 // a deactivated key is refused, a deleted one unknown.
 func TestAdminAPI(t *testing.T) {
 	dir := t.TempDir()
+	cli(t, "migrate", "--data-dir", dir)
 	app := cli(t, "apps", "create", "--name", "ops", "--data-dir", dir)
 	admin := cli(t, "keys", "create", "--app", app["id"].(string), "--operator", "--scopes", "admin", "--data-dir", dir)
 	if admin["operator"] != true {

@@ -14,7 +14,7 @@ import (
 // runSend commits one event straight to the store; a running hookd delivers it.
 func runSend(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	fs := newFlagSet("send")
-	var sf storeFlags
+	var sf commandStoreFlags
 	sf.register(fs, getenv)
 	appID := fs.String("app", "", "app id")
 	typ := fs.String("type", "", "event type")
@@ -37,11 +37,11 @@ func runSend(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	defer st.Close()
 	if _, err := st.GetApp(ctx, *appID); err != nil {
-		return err
+		return fmt.Errorf("app %s: %w", *appID, err)
 	}
 	out, err := st.CreateEvents(ctx, []store.NewEvent{{AppID: *appID, Type: *typ, Payload: json.RawMessage(*data)}}, time.Now(), nil)
 	if err != nil {
-		return err
+		return fmt.Errorf("send event: %w", err)
 	}
 	return printJSON(stdout, map[string]any{"id": out[0].Event.ID, "event_type": *typ, "deliveries": out[0].Deliveries})
 }

@@ -171,7 +171,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	defer stopPool()
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = batcher.Run(ingestCtx) })
-	wg.Go(func() { _ = (&store.Heartbeat{Store: st, Log: log}).Run(poolCtx) })
+	// The heartbeat outlives the pool: while in-flight deliveries finish on shutdown, the other
+	// instances must not take this one for dead and send them again.
+	beatCtx, stopBeat := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopBeat()
+	beatDone := make(chan struct{})
+	go func() { defer close(beatDone); _ = (&store.Heartbeat{Store: st, Log: log}).Run(beatCtx) }()
 	wg.Go(func() { _ = (&store.CountFolder{Store: st, Log: log}).Run(poolCtx) })
 	if cfg.retention > 0 {
 		wg.Go(func() { _ = (&store.Retention{Store: st, Age: cfg.retention, Log: log}).Run(poolCtx) })
@@ -195,6 +200,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	stopIngest()
 	stopPool()
 	<-poolDone
+	stopBeat()
+	<-beatDone
 	wg.Wait()
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil

@@ -88,6 +88,8 @@ func (p *Pool) record(results <-chan result) {
 			p.backlogged.Store(full)
 			if full {
 				p.log.Warn("the store has not taken the last attempts: claiming nothing new until it does", "waiting", len(waiting))
+			} else {
+				p.unblockClaims()
 			}
 		}
 		if len(waiting) > 0 {
@@ -101,7 +103,10 @@ func (p *Pool) record(results <-chan result) {
 			p.unblockClaims()
 		}
 		if len(releases) > 0 {
-			if err := p.store.Release(context.Background(), releases, time.Now()); err != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+			err := p.store.Release(ctx, releases, time.Now())
+			cancel()
+			if err != nil {
 				p.storeErrors.Log(p.log, "release deliveries; they are sent again when their leases end", err, "count", len(releases))
 			}
 		}
@@ -145,7 +150,7 @@ func (p *Pool) write(outcomes []unwritten) []unwritten {
 	switch {
 	case err == nil:
 		written = batch
-	case len(batch) > 1 && p.store.Ping(context.Background()) == nil:
+	case len(batch) > 1 && p.ping():
 		for _, u := range outcomes {
 			if err := p.complete([]store.Outcome{u.outcome}); err == nil {
 				written = append(written, u.outcome)
@@ -160,7 +165,7 @@ func (p *Pool) write(outcomes []unwritten) []unwritten {
 		}
 	default:
 		left = outcomes
-		if len(batch) == 1 && p.store.Ping(context.Background()) == nil {
+		if len(batch) == 1 && p.ping() {
 			left[0].strikes++
 		}
 	}
@@ -180,10 +185,16 @@ func (p *Pool) write(outcomes []unwritten) []unwritten {
 	return kept
 }
 
+// storeTimeout bounds one write of the recorder, so that a store gone silent (a network
+// partition) cannot hold it, or the shutdown, for minutes.
+const storeTimeout = 10 * time.Second
+
 // complete writes outcomes in one transaction. Operational events that could not be sent do
 // not make it fail: the outcomes are recorded.
 func (p *Pool) complete(outcomes []store.Outcome) error {
-	err := p.store.Complete(context.Background(), outcomes)
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	err := p.store.Complete(ctx, outcomes)
 	if errors.Is(err, store.ErrNotices) {
 		p.log.Warn("operational events lost", "err", err)
 		return nil
@@ -218,4 +229,11 @@ func (p *Pool) recorded(outcomes []store.Outcome) {
 	if retry {
 		p.WakeDeliveries() // the idle loop may be sleeping past the new retry's due time
 	}
+}
+
+// ping reports whether the store answers, within storeTimeout.
+func (p *Pool) ping() bool {
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	return p.store.Ping(ctx) == nil
 }

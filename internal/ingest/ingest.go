@@ -100,8 +100,14 @@ func (b *Batcher) collect(group []*request) []*request {
 }
 
 func (b *Batcher) commit(group []*request) {
+	now := time.Now()
 	var all []store.NewEvent
 	for _, r := range group {
+		for i := range r.events {
+			if r.events[i].ID == "" { // known before the commit, so that an unknown outcome can be looked up
+				r.events[i].ID = webhook.NewID(webhook.PrefixEvent, now)
+			}
+		}
 		all = append(all, r.events...)
 	}
 	var reserved []string
@@ -115,26 +121,34 @@ func (b *Batcher) commit(group []*request) {
 			return until, ok
 		}
 	}
-	now := time.Now()
-	for i := range all {
-		if all[i].ID == "" { // known before the commit, so that an unknown outcome can be looked up
-			all[i].ID = webhook.NewID(webhook.PrefixEvent, now)
-		}
-	}
 	out, err := b.store.CreateEvents(context.Background(), all, now, handoff)
 	if err != nil && b.pool != nil {
 		b.pool.Unreserve(reserved)
 	}
-	if err != nil && len(group) == 1 && b.store.Unavailable(err) {
+	if err != nil && b.store.Unavailable(err) {
 		// The connection may have failed after the commit: an accepted event must not be
-		// answered with an error (its client would post it again).
-		if found := b.committed(group[0]); found != nil {
-			out, err = found, nil
+		// answered with an error (its client would post it again), nor committed twice. The
+		// transaction was all or nothing: the first event tells.
+		if _, outcome := b.committed(group[0]); outcome != notCommitted {
+			// Committed, or the store cannot tell: each request is answered from the store if
+			// it can, else with the error; none is committed again.
+			for _, r := range group {
+				if found, o := b.committed(r); o == wasCommitted {
+					r.out = found
+				} else {
+					r.err = err
+				}
+				close(r.ready)
+			}
+			if b.pool != nil {
+				b.pool.WakeDeliveries()
+			}
+			return
 		}
 	}
 	if err != nil && len(group) > 1 {
 		// One request's input must not fail the others that shared its transaction: each
-		// commits alone, and only the one at fault gets the error.
+		// commits alone, with the same ids, and only the one at fault gets the error.
 		for _, r := range group {
 			b.commit([]*request{r})
 		}
@@ -168,24 +182,33 @@ const (
 	lookupEvery = 100 * time.Millisecond
 )
 
+// The outcome of a commit that failed with the connection, as committed finds it.
+type commitOutcome int
+
+const (
+	notCommitted commitOutcome = iota
+	wasCommitted
+	unknown // the store did not answer in time
+)
+
 // committed finds out whether r's events were committed by a transaction that failed with a
-// connection error. They were all or none: it looks for the first. It returns their results
-// when they were, nil when they were not or the store does not answer in time. (Deliveries it
-// committed handed off to a worker are not started: they go out when their lease ends.)
-func (b *Batcher) committed(r *request) []store.Created {
+// connection error, looking for them for up to lookupFor; when they were, it returns their
+// results. (Deliveries it committed handed off to a worker are not started: they go out when
+// their lease ends.)
+func (b *Batcher) committed(r *request) ([]store.Created, commitOutcome) {
 	ctx, cancel := context.WithTimeout(context.Background(), lookupFor)
 	defer cancel()
 	for {
 		out, err := b.lookup(ctx, r)
 		switch {
 		case err == nil:
-			return out
+			return out, wasCommitted
 		case webhook.ErrorCode(err) == webhook.ENotFound:
-			return nil
+			return nil, notCommitted
 		}
 		select {
 		case <-ctx.Done():
-			return nil
+			return nil, unknown
 		case <-time.After(lookupEvery):
 		}
 	}

@@ -3,6 +3,9 @@ package ingest
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"io"
+	"sync"
 	"testing"
 	"time"
 
@@ -65,5 +68,79 @@ func TestOneRequestFailsAlone(t *testing.T) {
 	}
 	if got, _ := s.GetWebhook(ctx, app.ID, hook.ID, time.Now()); got.Stats.Created != good {
 		t.Errorf("deliveries created = %d, want %d", got.Stats.Created, good)
+	}
+}
+
+// lostAnswerStore commits every event it is given and then reports the connection lost: the
+// one fault no real store can be made to show on cue. Other methods are not used.
+type lostAnswerStore struct {
+	store.Store
+	mu        sync.Mutex
+	committed map[string]bool
+	commits   int
+}
+
+func (s *lostAnswerStore) CreateEvents(_ context.Context, evs []store.NewEvent, _ time.Time, _ store.Handoff) ([]store.Created, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.commits++
+	for _, e := range evs {
+		s.committed[e.ID] = true
+	}
+	return nil, io.ErrUnexpectedEOF
+}
+
+func (s *lostAnswerStore) GetEvent(_ context.Context, appID, id string) (*webhook.Event, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.committed[id] {
+		return &webhook.Event{ID: id, AppID: appID}, nil
+	}
+	return nil, store.ErrEventNotFound
+}
+
+func (s *lostAnswerStore) Unavailable(err error) bool { return errors.Is(err, io.ErrUnexpectedEOF) }
+
+// TestCommitWithLostAnswer: a group commit whose answer is lost with the connection is looked
+// up, not committed again: each request gets its event, none gets an error, no event is
+// committed twice.
+func TestCommitWithLostAnswer(t *testing.T) {
+	st := &lostAnswerStore{committed: map[string]bool{}}
+	b := New(st, nil)
+	const requests = 3
+	type answer struct {
+		id  string
+		err error
+	}
+	answers := make(chan answer, requests)
+	for range requests {
+		go func() {
+			out, err := b.Submit(context.Background(), []store.NewEvent{{AppID: "app_a", Type: "t", Payload: json.RawMessage(`{}`)}})
+			a := answer{err: err}
+			if err == nil {
+				a.id = out[0].Event.ID
+			}
+			answers <- a
+		}()
+	}
+	for deadline := time.Now().Add(5 * time.Second); len(b.in) < requests; { // one group
+		if time.Now().After(deadline) {
+			t.Fatal("requests not queued")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	go b.Run(ctx)
+	ids := map[string]bool{}
+	for range requests {
+		a := <-answers
+		if a.err != nil || !st.committed[a.id] {
+			t.Errorf("answer %+v; want the committed event", a)
+		}
+		ids[a.id] = true
+	}
+	if st.commits != 1 || len(st.committed) != requests || len(ids) != requests {
+		t.Errorf("%d commits of %d events for %d requests (%d distinct answers); want 1 commit, one event each", st.commits, len(st.committed), requests, len(ids))
 	}
 }

@@ -117,8 +117,8 @@ func (s *Store) RetryDelivery(ctx context.Context, appID, webhookID, eventID str
 	var d *webhook.Delivery
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var err error
-		d, err = scanDelivery(tx.QueryRowContext(ctx, s.q(`SELECT `+deliveryColumns+` FROM deliveries WHERE webhook_id = ? AND event_id = ? AND app_id = ?`),
-			webhookID, eventID, appID))
+		d, err = scanDelivery(tx.QueryRowContext(ctx, s.q(`SELECT `+deliveryColumns+` FROM deliveries WHERE webhook_id = ? AND event_id = ? AND app_id = ?`+s.forUpdate()),
+			webhookID, eventID, appID)) // locked: its status decides the counts requeue moves
 		if errors.Is(err, sql.ErrNoRows) {
 			return store.ErrDeliveryNotFound
 		}
@@ -188,6 +188,13 @@ func (s *Store) Trip(ctx context.Context, webhookIDs []string, p store.Policy, n
 	var ns []notice
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		t, ns = store.Tripped{}, nil
+		lock := map[string]bool{}
+		for _, id := range webhookIDs {
+			lock[id] = true
+		}
+		if err := s.lockWebhooks(ctx, tx, lock); err != nil { // every row it may write, in id order
+			return err
+		}
 		if p.BreakerThreshold > 0 {
 			opened, err := s.openBreakers(ctx, tx, ids, p, now)
 			if err != nil {

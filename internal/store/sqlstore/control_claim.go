@@ -83,11 +83,16 @@ type move struct {
 func (s *Store) controlWebhook(ctx context.Context, tx *sql.Tx, jobs []store.Job, modes map[string]int, now time.Time, lease time.Duration) ([]store.Job, []move, error) {
 	w := jobs[0].Webhook
 	// A no-op update takes the row lock (PostgreSQL) and reads the current state in one statement.
+	// The settings too: the claim's first read of them may predate an update that committed
+	// while this claim waited for the row (webhook.go, UpdateWebhook).
 	var state, lineHead string
 	var until sql.NullInt64
 	var throttle int64
-	err := tx.QueryRowContext(ctx, s.q(`UPDATE webhooks SET throttle_us = throttle_us WHERE id = ? RETURNING circuit_state, circuit_until, throttle_us, line_head`), w.ID).
-		Scan(&state, &until, &throttle, &lineHead)
+	var active, ordered bool
+	var rateLimit int
+	err := tx.QueryRowContext(ctx, s.q(`UPDATE webhooks SET throttle_us = throttle_us WHERE id = ?
+		RETURNING circuit_state, circuit_until, throttle_us, line_head, active, ordered, rate_limit`), w.ID).
+		Scan(&state, &until, &throttle, &lineHead, &active, &ordered, &rateLimit)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, nil // deleted meanwhile
 	}
@@ -110,14 +115,14 @@ func (s *Store) controlWebhook(ctx context.Context, tx *sql.Tx, jobs []store.Job
 			rest = append(rest, j)
 		}
 	}
-	if !w.Active { // paused (or disabled) while these were due: they wait for reactivation
+	if !active { // paused (or disabled) while these were due: they wait for reactivation
 		for _, j := range rest {
 			park(j)
 		}
 		return kept, moves, s.holdDue(ctx, tx, w.ID, sql.NullInt64{}, "", now)
 	}
 
-	if w.Ordered && len(rest) > 0 {
+	if ordered && len(rest) > 0 {
 		head, err := s.lineHead(ctx, tx, w.ID, lineHead)
 		if err != nil {
 			return nil, nil, err
@@ -160,8 +165,8 @@ func (s *Store) controlWebhook(ctx context.Context, tx *sql.Tx, jobs []store.Job
 		}
 	}
 
-	if w.RateLimit > 0 && len(rest) > 0 {
-		interval := int64(time.Second/time.Microsecond) / int64(w.RateLimit)
+	if rateLimit > 0 && len(rest) > 0 {
+		interval := int64(time.Second/time.Microsecond) / int64(rateLimit)
 		nowUS := now.UnixMicro()
 		slot := max(throttle, nowUS)
 		var waiting int64
@@ -233,6 +238,14 @@ func (s *Store) holdDue(ctx context.Context, tx *sql.Tx, webhookID string, at sq
 		return fmt.Errorf("hold due deliveries: %w", err)
 	}
 	return nil
+}
+
+// forUpdate ends a SELECT that locks the rows it reads (PostgreSQL; SQLite has one writer).
+func (s *Store) forUpdate() string {
+	if s.d.Numbered {
+		return " FOR UPDATE"
+	}
+	return ""
 }
 
 // skipLocked ends a subquery that picks delivery rows to move while a webhook row is locked:

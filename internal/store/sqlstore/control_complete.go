@@ -57,14 +57,16 @@ type lineEnd struct {
 }
 
 // advanceLines lets the next delivery of each ordered webhook whose head just ended go: the
-// first open one after it, if it is parked and the webhook is active. It reads no webhook row
-// and moves no line_head, so it takes no webhook lock (a claim holding one may be waiting for
-// a delivery row of ours); the next claim moves line_head on. Should an older delivery be
-// open (reopened by a retry), that claim finds it is not the head and parks this one again.
+// first open one after it, if it is parked and the webhook is active. Complete calls it with
+// the webhook rows locked, so a claim of that next delivery waits for the row and then finds
+// the head final; the next claim moves line_head on. A delivery a claim holds is skipped (that
+// claim sends it or parks it, and then the one after it is released too early: its claim finds
+// it is not the head and parks it again). Should an older delivery be open (reopened by a
+// retry), the claim likewise parks this one again.
 func (s *Store) advanceLines(ctx context.Context, tx *sql.Tx, lines map[string]lineEnd) error {
 	for id, end := range lines {
-		_, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = ? WHERE id = (SELECT id FROM deliveries WHERE webhook_id = ? AND id > ? AND `+openStatus+` ORDER BY id LIMIT 1)
-			AND next_at IS NULL AND EXISTS (SELECT 1 FROM webhooks WHERE id = ? AND active = ?)`), end.at, id, end.after, id, true)
+		_, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = ? WHERE id IN (SELECT id FROM deliveries WHERE webhook_id = ? AND id > ? AND `+openStatus+`
+			ORDER BY id LIMIT 1`+s.skipLocked()+`) AND next_at IS NULL AND EXISTS (SELECT 1 FROM webhooks WHERE id = ? AND active = ?)`), end.at, id, end.after, id, true)
 		if err != nil {
 			return fmt.Errorf("advance ordered line: %w", err)
 		}

@@ -12,7 +12,8 @@ import (
 )
 
 // failedNow selects deliveries whose latest attempt failed: failed for good, or retrying.
-const failedNow = `(status = 'failed' OR (status = 'retrying' AND last_error <> ''))`
+// A delivery a worker holds is left out: its attempt is the retry.
+const failedNow = `(status = 'failed' OR (status = 'retrying' AND last_error <> '' AND leased = 0))`
 
 const recoverColumns = `id, app_id, webhook_id, since_at, until_at, status, total, requeued, cursor_id, created_at, finished_at`
 

@@ -251,10 +251,6 @@ func (s *Store) Complete(ctx context.Context, outcomes []store.Outcome) error {
 				lines[a.WebhookID] = end
 			}
 		}
-		// Before the webhook rows: a claim may hold a webhook row while it waits for nothing of ours.
-		if err := s.advanceLines(ctx, tx, lines); err != nil {
-			return err
-		}
 		ids := make([]string, 0, len(counters))
 		for id := range counters {
 			ids = append(ids, id)
@@ -292,6 +288,11 @@ func (s *Store) Complete(ctx context.Context, outcomes []store.Outcome) error {
 				reason := fmt.Sprintf("The last %d delivery attempts all failed", streak)
 				ns = append(ns, failingNotice(appID, id, name, url, streak, reason, at))
 			}
+		}
+		// After the webhook rows: a claim of an ordered webhook's next delivery waits for the
+		// row, and then sees this head final (control_complete.go).
+		if err := s.advanceLines(ctx, tx, lines); err != nil {
+			return err
 		}
 		for _, o := range exhausted {
 			a := o.Attempt

@@ -198,31 +198,34 @@ func (s *Store) ListWebhooks(ctx context.Context, appID, after string, limit int
 func (s *Store) UpdateWebhook(ctx context.Context, w *webhook.Webhook, now time.Time) error {
 	eventTypes, headers, schedule := s.settings(w)
 	return s.tx(ctx, func(tx *sql.Tx) error {
+		// The webhook row first, locked (a concurrent update waits), then its deliveries with
+		// SKIP LOCKED (the store's lock order); a claim holding one of them waits for the row
+		// and decides with the settings committed here (control_claim.go).
 		var wasActive, wasOrdered bool
-		err := tx.QueryRowContext(ctx, s.q(`SELECT active, ordered FROM webhooks WHERE id = ? AND app_id = ?`), w.ID, w.AppID).Scan(&wasActive, &wasOrdered)
+		err := tx.QueryRowContext(ctx, s.q(`SELECT active, ordered FROM webhooks WHERE id = ? AND app_id = ?`+s.forUpdate()), w.ID, w.AppID).Scan(&wasActive, &wasOrdered)
 		if errors.Is(err, sql.ErrNoRows) {
 			return store.ErrWebhookNotFound
 		}
 		if err != nil {
 			return err
 		}
-		// The deliveries first, then the webhook row (the store's lock order, sqlstore.go),
-		// skipping rows a claim or a completion holds: a claim that finds the webhook paused
-		// parks them, and paused or parked ones (next_at NULL) are never claimed or completed.
+		// Deliveries in flight (leased) are left alone: their outcome sets their next time, and
+		// a claim that then finds the webhook paused parks them. Rows a claim or a completion
+		// holds are skipped: the claim decides with these settings, the completion as above.
 		switch {
 		case wasActive && !w.Active: // pause: queued deliveries wait, keeping their status
 			_, err = tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = NULL WHERE id IN (SELECT id FROM deliveries
-				WHERE webhook_id = ? AND `+openStatus+s.skipLocked()+`)`), w.ID)
+				WHERE webhook_id = ? AND `+openStatus+` AND leased = 0`+s.skipLocked()+`)`), w.ID)
 		case !wasActive && w.Active: // resume now
 			_, err = tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = ? WHERE id IN (SELECT id FROM deliveries
-				WHERE webhook_id = ? AND `+openStatus+s.skipLocked()+`)`), ms(now), w.ID)
+				WHERE webhook_id = ? AND `+openStatus+` AND leased = 0`+s.skipLocked()+`)`), ms(now), w.ID)
 		}
 		if err != nil {
 			return err
 		}
 		if wasOrdered && !w.Ordered && w.Active { // the deliveries parked in the ordered line go
 			_, err = tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = ? WHERE id IN (SELECT id FROM deliveries
-				WHERE webhook_id = ? AND `+openStatus+` AND next_at IS NULL`+s.skipLocked()+`)`), ms(now), w.ID)
+				WHERE webhook_id = ? AND `+openStatus+` AND next_at IS NULL AND leased = 0`+s.skipLocked()+`)`), ms(now), w.ID)
 			if err != nil {
 				return fmt.Errorf("release ordered line: %w", err)
 			}
@@ -250,8 +253,9 @@ func (s *Store) DeleteWebhook(ctx context.Context, appID, id string) error {
 		if err != nil {
 			return fmt.Errorf("delete webhook: %w", err)
 		}
-		// The deliveries first, then the webhook row (the store's lock order, sqlstore.go). Those
-		// in flight are skipped: the claim that finds one again, its webhook gone, deletes it.
+		// The deliveries first, then the webhook row (the store's lock order, sqlstore.go). Rows
+		// a claim or a completion holds this moment are skipped: a claim that finds one again,
+		// its webhook gone, deletes it; a late completion of a deleted one moves nothing.
 		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries
 			WHERE webhook_id = ? AND `+openStatus+s.skipLocked()+`)`), id); err != nil {
 			return fmt.Errorf("delete webhook's queue: %w", err)

@@ -18,6 +18,7 @@ import (
 // duplicates another's deliveries.
 var isolationTests = []storeTest{
 	{"ConcurrentWritersNeverDeadlock", testConcurrentWriters},
+	{"InFlightStaysInFlight", testInFlightStaysInFlight},
 }
 
 // testConcurrentWriters runs every kind of write transaction at once over the same webhooks:
@@ -180,4 +181,46 @@ func sortedKeys(m map[string]bool) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// Operator actions never make a delivery in flight due again: pausing and resuming its webhook,
+// or recovering its failures while its retry is being sent.
+func testInFlightStaysInFlight(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	app := newApp(t, s)
+	w := newWebhook(t, s, app.ID, nil)
+	send(t, s, app.ID, "a")
+	jobs := claimAll(t, s, t0)
+	if len(jobs) != 1 {
+		t.Fatalf("claimed %d, want 1", len(jobs))
+	}
+	w.Active = false
+	if err := s.UpdateWebhook(ctx, w, t0); err != nil {
+		t.Fatal(err)
+	}
+	w.Active = true
+	if err := s.UpdateWebhook(ctx, w, t0); err != nil {
+		t.Fatal(err)
+	}
+	if again := claimAll(t, s, t0.Add(time.Second)); len(again) != 0 {
+		t.Errorf("pause and resume: claimed %d while the first attempt is in flight, want 0", len(again))
+	}
+	retryAt := t0.Add(5 * time.Second)
+	complete(t, s, attemptAt(jobs[0], 503, webhook.StatusRetrying, &retryAt, t0))
+	retry := claimAll(t, s, retryAt) // the retry is in flight now
+	if len(retry) != 1 {
+		t.Fatalf("retry claimed %d, want 1", len(retry))
+	}
+	job := &store.RecoverJob{ID: webhook.NewID(webhook.PrefixJob, retryAt), AppID: app.ID, WebhookID: w.ID, Since: t0.Add(-time.Hour), Until: retryAt.Add(time.Hour), CreatedAt: retryAt}
+	if err := s.CreateRecover(ctx, job); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RecoverStep(ctx, job, 100, retryAt, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if again := claimAll(t, s, retryAt.Add(time.Second)); len(again) != 0 {
+		t.Errorf("recover: claimed %d while the retry is in flight, want 0 (requeued %d)", len(again), job.Requeued)
+	}
+	complete(t, s, attemptAt(retry[0], 200, webhook.StatusDelivered, nil, retryAt))
+	wantStats(t, stats(t, s, app.ID, w.ID, retryAt), 1, 1, 0)
 }

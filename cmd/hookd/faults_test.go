@@ -328,3 +328,53 @@ func TestServeOnABusyPort(t *testing.T) {
 		t.Errorf("serve made the data directory before failing: %v", err)
 	}
 }
+
+// TestBrowsers: pages of an origin given with --cors-origin may call the API (preflight
+// answered, rate limit headers readable); any other origin gets no CORS headers. The dashboard
+// may be framed by --frame-ancestors origins only.
+func TestBrowsers(t *testing.T) {
+	const app, other = "https://app.example.com", "https://evil.example.net"
+	dir := t.TempDir()
+	_, key := setup(t, "--data-dir", dir)
+	h := serve(t, "--data-dir", dir, "--cors-origin", app, "--frame-ancestors", app)
+	request := func(method, path, origin string, header ...string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest(method, h.URL+path, nil)
+		req.Header.Set("Origin", origin)
+		for i := 0; i+1 < len(header); i += 2 {
+			req.Header.Set(header[i], header[i+1])
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	pre := request("OPTIONS", "/api/v0/webhooks", app, "Access-Control-Request-Method", "POST", "Access-Control-Request-Headers", "x-client-key,x-client-secret,content-type")
+	if pre.StatusCode != 204 || pre.Header.Get("Access-Control-Allow-Origin") != app ||
+		!strings.Contains(pre.Header.Get("Access-Control-Allow-Headers"), "X-Client-Secret") || !strings.Contains(pre.Header.Get("Access-Control-Allow-Methods"), "POST") {
+		t.Errorf("preflight from %s = %d %v", app, pre.StatusCode, pre.Header)
+	}
+	get := request("GET", "/api/v0/webhooks", app, "x-client-key", key["client_key"].(string), "x-client-secret", key["client_secret"].(string))
+	if get.StatusCode != 200 || get.Header.Get("Access-Control-Allow-Origin") != app || !strings.Contains(get.Header.Get("Access-Control-Expose-Headers"), "X-RateLimit-Remaining") {
+		t.Errorf("GET from %s = %d %v", app, get.StatusCode, get.Header)
+	}
+	for _, resp := range []*http.Response{
+		request("OPTIONS", "/api/v0/webhooks", other, "Access-Control-Request-Method", "POST"),
+		request("GET", "/api/v0/webhooks", other, "x-client-key", key["client_key"].(string), "x-client-secret", key["client_secret"].(string)),
+	} {
+		if v := resp.Header.Get("Access-Control-Allow-Origin"); v != "" || resp.StatusCode == 204 {
+			t.Errorf("%s %s from %s = %d with Access-Control-Allow-Origin %q; want no CORS", resp.Request.Method, resp.Request.URL.Path, other, resp.StatusCode, v)
+		}
+	}
+	ui := request("GET", "/ui/", app)
+	if csp := ui.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors "+app) || ui.Header.Get("X-Frame-Options") != "" {
+		t.Errorf("/ui/ with --frame-ancestors: CSP %q, X-Frame-Options %q; want the origin allowed to frame it", csp, ui.Header.Get("X-Frame-Options"))
+	}
+	var out, errOut syncBuffer
+	if err := run(context.Background(), []string{"serve", "--data-dir", t.TempDir(), "--cors-origin", "https://app.example.com/path"}, noEnv, &out, &errOut); err == nil ||
+		!strings.Contains(err.Error(), "take origins such as") {
+		t.Errorf("serve with an origin that has a path: %v; want it refused", err)
+	}
+}

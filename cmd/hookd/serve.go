@@ -26,21 +26,23 @@ import (
 )
 
 type serveConfig struct {
-	store        storeFlags
-	addr         string
-	allowNetwork listFlag
-	workers      int
-	perWebhook   int
-	perApp       int
-	maxWebhooks  int
-	perHost      int
-	storeWait    time.Duration
-	shutdown     time.Duration
-	maxPayload   int64
-	logLevel     string
-	lease        time.Duration
-	retention    time.Duration
-	security     securityFlags // server key and rate limits (secretkey.go)
+	store          storeFlags
+	addr           string
+	allowNetwork   listFlag
+	workers        int
+	perWebhook     int
+	perApp         int
+	maxWebhooks    int
+	corsOrigins    listFlag
+	frameAncestors listFlag
+	perHost        int
+	storeWait      time.Duration
+	shutdown       time.Duration
+	maxPayload     int64
+	logLevel       string
+	lease          time.Duration
+	retention      time.Duration
+	security       securityFlags // server key and rate limits (secretkey.go)
 	// circuit breaker and auto-disable thresholds only
 	breaker delivery.Options
 }
@@ -54,6 +56,8 @@ func (c *serveConfig) register(fs *flag.FlagSet, getenv func(string) string) {
 	fs.IntVar(&c.perWebhook, "per-webhook", 64, "delivery requests in flight per webhook")
 	fs.IntVar(&c.perApp, "per-app", 0, "delivery requests in flight per app (0: half the workers)")
 	fs.IntVar(&c.perHost, "per-host", 0, "delivery requests in flight per destination host and port (0: half the workers)")
+	fs.Var(&c.corsOrigins, "cors-origin", "an origin (https://app.example.com) whose pages may call the API (repeatable; HOOKD_CORS_ORIGIN, comma-separated)")
+	fs.Var(&c.frameAncestors, "frame-ancestors", "an origin whose pages may embed the dashboard in an iframe (repeatable; HOOKD_FRAME_ANCESTORS, comma-separated)")
 	fs.IntVar(&c.maxWebhooks, "max-webhooks", server.DefaultMaxWebhooks, "webhooks one app may have (each event fans out to every matching one)")
 	fs.DurationVar(&c.storeWait, "store-wait", 60*time.Second, "how long to wait for PostgreSQL at start while it cannot be reached")
 	fs.DurationVar(&c.shutdown, "shutdown-timeout", 10*time.Second, "how long in-flight requests may finish on SIGTERM before their deliveries are given back")
@@ -66,6 +70,12 @@ func (c *serveConfig) register(fs *flag.FlagSet, getenv func(string) string) {
 	fs.StringVar(&c.logLevel, "log-level", envOr(getenv, "HOOKD_LOG_LEVEL", "info"), "debug, info, warn or error")
 	if v := getenv("HOOKD_ALLOW_NETWORK"); v != "" {
 		c.allowNetwork = strings.Split(v, ",")
+	}
+	if v := getenv("HOOKD_CORS_ORIGIN"); v != "" {
+		c.corsOrigins = strings.Split(v, ",")
+	}
+	if v := getenv("HOOKD_FRAME_ANCESTORS"); v != "" {
+		c.frameAncestors = strings.Split(v, ",")
 	}
 }
 
@@ -81,6 +91,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	if cfg.perApp < 0 || cfg.perHost < 0 || cfg.storeWait < 0 || cfg.shutdown < 0 || cfg.maxWebhooks < 1 {
 		return errors.New("--per-app, --per-host, --store-wait and --shutdown-timeout cannot be negative, --max-webhooks must be at least 1")
+	}
+	for _, o := range append(append([]string{}, cfg.corsOrigins...), cfg.frameAncestors...) {
+		if err := checkOrigin(o); err != nil {
+			return err
+		}
 	}
 	allow, err := netguard.ParseAllow(cfg.allowNetwork)
 	if err != nil {
@@ -154,7 +169,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		BreakerThreshold: cfg.breaker.BreakerThreshold, BreakerCooldown: cfg.breaker.BreakerCooldown, DisableAfter: cfg.breaker.DisableAfter})
 	batcher := ingest.New(st, pool)
 	srv := &http.Server{
-		Handler:           server.New(st, batcher, m, log, server.Options{MaxPayload: cfg.maxPayload, MaxWebhooks: cfg.maxWebhooks, Limits: limits, Wake: pool.Wake}),
+		Handler: server.New(st, batcher, m, log, server.Options{MaxPayload: cfg.maxPayload, MaxWebhooks: cfg.maxWebhooks, Limits: limits, Wake: pool.Wake,
+			CORSOrigins: cfg.corsOrigins, FrameAncestors: cfg.frameAncestors}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		IdleTimeout:       120 * time.Second,
@@ -238,4 +254,13 @@ func redactURL(raw string) string {
 		return "(unparseable URL)"
 	}
 	return u.Redacted()
+}
+
+// checkOrigin accepts an origin as browsers send it: scheme://host[:port], nothing more.
+func checkOrigin(o string) error {
+	u, err := url.Parse(o)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return fmt.Errorf("--cors-origin and --frame-ancestors take origins such as https://app.example.com (scheme and host, an optional port, no path), got %q", o)
+	}
+	return nil
 }

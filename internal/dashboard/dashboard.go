@@ -7,6 +7,7 @@ import (
 	"embed"
 	"io/fs"
 	"net/http"
+	"strings"
 )
 
 //go:embed static
@@ -15,10 +16,15 @@ var files embed.FS
 // csp allows only the dashboard's own files and same-origin API calls: no inline script or
 // style, so text from payloads or responses can never run even if it reached the markup.
 const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
-	"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+	"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors "
 
-// Handler serves the dashboard at /ui/ and redirects /ui there.
-func Handler() http.Handler {
+// Handler serves the dashboard at /ui/ and redirects /ui there. frameAncestors are the
+// origins that may embed it in an iframe (a platform's own pages); none by default.
+func Handler(frameAncestors ...string) http.Handler {
+	policy := csp + "'none'"
+	if len(frameAncestors) > 0 {
+		policy = csp + strings.Join(frameAncestors, " ")
+	}
 	static, err := fs.Sub(files, "static")
 	if err != nil {
 		panic(err) // the directory is embedded above; this cannot happen
@@ -26,10 +32,12 @@ func Handler() http.Handler {
 	serve := http.StripPrefix("/ui/", http.FileServerFS(static))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", csp)
+		h.Set("Content-Security-Policy", policy)
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("X-Frame-Options", "DENY")
+		if len(frameAncestors) == 0 {
+			h.Set("X-Frame-Options", "DENY") // for browsers without frame-ancestors; it cannot name origins
+		}
 		// Revalidate each load, so a new binary's files are picked up at once.
 		h.Set("Cache-Control", "no-cache")
 		if r.URL.Path == "/ui" {

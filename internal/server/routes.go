@@ -34,6 +34,7 @@ func (s *Server) routes(mux router) {
 	s.controlRoutes(mux)
 
 	// The dashboard: static files that call the routes above with the user's key.
-	mux.Handle("GET /ui", dashboard.Handler())
-	mux.Handle("GET /ui/", dashboard.Handler())
+	ui := dashboard.Handler(s.opts.FrameAncestors...)
+	mux.Handle("GET /ui", ui)
+	mux.Handle("GET /ui/", ui)
 }

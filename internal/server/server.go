@@ -20,6 +20,8 @@ import (
 type Options struct {
 	MaxPayload  int64  // bytes of one event's payload (default 256 KiB)
 	MaxWebhooks int    // webhooks one app may have (default DefaultMaxWebhooks)
+	// CORSOrigins may call the API from a page (cors.go); FrameAncestors may embed the dashboard.
+	CORSOrigins, FrameAncestors []string
 	Limits      Limits // per-key hourly quotas and the per-app ingest limit (ratelimit.go)
 	Wake        func() // tells the workers a retry, test or recover job is due (control.go); may be nil
 }
@@ -51,11 +53,11 @@ func New(s store.Store, b *ingest.Batcher, m *metrics.Metrics, log *slog.Logger,
 	srv.limits = newLimiter(s, opts.Limits, log)
 	mux := http.NewServeMux()
 	srv.routes(mux)
-	return srv.instrument(mux)
+	return srv.instrument(srv.cors(mux))
 }
 
 // instrument counts requests by route pattern and status.
-func (s *Server) instrument(mux *http.ServeMux) http.Handler {
+func (s *Server) instrument(mux http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		mux.ServeHTTP(rec, r)

@@ -18,12 +18,12 @@ import (
 
 // Options are the server's limits; zero values take defaults.
 type Options struct {
-	MaxPayload  int64  // bytes of one event's payload (default 256 KiB)
-	MaxWebhooks int    // webhooks one app may have (default DefaultMaxWebhooks)
+	MaxPayload  int64 // bytes of one event's payload (default 256 KiB)
+	MaxWebhooks int   // webhooks one app may have (default DefaultMaxWebhooks)
 	// CORSOrigins may call the API from a page (cors.go); FrameAncestors may embed the dashboard.
 	CORSOrigins, FrameAncestors []string
-	Limits      Limits // per-key hourly quotas and the per-app ingest limit (ratelimit.go)
-	Wake        func() // tells the workers a retry, test or recover job is due (control.go); may be nil
+	Limits                      Limits // per-key hourly quotas and the per-app ingest limit (ratelimit.go)
+	Wake                        func() // tells the workers a retry, test or recover job is due (control.go); may be nil
 }
 
 // DefaultMaxWebhooks bounds an app's webhooks: every event fans out to each matching one, so

@@ -34,7 +34,6 @@ func (s *Server) routes(mux router) {
 	s.controlRoutes(mux)
 
 	// The dashboard: static files that call the routes above with the user's key.
-	ui := dashboard.Handler(s.opts.FrameAncestors...)
-	mux.Handle("GET /ui", ui)
-	mux.Handle("GET /ui/", ui)
+	mux.Handle("GET /ui", dashboard.Handler(s.opts.FrameAncestors...))
+	mux.Handle("GET /ui/", dashboard.Handler(s.opts.FrameAncestors...))
 }

@@ -24,10 +24,12 @@ export async function deliveryPage(page, [hookID, msgID]) {
   const summary = el('div');
   const attempts = el('div');
   let current = null;
+  let listed = 0; // attempts in the list last loaded
 
   async function load() {
     const [m, list] = await Promise.all([call('GET', path), call('GET', `${path}/attempts?limit=250`)]);
     current = m;
+    listed = list.data.length;
     setCrumbs([['Webhooks', '#/webhooks'], [hookID, `#/webhooks/${enc(hookID)}`], [m.id]]);
     summary.replaceChildren(
       el('div', { class: 'page-head' }, el('h1', {}, 'Delivery ', el('span', { class: 'mono' }, m.id)),
@@ -61,7 +63,8 @@ export async function deliveryPage(page, [hookID, msgID]) {
     // Follow the new attempt (for up to about 20 s), so its outcome shows without a refresh.
     for (let i = 0; i < 60 && page.isConnected; i++) {
       await load();
-      if (current.attempts > before && current.status !== 'pending') return;
+      // The two reads run side by side: the list may predate the attempt the summary counts.
+      if (current.attempts > before && current.status !== 'pending' && listed >= current.attempts) return;
       await sleep(300);
     }
   }));

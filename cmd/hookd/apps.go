@@ -15,15 +15,10 @@ const appsUsage = `usage: hookd apps create --name NAME
 `
 
 func runApps(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
-	if len(args) == 0 {
-		return fmt.Errorf("%s", appsUsage)
+	fs, sf, err := subcommand("apps", appsUsage, args, getenv)
+	if err != nil {
+		return err
 	}
-	if isHelp(args[0]) {
-		return helpRequest(appsUsage)
-	}
-	fs := newFlagSet("apps " + args[0])
-	var sf commandStoreFlags
-	sf.register(fs, getenv)
 	switch args[0] {
 	case "create":
 		name := fs.String("name", "", "app name")

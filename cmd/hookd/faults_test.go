@@ -102,19 +102,26 @@ func (p *tcpProxy) restore() {
 	p.down = false
 }
 
+// postgresBehindProxy makes a fresh schema and returns its URL, the same URL through a
+// loopback proxy that can cut it, and the proxy.
+func postgresBehindProxy(t *testing.T) (direct, viaProxy string, proxy *tcpProxy) {
+	direct = postgresSchema(t)
+	u, err := url.Parse(direct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy = newTCPProxy(t, u.Host)
+	u.Host = proxy.ln.Addr().String()
+	return direct, u.String(), proxy
+}
+
 // TestPostgresOutage cuts hookd off its database while events are posted and delivered:
 // posts get 503 with Retry-After (never 500), /readyz says not ready without naming the
 // database, and once the database is back hookd resumes by itself: every event answered 202 is
 // delivered, and the attempt log has a row for every request the receiver saw.
 func TestPostgresOutage(t *testing.T) {
-	direct := postgresSchema(t)
-	u, err := url.Parse(direct)
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := newTCPProxy(t, u.Host)
-	u.Host = proxy.ln.Addr().String()
-	viaProxy := u.String()
+	direct, viaProxy, proxy := postgresBehindProxy(t)
+	u, _ := url.Parse(viaProxy)
 	_, key := setup(t, "--database-url", direct)
 	h := serve(t, "--database-url", viaProxy, "--allow-network", loopback)
 	rc := newReceiver(t, nil)
@@ -270,17 +277,11 @@ func TestSQLiteFullDisk(t *testing.T) {
 // TestPostgresNotUpYet: serve started while PostgreSQL cannot be reached waits for it, saying
 // so, and serves once it is.
 func TestPostgresNotUpYet(t *testing.T) {
-	direct := postgresSchema(t)
-	u, err := url.Parse(direct)
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := newTCPProxy(t, u.Host)
-	u.Host = proxy.ln.Addr().String()
+	direct, viaProxy, proxy := postgresBehindProxy(t)
 	_, key := setup(t, "--database-url", direct)
 	proxy.cut()
 	time.AfterFunc(3*time.Second, proxy.restore)
-	h := serve(t, "--database-url", u.String(), "--allow-network", loopback)
+	h := serve(t, "--database-url", viaProxy, "--allow-network", loopback)
 	if !strings.Contains(h.stderr.String(), "waiting for PostgreSQL") {
 		t.Errorf("serve came up without saying it waited:\n%s", h.stderr.String())
 	}

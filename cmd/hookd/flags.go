@@ -49,6 +49,34 @@ func (f *commandStoreFlags) register(fs *flag.FlagSet, getenv func(string) strin
 		"the server key serve was given (HOOKD_SECRET_KEY); default with --data-dir: "+KeyFile+" there")
 }
 
+// subcommand reads the command of a group (apps, keys) from args and makes its flag set with
+// the store flags registered; a missing command is an error with usage, -h the usage alone.
+func subcommand(group, usage string, args []string, getenv func(string) string) (*flag.FlagSet, *commandStoreFlags, error) {
+	if len(args) == 0 {
+		return nil, nil, fmt.Errorf("%s", usage)
+	}
+	if isHelp(args[0]) {
+		return nil, nil, helpRequest(usage)
+	}
+	fs := newFlagSet(group + " " + args[0])
+	sf := &commandStoreFlags{}
+	sf.register(fs, getenv)
+	return fs, sf, nil
+}
+
+// openApp opens the store for a command about one app, which must exist.
+func (f *commandStoreFlags) openApp(ctx context.Context, appID string) (store.Store, error) {
+	st, err := f.open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := st.GetApp(ctx, appID); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("app %s: %w", appID, err)
+	}
+	return st, nil
+}
+
 // open opens the store, refusing a data directory that holds none: a mistyped --data-dir must
 // not become a new, empty store.
 func (f *commandStoreFlags) open(ctx context.Context) (store.Store, error) {

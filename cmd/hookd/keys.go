@@ -62,15 +62,10 @@ type listedKey struct {
 }
 
 func runKeys(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
-	if len(args) == 0 {
-		return fmt.Errorf("%s", keysUsage)
+	fs, sf, err := subcommand("keys", keysUsage, args, getenv)
+	if err != nil {
+		return err
 	}
-	if isHelp(args[0]) {
-		return helpRequest(keysUsage)
-	}
-	fs := newFlagSet("keys " + args[0])
-	var sf commandStoreFlags
-	sf.register(fs, getenv)
 	switch args[0] {
 	case "create":
 		appID := fs.String("app", "", "app id")
@@ -118,14 +113,11 @@ func runKeys(ctx context.Context, args []string, getenv func(string) string, std
 		if err := need("app", *appID); err != nil {
 			return err
 		}
-		st, err := sf.open(ctx)
+		st, err := sf.openApp(ctx, *appID)
 		if err != nil {
 			return err
 		}
 		defer st.Close()
-		if _, err := st.GetApp(ctx, *appID); err != nil {
-			return fmt.Errorf("app %s: %w", *appID, err)
-		}
 		keys, err := st.ListKeys(ctx, *appID)
 		if err != nil {
 			return fmt.Errorf("list keys: %w", err)

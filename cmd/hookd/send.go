@@ -31,14 +31,11 @@ func runSend(ctx context.Context, args []string, getenv func(string) string, std
 	if !json.Valid([]byte(*data)) {
 		return fmt.Errorf("--data is not valid JSON")
 	}
-	st, err := sf.open(ctx)
+	st, err := sf.openApp(ctx, *appID)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if _, err := st.GetApp(ctx, *appID); err != nil {
-		return fmt.Errorf("app %s: %w", *appID, err)
-	}
 	out, err := st.CreateEvents(ctx, []store.NewEvent{{AppID: *appID, Type: *typ, Payload: json.RawMessage(*data)}}, time.Now(), nil)
 	if err != nil {
 		return fmt.Errorf("send event: %w", err)

@@ -17,6 +17,7 @@ type securityFlags struct {
 	allowPlaintext bool // PostgreSQL without a server key: keep secrets in the clear rather than refuse to start
 	production     int
 	development    int
+	portal         int
 	ingest         int
 }
 
@@ -31,6 +32,7 @@ func (f *securityFlags) register(fs *flag.FlagSet, getenv func(string) string) {
 		"with --database-url and no --secret-key, store secrets unencrypted instead of refusing to start (HOOKD_ALLOW_PLAINTEXT_SECRETS=true)")
 	fs.IntVar(&f.production, "rate-limit-production", envInt(getenv, "HOOKD_RATE_LIMIT_PRODUCTION", server.DefaultProductionLimit), "requests per hour per production key")
 	fs.IntVar(&f.development, "rate-limit-development", envInt(getenv, "HOOKD_RATE_LIMIT_DEVELOPMENT", server.DefaultDevelopmentLimit), "requests per hour per development key")
+	fs.IntVar(&f.portal, "portal-rate-limit", envInt(getenv, "HOOKD_PORTAL_RATE_LIMIT", server.DefaultPortalLimit), "requests per hour per portal session (never the platform key's quota)")
 	fs.IntVar(&f.ingest, "ingest-rate-limit", envInt(getenv, "HOOKD_INGEST_RATE_LIMIT", 0), "event requests per second per app, per instance (0: no limit)")
 }
 
@@ -48,10 +50,10 @@ func envInt(getenv func(string) string, key string, def int) int {
 
 // limits are the rate limits; with the embedded store this instance counts alone, in memory.
 func (f *securityFlags) limits(sf storeFlags) (server.Limits, error) {
-	if f.production <= 0 || f.development <= 0 || f.ingest < 0 {
+	if f.production <= 0 || f.development <= 0 || f.portal <= 0 || f.ingest < 0 {
 		return server.Limits{}, fmt.Errorf("rate limits must be positive (ingest: 0 for none)")
 	}
-	return server.Limits{Production: f.production, Development: f.development, Ingest: f.ingest, Local: sf.databaseURL == ""}, nil
+	return server.Limits{Production: f.production, Development: f.development, Portal: f.portal, Ingest: f.ingest, Local: sf.databaseURL == ""}, nil
 }
 
 // box returns the box sealing secrets at rest, and how the key was found (for the config log).

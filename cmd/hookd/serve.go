@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -35,6 +36,7 @@ type serveConfig struct {
 	maxWebhooks    int
 	corsOrigins    listFlag
 	frameAncestors listFlag
+	publicURL      string
 	perHost        int
 	storeWait      time.Duration
 	shutdown       time.Duration
@@ -56,8 +58,9 @@ func (c *serveConfig) register(fs *flag.FlagSet, getenv func(string) string) {
 	fs.IntVar(&c.perWebhook, "per-webhook", 64, "delivery requests in flight per webhook")
 	fs.IntVar(&c.perApp, "per-app", 0, "delivery requests in flight per app (0: half the workers)")
 	fs.IntVar(&c.perHost, "per-host", 0, "delivery requests in flight per destination host and port (0: half the workers)")
-	fs.Var(&c.corsOrigins, "cors-origin", "an origin (https://app.example.com) whose pages may call the API (repeatable; HOOKD_CORS_ORIGIN, comma-separated)")
+	fs.Var(&c.corsOrigins, "cors-origin", "an origin (https://app.example.com) whose pages may call the API (repeatable; HOOKD_CORS_ORIGINS, comma-separated)")
 	fs.Var(&c.frameAncestors, "frame-ancestors", "an origin whose pages may embed the dashboard in an iframe (repeatable; HOOKD_FRAME_ANCESTORS, comma-separated)")
+	fs.StringVar(&c.publicURL, "public-url", getenv("HOOKD_PUBLIC_URL"), "the URL people reach this server at (https://hooks.example.com), for portal session links (default: the request's own host)")
 	fs.IntVar(&c.maxWebhooks, "max-webhooks", server.DefaultMaxWebhooks, "webhooks one app may have (each event fans out to every matching one)")
 	fs.DurationVar(&c.storeWait, "store-wait", 60*time.Second, "how long to wait for PostgreSQL at start while it cannot be reached")
 	fs.DurationVar(&c.shutdown, "shutdown-timeout", 10*time.Second, "how long in-flight requests may finish on SIGTERM before their deliveries are given back")
@@ -71,7 +74,7 @@ func (c *serveConfig) register(fs *flag.FlagSet, getenv func(string) string) {
 	if v := getenv("HOOKD_ALLOW_NETWORK"); v != "" {
 		c.allowNetwork = strings.Split(v, ",")
 	}
-	if v := getenv("HOOKD_CORS_ORIGIN"); v != "" {
+	if v := cmp.Or(getenv("HOOKD_CORS_ORIGINS"), getenv("HOOKD_CORS_ORIGIN")); v != "" {
 		c.corsOrigins = strings.Split(v, ",")
 	}
 	if v := getenv("HOOKD_FRAME_ANCESTORS"); v != "" {
@@ -96,6 +99,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		if err := checkOrigin(o); err != nil {
 			return err
 		}
+	}
+	if err := checkPublicURL(cfg.publicURL); err != nil {
+		return err
 	}
 	allow, err := netguard.ParseAllow(cfg.allowNetwork)
 	if err != nil {
@@ -170,7 +176,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	batcher := ingest.New(st, pool)
 	srv := &http.Server{
 		Handler: server.New(st, batcher, m, log, server.Options{MaxPayload: cfg.maxPayload, MaxWebhooks: cfg.maxWebhooks, Limits: limits, Wake: pool.Wake,
-			CORSOrigins: cfg.corsOrigins, FrameAncestors: cfg.frameAncestors}),
+			CORSOrigins: cfg.corsOrigins, FrameAncestors: cfg.frameAncestors, PublicURL: cfg.publicURL}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		IdleTimeout:       120 * time.Second,
@@ -261,6 +267,18 @@ func checkOrigin(o string) error {
 	u, err := url.Parse(o)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
 		return fmt.Errorf("--cors-origin and --frame-ancestors take origins such as https://app.example.com (scheme and host, an optional port, no path), got %q", o)
+	}
+	return nil
+}
+
+// checkPublicURL accepts an absolute http(s) URL with no query or fragment (a path prefix is fine).
+func checkPublicURL(raw string) error {
+	if raw == "" {
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return fmt.Errorf("--public-url takes the URL people reach hookd at, such as https://hooks.example.com, got %q", raw)
 	}
 	return nil
 }

@@ -32,11 +32,14 @@ type accessRoute struct {
 	handler string // the handler method's name, as the routeRegistration names it
 	scope   string // the scope it needs; "" for a public route
 	family  family
-	path    string // request path; {wh} {msg} {atmpt} {job} {app} {spareApp} {spareKey} are filled from the fixture
+	path    string // request path; {wh} {msg} {atmpt} {job} {app} {spareApp} {spareKey} {ps} are filled from the fixture
 	body    string // request body, for writes
 	ok      int    // status with the right key
 	other   int    // status with another app's key that holds the scope (404: the object is invisible)
 }
+
+// credentialOnly marks a route any valid credential may call, whatever its scopes.
+const credentialOnly = "credential"
 
 // accessRoutes lists every route. Add a row when you register a route; the test fails until you do.
 var accessRoutes = []accessRoute{
@@ -65,7 +68,14 @@ var accessRoutes = []accessRoute{
 
 	{"POST /api/v0/events", "handleEventCreate", webhook.ScopeEventWrite, v0, "/api/v0/events", `{"event_type":"invoice.paid","payload":{"n":1}}`, 202, 202},
 	{"POST /api/v0/events/batch", "handleEventBatch", webhook.ScopeEventWrite, v0, "/api/v0/events/batch", `{"events":[{"event_type":"invoice.paid","payload":{"n":1}}]}`, 202, 202},
+	{"GET /api/v0/events", "handleEventList", webhook.ScopeEventRead, v0, "/api/v0/events", "", 200, 200},
 	{"GET /api/v0/events/{id}", "handleEventGet", webhook.ScopeEventRead, v0, "/api/v0/events/{msg}", "", 200, 404},
+
+	// Any valid credential may ask who it is.
+	{"GET /api/v0/me", "handleMe", credentialOnly, v0, "/api/v0/me", "", 200, 200},
+	{"POST /api/v0/portal/sessions", "handlePortalSessionCreate", webhook.ScopeWebhookWrite, v0, "/api/v0/portal/sessions", `{"expires_in":600}`, 201, 201},
+	// A session may revoke itself (TestPortalSessions); a key needs webhook:write.
+	{"DELETE /api/v0/portal/sessions/{id}", "handlePortalSessionDelete", webhook.ScopeWebhookWrite, v0, "/api/v0/portal/sessions/{ps}", "", 204, 404},
 
 	// admin is the operator's scope and reaches every app, so another app's operator key succeeds too.
 	// (A tenant app's key cannot hold admin: see "tenant key holding admin" in TestEveryRouteChecksCredentials.)
@@ -194,7 +204,7 @@ func TestRouteTableIsComplete(t *testing.T) {
 // sampleIDs are well-formed ids, for routing checks that need no data.
 func sampleIDs() map[string]string {
 	now := time.Now()
-	return map[string]string{"wh": webhook.NewID(webhook.PrefixWebhook, now), "msg": webhook.NewID(webhook.PrefixEvent, now),
+	return map[string]string{"wh": webhook.NewID(webhook.PrefixWebhook, now), "msg": webhook.NewID(webhook.PrefixEvent, now), "ps": webhook.NewID(webhook.PrefixPortal, now),
 		"atmpt": webhook.NewID(webhook.PrefixAttempt, now), "app": webhook.NewID(webhook.PrefixApp, now), "job": webhook.NewID(webhook.PrefixJob, now),
 		"spareApp": webhook.NewID(webhook.PrefixApp, now), "spareKey": webhook.NewID(webhook.PrefixKey, now)}
 }
@@ -279,6 +289,7 @@ func newAccessFixture(t testing.TB, opts Options) *accessFixture {
 	k, _ := st.KeyByClientKey(ctx, spare.key)
 	f.ids["spareKey"] = k.ID
 	f.ids["appB"] = apps["b"]
+	f.ids["ps"] = f.portalSession(apps["a"], false, time.Hour).id
 	// A recover job of A's webhook, made through the API.
 	full := f.key(apps["a"], webhook.AllScopes, true)
 	got := f.do("POST", "/api/v0/webhooks/{wh}/recover", `{"since":"2020-01-01T00:00:00Z"}`, full, "headers")
@@ -369,7 +380,7 @@ func TestEveryRouteChecksCredentials(t *testing.T) {
 			f := newAccessFixture(t, Options{})
 			others := slices.DeleteFunc(slices.Clone(webhook.AllScopes), func(s string) bool { return s == rt.scope || s == webhook.ScopeAdmin })
 			withScope := []string{rt.scope}
-			if rt.scope == "" {
+			if rt.scope == "" || rt.scope == credentialOnly {
 				withScope = []string{webhook.ScopeWebhookRead}
 			}
 			right := f.key(f.appA, withScope, true)
@@ -391,6 +402,9 @@ func TestEveryRouteChecksCredentials(t *testing.T) {
 				{"tenant key holding admin", f.tenantKeyHoldingAdmin(f.appA), "headers", 403, "Missing required scope", "API key does not have the required " + rt.scope + " scope"},
 			}
 			for _, c := range failures {
+				if rt.scope == credentialOnly && (c.name == "missing scope" || c.name == "tenant key holding admin") {
+					continue // no scope to miss
+				}
 				got := f.do(method, rt.path, rt.body, c.cred, c.auth)
 				if rt.scope == "" { // public: credentials change nothing
 					if got.status != rt.ok {

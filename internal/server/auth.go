@@ -43,6 +43,9 @@ func credentials(r *http.Request) (clientKey, secret string, ok bool) {
 	return clientKey, secret, clientKey != "" && secret != ""
 }
 
+// anyScope is the scope of routes any valid credential may call.
+const anyScope = ""
+
 // authenticate finds the request's key and checks it holds scope.
 func (s *Server) authenticate(r *http.Request, scope string) (*webhook.Key, error) {
 	ck, secret, ok := credentials(r)
@@ -65,7 +68,10 @@ func (s *Server) authenticate(r *http.Request, scope string) (*webhook.Key, erro
 	if !k.Active {
 		return nil, errInactiveKey
 	}
-	if !k.HasScope(scope) {
+	if k.Expired(s.now()) {
+		return nil, errSessionExpired
+	}
+	if scope != anyScope && !k.HasScope(scope) {
 		return nil, errMissingScope(scope)
 	}
 	s.touch(r.Context(), k)

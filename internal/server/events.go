@@ -146,14 +146,19 @@ func (s *Server) handleEventGet(w http.ResponseWriter, r *http.Request) {
 		IdempotencyKey string          `json:"idempotency_key,omitempty"`
 		CreatedAt      jsonTime        `json:"created_at"`
 		Deliveries     []deliveryJSON  `json:"deliveries"`
-	}{ID: ev.ID, EventType: ev.Type, Payload: ev.Payload, IdempotencyKey: ev.IdempotencyKey, CreatedAt: jsonTime(ev.CreatedAt), Deliveries: []deliveryJSON{}}
-	for _, d := range ev.Deliveries {
+	}{ID: ev.ID, EventType: ev.Type, Payload: ev.Payload, IdempotencyKey: ev.IdempotencyKey, CreatedAt: jsonTime(ev.CreatedAt), Deliveries: toDeliveriesJSON(ev.Deliveries)}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func toDeliveriesJSON(ds []webhook.Delivery) []deliveryJSON {
+	out := make([]deliveryJSON, 0, len(ds))
+	for _, d := range ds {
 		next := d.NextAt
 		if d.Status == webhook.StatusDelivered || d.Status == webhook.StatusFailed {
 			next = nil
 		}
-		out.Deliveries = append(out.Deliveries, deliveryJSON{ID: d.ID, WebhookID: d.WebhookID, Status: d.Status, Attempts: d.Attempts,
+		out = append(out, deliveryJSON{ID: d.ID, WebhookID: d.WebhookID, Status: d.Status, Attempts: d.Attempts,
 			NextAttemptAt: optTime(next), LastAttemptAt: optTime(d.LastAt), ResponseCode: d.ResponseCode, ResponseTime: round2(d.ResponseMS), ErrorMessage: d.LastError})
 	}
-	writeJSON(w, http.StatusOK, out)
+	return out
 }

@@ -19,6 +19,7 @@ import (
 type Limits struct {
 	Production  int // requests per hour per production key (default 1000)
 	Development int // requests per hour per development key (default 100)
+	Portal      int // requests per hour per portal session (default 3600)
 	// Ingest caps event requests (routes needing event:write) per second per app, counted
 	// by each instance; 0 means no limit. Event requests never spend the hourly quota.
 	Ingest int
@@ -35,6 +36,7 @@ const localFlush = time.Second
 const (
 	DefaultProductionLimit  = 1000
 	DefaultDevelopmentLimit = 100
+	DefaultPortalLimit      = 3600 // one a second: a portal page refreshes, and a customer may keep it open
 )
 
 // limiter counts requests per key in fixed hourly windows kept in the store, so every
@@ -82,10 +84,14 @@ type ingestWindow struct {
 func newLimiter(s store.Security, l Limits, log *slog.Logger) *limiter {
 	l.Production = cmp.Or(l.Production, DefaultProductionLimit)
 	l.Development = cmp.Or(l.Development, DefaultDevelopmentLimit)
+	l.Portal = cmp.Or(l.Portal, DefaultPortalLimit)
 	return &limiter{store: s, limits: l, log: log, pending: map[window][]chan int64{}, spent: map[string]int64{}, seen: map[string]seen{}, local: map[window]*localCount{}, ingest: map[string]ingestWindow{}}
 }
 
 func (l *limiter) hourly(k *webhook.Key) int64 {
+	if k.Portal {
+		return int64(l.limits.Portal)
+	}
 	if k.Env == webhook.EnvDevelopment {
 		return int64(l.limits.Development)
 	}
@@ -300,6 +306,9 @@ func (s *Server) admit(f family, w http.ResponseWriter, r *http.Request, k *webh
 	var count, limit int64
 	var reset time.Time
 	what, enforced := "requests per hour for this API key", true
+	if k.Portal {
+		what = "requests per hour for this portal session"
+	}
 	if scope == webhook.ScopeEventWrite {
 		var on bool
 		if count, limit, reset, on = s.limits.spendIngest(k.AppID, now); !on {

@@ -27,7 +27,12 @@ func (s *Server) routes(mux router) {
 
 	mux.Handle("POST /api/v0/events", s.requireScope(v0, webhook.ScopeEventWrite, s.handleEventCreate))
 	mux.Handle("POST /api/v0/events/batch", s.requireScope(v0, webhook.ScopeEventWrite, s.handleEventBatch))
+	mux.Handle("GET /api/v0/events", s.requireScope(v0, webhook.ScopeEventRead, s.handleEventList))
 	mux.Handle("GET /api/v0/events/{id}", s.requireScope(v0, webhook.ScopeEventRead, s.handleEventGet))
+
+	mux.Handle("GET /api/v0/me", s.requireScope(v0, anyScope, s.handleMe))
+	mux.Handle("POST /api/v0/portal/sessions", s.requireScope(v0, webhook.ScopeWebhookWrite, s.handlePortalSessionCreate))
+	mux.Handle("DELETE /api/v0/portal/sessions/{id}", s.requireScope(v0, anyScope, s.handlePortalSessionDelete))
 
 	s.monitorRoutes(mux)
 	s.securityRoutes(mux)

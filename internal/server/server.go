@@ -22,8 +22,10 @@ type Options struct {
 	MaxWebhooks int   // webhooks one app may have (default DefaultMaxWebhooks)
 	// CORSOrigins may call the API from a page (cors.go); FrameAncestors may embed the dashboard.
 	CORSOrigins, FrameAncestors []string
-	Limits                      Limits // per-key hourly quotas and the per-app ingest limit (ratelimit.go)
-	Wake                        func() // tells the workers a retry, test or recover job is due (control.go); may be nil
+	// PublicURL is where people reach this server, for portal session links; empty: the request's host.
+	PublicURL string
+	Limits    Limits // per-key hourly quotas and the per-app ingest limit (ratelimit.go)
+	Wake      func() // tells the workers a retry, test or recover job is due (control.go); may be nil
 }
 
 // DefaultMaxWebhooks bounds an app's webhooks: every event fans out to each matching one, so

@@ -25,10 +25,12 @@ type Security interface {
 	DeleteApp(ctx context.Context, id string) error
 	// GetKey finds a key by its key_ id.
 	GetKey(ctx context.Context, id string) (*webhook.Key, error)
-	// ListKeys returns an app's keys, oldest first.
+	// ListKeys returns an app's keys, oldest first, without its portal sessions.
 	ListKeys(ctx context.Context, appID string) ([]webhook.Key, error)
 	// DeleteKey removes a key; its requests fail from then on.
 	DeleteKey(ctx context.Context, id string) error
+	// DeleteExpiredSessions removes the portal sessions whose time is up at now.
+	DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error)
 
 	// CountRequests adds n[keyID] requests to each key's window starting at window and returns
 	// every key's count in that window afterwards. One call serves many requests.

@@ -42,6 +42,9 @@ type Store interface {
 	// transaction. With handoff, fresh deliveries may go straight to a worker (see Handoff).
 	CreateEvents(ctx context.Context, events []NewEvent, now time.Time, handoff Handoff) ([]Created, error)
 	GetEvent(ctx context.Context, appID, id string) (*webhook.Event, error)
+	// ListEvents returns a page of appID's event log selected by f, newest first, each event
+	// with its deliveries and without its payload.
+	ListEvents(ctx context.Context, appID string, f EventFilter) ([]webhook.Event, error)
 
 	// Claim leases up to limit due deliveries until now+lease. A lease that expires makes the
 	// delivery due again, so a crashed worker's deliveries are retried by someone else.
@@ -83,6 +86,18 @@ type NewEvent struct {
 	Type           string
 	Payload        json.RawMessage
 	IdempotencyKey string
+}
+
+// EventFilter selects a page of an app's event log; conditions are ANDed.
+type EventFilter struct {
+	ID         string     // this event only
+	Before     string     // event id cursor: only events with a smaller id
+	Limit      int        // rows to return
+	EventTypes []string   // any of; empty = all
+	Since      *time.Time // created strictly after
+	Until      *time.Time // created strictly before
+	Statuses   []string   // with a delivery in any of these statuses; empty = any
+	WebhookID  string     // with a delivery to this webhook (one of the app's); empty = any
 }
 
 // Created is the result of committing one NewEvent.

@@ -43,6 +43,8 @@ type Key struct {
 	Env        string     `json:"environment"`
 	Active     bool       `json:"is_active"`
 	Operator   bool       `json:"operator"` // the operator's key: the only kind that may hold admin
+	Portal     bool       `json:"portal"`   // a portal session (ps_ id): its own rate limit, ends at ExpiresAt
+	ExpiresAt  *time.Time `json:"expires_at"`
 	CreatedAt  time.Time  `json:"created_at"`
 	LastUsedAt *time.Time `json:"last_used_at"`
 }

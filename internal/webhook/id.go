@@ -17,6 +17,7 @@ const (
 	PrefixDelivery = "dlv_"
 	PrefixAttempt  = "atmpt_"
 	PrefixJob      = "job_"
+	PrefixPortal   = "ps_"
 )
 
 // crockford is the ULID alphabet: time-sortable when compared as strings.

@@ -41,9 +41,13 @@ func (s *Store) CreateKey(ctx context.Context, k *webhook.Key) error {
 	if _, err := s.GetApp(ctx, k.AppID); err != nil {
 		return err
 	}
-	_, err := s.w.ExecContext(ctx, s.q(`INSERT INTO api_keys (id, app_id, name, client_key, secret_hash, scopes, env, active, operator, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-		k.ID, k.AppID, k.Name, k.ClientKey, k.SecretHash, strings.Join(k.Scopes, ","), k.Env, k.Active, k.Operator, ms(k.CreatedAt))
+	var expires sql.NullInt64
+	if k.ExpiresAt != nil {
+		expires = sql.NullInt64{Int64: ms(*k.ExpiresAt), Valid: true}
+	}
+	_, err := s.w.ExecContext(ctx, s.q(`INSERT INTO api_keys (id, app_id, name, client_key, secret_hash, scopes, env, active, operator, portal, created_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		k.ID, k.AppID, k.Name, k.ClientKey, k.SecretHash, strings.Join(k.Scopes, ","), k.Env, k.Active, k.Operator, k.Portal, ms(k.CreatedAt), expires)
 	if err != nil {
 		return fmt.Errorf("create key: %w", err)
 	}

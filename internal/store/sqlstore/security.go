@@ -219,14 +219,14 @@ func (s *Store) DeleteApp(ctx context.Context, id string) error {
 	})
 }
 
-const keyColumns = `id, app_id, name, client_key, secret_hash, scopes, env, active, operator, created_at, last_used_at`
+const keyColumns = `id, app_id, name, client_key, secret_hash, scopes, env, active, operator, portal, created_at, last_used_at, expires_at`
 
 func scanKey(row scanner) (*webhook.Key, error) {
 	var k webhook.Key
 	var scopes string
 	var created int64
-	var used sql.NullInt64
-	if err := row.Scan(&k.ID, &k.AppID, &k.Name, &k.ClientKey, &k.SecretHash, &scopes, &k.Env, &k.Active, &k.Operator, &created, &used); err != nil {
+	var used, expires sql.NullInt64
+	if err := row.Scan(&k.ID, &k.AppID, &k.Name, &k.ClientKey, &k.SecretHash, &scopes, &k.Env, &k.Active, &k.Operator, &k.Portal, &created, &used, &expires); err != nil {
 		return nil, err
 	}
 	k.Scopes = []string{} // a tenant key that held only admin holds nothing since admin became the operator's
@@ -235,6 +235,7 @@ func scanKey(row scanner) (*webhook.Key, error) {
 	}
 	k.CreatedAt = fromMS(created)
 	k.LastUsedAt = timePtr(used)
+	k.ExpiresAt = timePtr(expires)
 	return &k, nil
 }
 
@@ -250,9 +251,9 @@ func (s *Store) GetKey(ctx context.Context, id string) (*webhook.Key, error) {
 	return k, nil
 }
 
-// ListKeys returns an app's keys by id.
+// ListKeys returns an app's keys by id, without its portal sessions.
 func (s *Store) ListKeys(ctx context.Context, appID string) ([]webhook.Key, error) {
-	rows, err := s.r.QueryContext(ctx, s.q(`SELECT `+keyColumns+` FROM api_keys WHERE app_id = ? ORDER BY id`), appID)
+	rows, err := s.r.QueryContext(ctx, s.q(`SELECT `+keyColumns+` FROM api_keys WHERE app_id = ? AND portal = ? ORDER BY id`), appID, false)
 	if err != nil {
 		return nil, fmt.Errorf("list keys: %w", err)
 	}
@@ -278,6 +279,15 @@ func (s *Store) DeleteKey(ctx context.Context, id string) error {
 		return store.ErrKeyNotFound
 	}
 	return nil
+}
+
+// DeleteExpiredSessions removes the portal sessions whose time is up at now.
+func (s *Store) DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error) {
+	res, err := s.w.ExecContext(ctx, s.q(`DELETE FROM api_keys WHERE portal = ? AND expires_at <= ?`), true, ms(now))
+	if err != nil {
+		return 0, fmt.Errorf("delete expired portal sessions: %w", err)
+	}
+	return res.RowsAffected()
 }
 
 // CountRequests adds every key's requests to its window in one statement and returns the totals.

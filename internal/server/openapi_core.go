@@ -57,7 +57,7 @@ func coreOperations() obj {
 				param("until", "query", "string", "Created before (RFC 3339)"), param("status", "query", "string", "With a delivery in this status"),
 				param("webhook_id", "query", "string", "With a delivery to this webhook")), nil, object),
 		},
-		"/api/v0/me": obj{"get": v0("200", "What the credential is: app, scopes, environment, portal session, rate limit", "", nil, nil, object)},
+		"/api/v0/me":              obj{"get": v0("200", "What the credential is: app, scopes, environment, portal session, rate limit", "", nil, nil, object)},
 		"/api/v0/portal/sessions": obj{"post": v0("201", "Create a portal session: a Bearer token and a dashboard link for the app", w, nil, object, object)},
 		"/api/v0/portal/sessions/{id}": obj{"delete": v0("204", "Revoke a portal session", w,
 			[]obj{param("id", "path", "string", "Portal session id (ps_…)")}, nil, object)},

@@ -16,9 +16,14 @@ type Store interface {
 	Monitor  // monitoring reads (monitor.go)
 	Security // keys, limits and secrets (security.go)
 	Control  // delivery control actions (control.go)
+	Catalog  // the event type catalog (catalog.go)
 
 	CreateApp(ctx context.Context, app *webhook.App) error
 	GetApp(ctx context.Context, id string) (*webhook.App, error)
+	// AppByUID finds an app by the uid its sender gave it.
+	AppByUID(ctx context.Context, uid string) (*webhook.App, error)
+	// UpdateApp saves an app's name, uid, metadata and rate limit; a uid another app has is a conflict.
+	UpdateApp(ctx context.Context, app *webhook.App) error
 	CreateKey(ctx context.Context, key *webhook.Key) error
 	KeyByClientKey(ctx context.Context, clientKey string) (*webhook.Key, error)
 	SetKeyActive(ctx context.Context, id string, active bool) error
@@ -30,6 +35,8 @@ type Store interface {
 	CountWebhooks(ctx context.Context, appID string) (int, error)
 	// GetWebhook finds one of appID's webhooks by its wh_ id, with its stats at now.
 	GetWebhook(ctx context.Context, appID, id string, now time.Time) (*webhook.Webhook, error)
+	// WebhookByUID finds one of appID's webhooks by the uid its sender gave it.
+	WebhookByUID(ctx context.Context, appID, uid string, now time.Time) (*webhook.Webhook, error)
 	GetWebhookByNumericID(ctx context.Context, appID string, id int64, now time.Time) (*webhook.Webhook, error)
 	// ListWebhooks returns up to limit webhooks with ids after the cursor, oldest first, with their stats at now.
 	ListWebhooks(ctx context.Context, appID, after string, limit int, now time.Time) ([]webhook.Webhook, error)
@@ -86,6 +93,8 @@ type NewEvent struct {
 	Type           string
 	Payload        json.RawMessage
 	IdempotencyKey string
+	Channels       []string // webhooks with channels get it only if it is on one of them
+	UID            string   // the sender's own id for it (Svix's eventId)
 }
 
 // EventFilter selects a page of an app's event log; conditions are ANDed.

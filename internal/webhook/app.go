@@ -8,9 +8,13 @@ import (
 
 // App is a tenant: it owns webhooks, keys and events.
 type App struct {
-	ID        string    `json:"id"`
-	Name      string    `json:"name"`
-	CreatedAt time.Time `json:"created_at"`
+	ID        string            `json:"id"`
+	UID       string            `json:"uid,omitempty"` // the sender's own unique name for it, if any
+	Name      string            `json:"name"`
+	Metadata  map[string]string `json:"metadata,omitempty"`
+	RateLimit int               `json:"rate_limit,omitempty"` // as Svix's API sets it: recorded, not enforced
+	CreatedAt time.Time         `json:"created_at"`
+	UpdatedAt time.Time         `json:"updated_at"`
 }
 
 // Scopes a key may hold.

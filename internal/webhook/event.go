@@ -20,6 +20,8 @@ type Event struct {
 	Type           string
 	Payload        json.RawMessage
 	IdempotencyKey string
+	Channels       []string // webhooks with channels receive only events on one of them
+	UID            string   // the sender's own id for it (Svix's eventId), if any
 	CreatedAt      time.Time
 	Deliveries     []Delivery // filled by reads that ask for them
 }

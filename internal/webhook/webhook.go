@@ -24,6 +24,9 @@ type Webhook struct {
 	ID            string
 	NumericID     int64
 	AppID         string
+	UID           string            // the sender's own unique name for it within the app, if any
+	Channels      []string          // when set, only events on one of these channels come here
+	Metadata      map[string]string // free-form, the sender's
 	Name          string
 	URL           string
 	Description   string

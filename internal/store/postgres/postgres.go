@@ -56,6 +56,7 @@ func Open(ctx context.Context, url string) (*sqlstore.Store, error) {
 		RelaxedTxSQL: `SET LOCAL synchronous_commit = off`,
 		Migrations:   migs,
 		Unavailable:  unavailable,
+		Duplicate:    duplicate,
 	}, db, db)
 	if err := s.Migrate(ctx); err != nil {
 		s.Close()
@@ -123,4 +124,10 @@ func Unreachable(err error) bool {
 	var netErr net.Error
 	return errors.As(err, &netErr) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
 		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || unavailable(err)
+}
+
+// duplicate recognizes a unique constraint's refusal.
+func duplicate(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23505"
 }

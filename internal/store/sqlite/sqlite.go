@@ -60,7 +60,7 @@ func Open(ctx context.Context, dir string) (*sqlstore.Store, error) {
 	s := sqlstore.New(sqlstore.Dialect{Name: "sqlite", ClaimSQL: claimSQL, Migrations: migs,
 		// In WAL mode NORMAL still survives a process crash; only a power cut can undo such a
 		// commit, and the next FULL one (every event commit) makes it durable too.
-		DurableConnSQL: "PRAGMA synchronous=FULL", RelaxedConnSQL: "PRAGMA synchronous=NORMAL", Unavailable: unavailable}, w, r)
+		DurableConnSQL: "PRAGMA synchronous=FULL", RelaxedConnSQL: "PRAGMA synchronous=NORMAL", Unavailable: unavailable, Duplicate: duplicate}, w, r)
 	if err := s.Migrate(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
@@ -80,4 +80,10 @@ func unavailable(err error) bool {
 		return true
 	}
 	return false
+}
+
+// duplicate recognizes a unique constraint's refusal.
+func duplicate(err error) bool {
+	var e *sqlite.Error
+	return errors.As(err, &e) && (e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
 }

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -14,26 +15,90 @@ import (
 
 // CreateApp inserts an app.
 func (s *Store) CreateApp(ctx context.Context, app *webhook.App) error {
-	_, err := s.w.ExecContext(ctx, s.q(`INSERT INTO apps (id, name, created_at) VALUES (?, ?, ?)`), app.ID, app.Name, ms(app.CreatedAt))
+	if app.UpdatedAt.IsZero() {
+		app.UpdatedAt = app.CreatedAt
+	}
+	_, err := s.w.ExecContext(ctx, s.q(`INSERT INTO apps (id, uid, name, metadata, rate_limit, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+		app.ID, nullString(app.UID), app.Name, jsonMap(app.Metadata), nullInt(app.RateLimit), ms(app.CreatedAt), ms(app.UpdatedAt))
 	if err != nil {
-		return fmt.Errorf("create app: %w", err)
+		return s.uidConflict(err, "create app", "An application with this uid already exists")
 	}
 	return nil
 }
 
 // GetApp finds an app by id.
 func (s *Store) GetApp(ctx context.Context, id string) (*webhook.App, error) {
-	var a webhook.App
-	var created int64
-	err := s.r.QueryRowContext(ctx, s.q(`SELECT id, name, created_at FROM apps WHERE id = ?`), id).Scan(&a.ID, &a.Name, &created)
+	return s.app(ctx, `id = ?`, id)
+}
+
+// AppByUID finds an app by the uid its sender gave it.
+func (s *Store) AppByUID(ctx context.Context, uid string) (*webhook.App, error) {
+	return s.app(ctx, `uid = ?`, uid)
+}
+
+func (s *Store) app(ctx context.Context, where string, arg any) (*webhook.App, error) {
+	a, err := scanApp(s.r.QueryRowContext(ctx, s.q(`SELECT `+appColumns+` FROM apps WHERE `+where), arg))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, store.ErrAppNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("get app: %w", err)
 	}
-	a.CreatedAt = fromMS(created)
+	return a, nil
+}
+
+// UpdateApp saves an app's name, uid, metadata and rate limit.
+func (s *Store) UpdateApp(ctx context.Context, app *webhook.App) error {
+	res, err := s.w.ExecContext(ctx, s.q(`UPDATE apps SET uid = ?, name = ?, metadata = ?, rate_limit = ?, updated_at = ? WHERE id = ?`),
+		nullString(app.UID), app.Name, jsonMap(app.Metadata), nullInt(app.RateLimit), ms(app.UpdatedAt), app.ID)
+	if err != nil {
+		return s.uidConflict(err, "update app", "An application with this uid already exists")
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return store.ErrAppNotFound
+	}
+	return nil
+}
+
+const appColumns = `id, uid, name, metadata, rate_limit, created_at, updated_at`
+
+func scanApp(row scanner) (*webhook.App, error) {
+	var a webhook.App
+	var uid sql.NullString
+	var metadata string
+	var rateLimit sql.NullInt64
+	var created, updated int64
+	if err := row.Scan(&a.ID, &uid, &a.Name, &metadata, &rateLimit, &created, &updated); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(metadata), &a.Metadata); err != nil {
+		return nil, fmt.Errorf("app %s metadata: %w", a.ID, err)
+	}
+	a.UID, a.RateLimit = uid.String, int(rateLimit.Int64)
+	a.CreatedAt, a.UpdatedAt = fromMS(created), fromMS(updated)
 	return &a, nil
+}
+
+func nullString(v string) sql.NullString { return sql.NullString{String: v, Valid: v != ""} }
+
+func nullInt(v int) sql.NullInt64 { return sql.NullInt64{Int64: int64(v), Valid: v != 0} }
+
+// jsonMap is a string map as stored: a JSON object, {} when empty.
+func jsonMap(m map[string]string) string {
+	if len(m) == 0 {
+		return "{}"
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
+}
+
+// jsonList is a string list as stored: a JSON array, [] when empty.
+func jsonList(l []string) string {
+	if len(l) == 0 {
+		return "[]"
+	}
+	b, _ := json.Marshal(l)
+	return string(b)
 }
 
 // CreateKey inserts an API key; the app must exist.

@@ -53,12 +53,13 @@ func (s *Store) CreateEvents(ctx context.Context, events []store.NewEvent, now t
 				}
 				targets[ne.AppID] = ts
 			}
-			ev := &webhook.Event{ID: cmp.Or(ne.ID, webhook.NewID(webhook.PrefixEvent, now)), AppID: ne.AppID, Type: ne.Type, Payload: ne.Payload, IdempotencyKey: ne.IdempotencyKey, CreatedAt: now}
-			evRows = append(evRows, ev.ID, ev.AppID, ev.Type, string(ev.Payload), sql.NullString{String: ne.IdempotencyKey, Valid: ne.IdempotencyKey != ""}, ms(now))
+			ev := &webhook.Event{ID: cmp.Or(ne.ID, webhook.NewID(webhook.PrefixEvent, now)), AppID: ne.AppID, Type: ne.Type, Payload: ne.Payload,
+				IdempotencyKey: ne.IdempotencyKey, Channels: ne.Channels, UID: ne.UID, CreatedAt: now}
+			evRows = append(evRows, ev.ID, ev.AppID, ev.Type, string(ev.Payload), nullString(ne.IdempotencyKey), ms(now), jsonList(ne.Channels), nullString(ne.UID))
 			n := 0
 			var handed []store.Job
 			for _, w := range ts {
-				if !webhook.Matches(w.EventTypes, ne.Type) {
+				if !webhook.Matches(w.EventTypes, ne.Type) || !webhook.OnChannel(w.Channels, ne.Channels) {
 					continue
 				}
 				n++
@@ -78,7 +79,7 @@ func (s *Store) CreateEvents(ctx context.Context, events []store.NewEvent, now t
 			}
 			out[i] = store.Created{Event: ev, Deliveries: n, Handed: handed}
 		}
-		if err := s.insertRows(ctx, tx, `INSERT INTO events (id, app_id, type, payload, idempotency_key, created_at) VALUES `, 6, evRows, ""); err != nil {
+		if err := s.insertRows(ctx, tx, `INSERT INTO events (id, app_id, type, payload, idempotency_key, created_at, channels, uid) VALUES `, 8, evRows, ""); err != nil {
 			return fmt.Errorf("insert events: %w", err)
 		}
 		if err := s.insertRows(ctx, tx, `INSERT INTO deliveries (id, app_id, webhook_id, event_id, event_type, status, next_at, lease, leased, created_at) VALUES `, 10, dlvRows, ""); err != nil {
@@ -146,16 +147,21 @@ func (s *Store) activeWebhooks(ctx context.Context, tx *sql.Tx, appID string) ([
 	return out, rows.Err()
 }
 
-const eventColumns = `id, app_id, type, payload, idempotency_key, created_at`
+const eventColumns = `id, app_id, type, payload, idempotency_key, created_at, channels, uid`
 
 func scanEvent(row scanner) (*webhook.Event, error) {
 	var ev webhook.Event
 	var payload string
-	var idem sql.NullString
+	var idem, uid sql.NullString
 	var created int64
-	if err := row.Scan(&ev.ID, &ev.AppID, &ev.Type, &payload, &idem, &created); err != nil {
+	var channels string
+	if err := row.Scan(&ev.ID, &ev.AppID, &ev.Type, &payload, &idem, &created, &channels, &uid); err != nil {
 		return nil, err
 	}
+	if err := json.Unmarshal([]byte(channels), &ev.Channels); err != nil {
+		return nil, fmt.Errorf("event %s channels: %w", ev.ID, err)
+	}
+	ev.UID = uid.String
 	ev.Payload = json.RawMessage(payload)
 	ev.IdempotencyKey = idem.String
 	ev.CreatedAt = fromMS(created)

@@ -178,20 +178,18 @@ func (s *Store) RotateSecret(ctx context.Context, appID, id, secret string, unti
 
 // ListApps pages through every app by id.
 func (s *Store) ListApps(ctx context.Context, after string, limit int) ([]webhook.App, error) {
-	rows, err := s.r.QueryContext(ctx, s.q(`SELECT id, name, created_at FROM apps WHERE id > ? ORDER BY id LIMIT ?`), after, limit)
+	rows, err := s.r.QueryContext(ctx, s.q(`SELECT `+appColumns+` FROM apps WHERE id > ? ORDER BY id LIMIT ?`), after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list apps: %w", err)
 	}
 	defer rows.Close()
 	var out []webhook.App
 	for rows.Next() {
-		var a webhook.App
-		var created int64
-		if err := rows.Scan(&a.ID, &a.Name, &created); err != nil {
+		a, err := scanApp(rows)
+		if err != nil {
 			return nil, err
 		}
-		a.CreatedAt = fromMS(created)
-		out = append(out, a)
+		out = append(out, *a)
 	}
 	return out, rows.Err()
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/hookd/hookd/internal/secretbox"
+	"github.com/hookd/hookd/internal/webhook"
 )
 
 // Dialect holds what differs between databases.
@@ -35,6 +36,8 @@ type Dialect struct {
 	// Unavailable recognizes the driver's errors that mean the database cannot be reached or
 	// cannot write now, beside the generic ones (unavailable.go).
 	Unavailable func(error) bool
+	// Duplicate recognizes a unique constraint's refusal.
+	Duplicate func(error) bool
 
 	// How hard a commit waits for the disk. Events are committed durably: their 202 promises
 	// it. Claims and attempt records are committed "relaxed": a power cut may undo the last of
@@ -231,4 +234,12 @@ func timePtr(v sql.NullInt64) *time.Time {
 	}
 	t := fromMS(v.Int64)
 	return &t
+}
+
+// uidConflict turns a unique constraint's refusal into a conflict that says what collided.
+func (s *Store) uidConflict(err error, what, conflict string) error {
+	if s.d.Duplicate != nil && s.d.Duplicate(err) {
+		return webhook.Errorf(webhook.EConflict, "%s", conflict)
+	}
+	return fmt.Errorf("%s: %w", what, err)
 }

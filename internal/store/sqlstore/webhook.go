@@ -16,7 +16,7 @@ import (
 const webhookColumns = `numeric_id, id, app_id, name, url, description, event_types, active, encrypted, headers,
 	rate_limit, ordered, retry_schedule, timeout_ms, secret, created_at, updated_at,
 	total, delivered, failed, last_delivery_at, rt_sum_ms, rt_count, secret_prev, secret_prev_until, encryption_key,
-	circuit_state, circuit_until, consecutive_failures, disabled_reason, disabled_at`
+	circuit_state, circuit_until, consecutive_failures, disabled_reason, disabled_at, uid, channels, metadata`
 
 // webhookStatsColumns are webhookColumns with the deliveries counted but not folded yet
 // (counts.go), for the reads that show statistics.
@@ -31,13 +31,21 @@ func (s *Store) scanWebhook(row scanner) (*webhook.Webhook, error) {
 	var schedule sql.NullString
 	var timeoutMS, created, updated int64
 	var lastDelivery, prevUntil, circuitUntil, disabledAt sql.NullInt64
-	var secret, prevSecret, encKey string
+	var secret, prevSecret, encKey, channels, metadata string
+	var uid sql.NullString
 	err := row.Scan(&w.NumericID, &w.ID, &w.AppID, &w.Name, &w.URL, &w.Description, &eventTypes, &w.Active, &w.Encrypted, &headers,
 		&w.RateLimit, &w.Ordered, &schedule, &timeoutMS, &secret, &created, &updated,
 		&w.Stats.Created, &w.Stats.Delivered, &w.Stats.Failed, &lastDelivery, &w.Stats.ResponseTimeMS, &w.Stats.Responses,
-		&prevSecret, &prevUntil, &encKey, &w.Circuit, &circuitUntil, &w.ConsecutiveFailures, &w.DisabledReason, &disabledAt)
+		&prevSecret, &prevUntil, &encKey, &w.Circuit, &circuitUntil, &w.ConsecutiveFailures, &w.DisabledReason, &disabledAt, &uid, &channels, &metadata)
 	if err != nil {
 		return nil, err
+	}
+	w.UID = uid.String
+	if err := json.Unmarshal([]byte(channels), &w.Channels); err != nil {
+		return nil, fmt.Errorf("webhook %s channels: %w", w.ID, err)
+	}
+	if err := json.Unmarshal([]byte(metadata), &w.Metadata); err != nil {
+		return nil, fmt.Errorf("webhook %s metadata: %w", w.ID, err)
 	}
 	var storedHeaders map[string]string
 	if err := json.Unmarshal([]byte(headers), &storedHeaders); err != nil {
@@ -94,13 +102,13 @@ func nonNil(s []string) []string {
 func (s *Store) CreateWebhook(ctx context.Context, w *webhook.Webhook) error {
 	eventTypes, headers, schedule := s.settings(w)
 	err := s.w.QueryRowContext(ctx, s.q(`INSERT INTO webhooks (id, app_id, name, url, description, event_types, active, encrypted, headers,
-		rate_limit, ordered, retry_schedule, timeout_ms, secret, created_at, updated_at, encryption_key)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING numeric_id`),
+		rate_limit, ordered, retry_schedule, timeout_ms, secret, created_at, updated_at, encryption_key, uid, channels, metadata)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING numeric_id`),
 		w.ID, w.AppID, w.Name, w.URL, w.Description, eventTypes, w.Active, w.Encrypted, headers,
 		w.RateLimit, w.Ordered, schedule, w.Timeout.Milliseconds(), s.sealSecret(w.ID, w.Secret), ms(w.CreatedAt), ms(w.UpdatedAt),
-		s.sealKey(w.ID, w.EncryptionKey)).Scan(&w.NumericID)
+		s.sealKey(w.ID, w.EncryptionKey), nullString(w.UID), jsonList(w.Channels), jsonMap(w.Metadata)).Scan(&w.NumericID)
 	if err != nil {
-		return fmt.Errorf("create webhook: %w", err)
+		return s.uidConflict(err, "create webhook", "An endpoint with this uid already exists")
 	}
 	return nil
 }
@@ -117,6 +125,11 @@ func (s *Store) CountWebhooks(ctx context.Context, appID string) (int, error) {
 // GetWebhook finds one of appID's webhooks with its stats.
 func (s *Store) GetWebhook(ctx context.Context, appID, id string, now time.Time) (*webhook.Webhook, error) {
 	return s.getWebhook(ctx, `SELECT `+webhookStatsColumns+` FROM webhooks WHERE id = ? AND app_id = ?`, id, appID, now)
+}
+
+// WebhookByUID finds one of appID's webhooks by the uid its sender gave it.
+func (s *Store) WebhookByUID(ctx context.Context, appID, uid string, now time.Time) (*webhook.Webhook, error) {
+	return s.getWebhook(ctx, `SELECT `+webhookStatsColumns+` FROM webhooks WHERE uid = ? AND app_id = ?`, uid, appID, now)
 }
 
 // GetWebhookByNumericID finds one of appID's webhooks by its integer id.
@@ -232,11 +245,11 @@ func (s *Store) UpdateWebhook(ctx context.Context, w *webhook.Webhook, now time.
 		}
 		_, err = tx.ExecContext(ctx, s.q(`UPDATE webhooks SET name = ?, url = ?, description = ?, event_types = ?, active = ?, encrypted = ?,
 			headers = ?, rate_limit = ?, ordered = ?, retry_schedule = ?, timeout_ms = ?, updated_at = ?,
-			encryption_key = COALESCE(NULLIF(encryption_key, ''), ?) WHERE id = ?`),
+			encryption_key = COALESCE(NULLIF(encryption_key, ''), ?), uid = ?, channels = ?, metadata = ? WHERE id = ?`),
 			w.Name, w.URL, w.Description, eventTypes, w.Active, w.Encrypted, headers, w.RateLimit, w.Ordered, schedule,
-			w.Timeout.Milliseconds(), ms(w.UpdatedAt), s.sealKey(w.ID, w.EncryptionKey), w.ID)
+			w.Timeout.Milliseconds(), ms(w.UpdatedAt), s.sealKey(w.ID, w.EncryptionKey), nullString(w.UID), jsonList(w.Channels), jsonMap(w.Metadata), w.ID)
 		if err != nil {
-			return fmt.Errorf("update webhook: %w", err)
+			return s.uidConflict(err, "update webhook", "An endpoint with this uid already exists")
 		}
 		return s.controlSettingsChanged(ctx, tx, w, wasActive) // control.go
 	})

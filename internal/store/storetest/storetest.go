@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	tests = append(tests, controlTests...)
 	tests = append(tests, isolationTests...)
 	tests = append(tests, portalTests...)
+	tests = append(tests, catalogTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
 	}

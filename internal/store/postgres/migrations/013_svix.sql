@@ -1,0 +1,28 @@
+-- What Svix's API names that hookd had no field for: application and endpoint uids and
+-- metadata, endpoint and message channels, a message's eventId, and the event type catalog.
+ALTER TABLE apps ADD COLUMN uid TEXT;
+ALTER TABLE apps ADD COLUMN metadata TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE apps ADD COLUMN rate_limit BIGINT;
+ALTER TABLE apps ADD COLUMN updated_at BIGINT NOT NULL DEFAULT 0;
+UPDATE apps SET updated_at = created_at;
+CREATE UNIQUE INDEX apps_uid ON apps(uid);
+
+ALTER TABLE webhooks ADD COLUMN uid TEXT;
+ALTER TABLE webhooks ADD COLUMN channels TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE webhooks ADD COLUMN metadata TEXT NOT NULL DEFAULT '{}';
+CREATE UNIQUE INDEX webhooks_uid ON webhooks(app_id, uid);
+
+ALTER TABLE events ADD COLUMN channels TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE events ADD COLUMN uid TEXT;
+
+CREATE TABLE event_types (
+	name TEXT PRIMARY KEY,
+	description TEXT NOT NULL,
+	schemas TEXT,
+	archived BOOLEAN NOT NULL DEFAULT false,
+	deprecated BOOLEAN NOT NULL DEFAULT false,
+	feature_flags TEXT NOT NULL DEFAULT '[]',
+	group_name TEXT,
+	created_at BIGINT NOT NULL,
+	updated_at BIGINT NOT NULL
+);

@@ -148,6 +148,7 @@ func (c *client) do(method, path string, body any, header ...string) (int, map[s
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
+	c.checkOpenAPI(req, resp, raw)
 	var v map[string]any
 	if len(raw) > 0 {
 		if err := json.Unmarshal(raw, &v); err != nil {

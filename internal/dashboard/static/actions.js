@@ -1,16 +1,10 @@
 // actions.js: what the webhook page can do: send a test event, activate or deactivate, recover
-// failed deliveries, rotate the signing secret. Each shows its outcome and reloads the page.
+// failed deliveries, rotate the signing secret, delete. Each shows its outcome and reloads the
+// page. Only the actions the credential's scopes allow are shown.
 import { call, enc } from './api.js';
-import { el, fmtTime, section } from './dom.js';
-import { guard, showNotice } from './ui.js';
-
-// localInput formats a time for a datetime-local input, in the viewer's zone.
-function localInput(d) {
-  const p = (n) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+import { el, fmtTime, localInput, section, sleep } from './dom.js';
+import { can } from './session.js';
+import { guard, noticeNext, showNotice } from './ui.js';
 
 function testButton(hook, ctx) {
   const b = el('button', { type: 'button', class: 'btn-secondary', id: 'send-test' }, 'Send test event');
@@ -35,8 +29,9 @@ function activeButton(hook, ctx) {
 }
 
 function recoverForm(ctx) {
-  const since = el('input', { type: 'datetime-local', id: 'recover-since', required: true, value: localInput(new Date(Date.now() - 24 * 3600e3)) });
-  const until = el('input', { type: 'datetime-local', id: 'recover-until' });
+  const since = el('input', { type: 'datetime-local', id: 'recover-since', step: '1', required: true,
+    value: localInput(new Date(Date.now() - 24 * 3600e3)) });
+  const until = el('input', { type: 'datetime-local', id: 'recover-until', step: '1' });
   const submit = el('button', { type: 'submit', class: 'btn-secondary', id: 'recover' }, 'Recover failed deliveries');
   const form = el('form', { class: 'inline-form', id: 'recover-form' },
     el('label', {}, 'Since ', since), el('label', {}, 'Until (optional) ', until), submit);
@@ -50,9 +45,10 @@ function recoverForm(ctx) {
     show();
     ctx.results.querySelector('#recover-status')?.remove();
     ctx.results.prepend(status);
-    // The job runs in the background; follow it for up to a minute.
-    for (let i = 0; i < 120 && job.status !== 'completed' && status.isConnected; i++) {
-      await sleep(500);
+    // The job runs in the background; follow it for about a minute, asking less often as it
+    // goes on (0.5, 1, 2, 4, then every 5 s), so a long job costs a dozen requests, not a hundred.
+    for (let i = 0, wait = 500; i < 16 && job.status !== 'completed' && status.isConnected; i++, wait = Math.min(wait * 2, 5000)) {
+      await sleep(wait);
       job = await call('GET', `${ctx.base}/recover/${enc(job.id)}`);
       show();
     }
@@ -85,13 +81,40 @@ function rotateForm(ctx) {
   return form;
 }
 
+// deleteControl asks before it deletes: the first button only shows the confirm step.
+function deleteControl(hook, ctx) {
+  const start = el('button', { type: 'button', class: 'btn-danger', id: 'delete' }, 'Delete webhook');
+  const confirm = el('button', { type: 'button', class: 'btn-danger', id: 'confirm-delete' }, 'Delete for good');
+  const cancel = el('button', { type: 'button', class: 'btn-secondary', id: 'cancel-delete' }, 'Cancel');
+  const ask = el('div', { class: 'confirm', id: 'delete-confirm', hidden: true },
+    el('p', {}, 'Delete ', el('strong', {}, hook.name || hook.id), '? It stops receiving events at once. This cannot be undone.'),
+    el('div', { class: 'buttons' }, confirm, cancel));
+  const toggle = (asking) => {
+    ask.hidden = !asking;
+    start.hidden = asking;
+  };
+  start.addEventListener('click', () => toggle(true));
+  cancel.addEventListener('click', () => toggle(false));
+  confirm.addEventListener('click', guard(confirm, async () => {
+    await call('DELETE', ctx.base);
+    noticeNext('Webhook ', el('strong', {}, hook.name || hook.id), ' deleted.');
+    location.hash = '#/webhooks';
+  }));
+  return el('div', {}, start, ask);
+}
+
+// actionsSection is null for a credential that may change nothing.
 export function actionsSection(hook, ctx) {
+  const write = can('webhook:write');
+  const secret = can('webhook:secret');
+  if (!write && !secret) return null;
   return section('Actions',
-    el('div', { class: 'buttons' }, testButton(hook, ctx), activeButton(hook, ctx)),
-    el('h3', {}, 'Recover'),
-    el('p', { class: 'muted' }, 'Requeue the failed deliveries created in a time window; they are sent again in the background.'),
-    recoverForm(ctx),
-    el('h3', {}, 'Signing secret'),
-    el('p', { class: 'muted' }, 'A new secret signs every delivery from now on; during the grace period the old one signs beside it.'),
-    rotateForm(ctx));
+    write && [el('div', { class: 'buttons' }, testButton(hook, ctx), activeButton(hook, ctx)),
+      el('h3', {}, 'Recover'),
+      el('p', { class: 'muted' }, 'Requeue the failed deliveries created in a time window; they are sent again in the background.'),
+      recoverForm(ctx)],
+    secret && [el('h3', {}, 'Signing secret'),
+      el('p', { class: 'muted' }, 'A new secret signs every delivery from now on; during the grace period the old one signs beside it.'),
+      rotateForm(ctx)],
+    write && [el('h3', {}, 'Delete'), deleteControl(hook, ctx)]);
 }

@@ -1,5 +1,5 @@
 // attempt.js: one attempt in full: what came back and the headers that were sent.
-import { call, enc } from './api.js';
+import { enc, read } from './api.js';
 import { dl, el, fmtMs, fmtTime, pretty, section, table } from './dom.js';
 import { statusBadge } from './health.js';
 import { setCrumbs } from './ui.js';
@@ -13,7 +13,7 @@ const headers = (id, h) => {
 
 export async function attemptPage(page, [hookID, msgID, attemptID]) {
   page.id = 'attempt-page';
-  const a = await call('GET', `/v1/webhooks/${enc(hookID)}/messages/${enc(msgID)}/attempts/${enc(attemptID)}`);
+  const a = await read(`/v1/webhooks/${enc(hookID)}/messages/${enc(msgID)}/attempts/${enc(attemptID)}`);
   setCrumbs([['Webhooks', '#/webhooks'], [hookID, `#/webhooks/${enc(hookID)}`],
     [msgID, `#/webhooks/${enc(hookID)}/messages/${enc(msgID)}`], [`Attempt #${a.attemptNumber}`]]);
   page.append(

@@ -1,7 +1,7 @@
 // chart.js: deliveries and failures over time, drawn as an inline SVG from GET …/stats.
 // Each bar is one bucket: delivered (bottom) and failed (top) deliveries; the line is failed
 // attempts, which shows retries that later succeeded too.
-import { call } from './api.js';
+import { read } from './api.js';
 import { el, section, svg } from './dom.js';
 
 const ranges = {
@@ -76,13 +76,14 @@ export function chartSection(base) {
   const legend = el('p', { class: 'legend' },
     el('span', { class: 'key key-delivered' }), 'Delivered ', el('span', { class: 'key key-failed' }), 'Failed ',
     el('span', { class: 'key key-failed-attempts' }), 'Failed attempts');
-  async function load() {
+  async function load(fresh) {
     const r = ranges[range.value];
     const q = new URLSearchParams({ since: new Date(Date.now() - r.span).toISOString(), granularity: r.granularity });
-    const stats = await call('GET', `${base}/stats?${q}`);
+    // Keyed by range: "since" moves every millisecond, the chart it draws does not.
+    const stats = await read(`${base}/stats?${q}`, { fresh, key: `${base}/stats#${range.value}` });
     body.replaceChildren(draw(stats), legend, totals(stats.totals, r.label));
   }
-  range.addEventListener('change', () => load().catch((e) => body.replaceChildren(el('p', { class: 'error', id: 'chart-error' }, e.message))));
+  range.addEventListener('change', () => load(false).catch((e) => body.replaceChildren(el('p', { class: 'error', id: 'chart-error' }, e.message))));
   const node = section('Deliveries over time', el('div', { class: 'section-tools' }, range), body);
   return { node, load };
 }

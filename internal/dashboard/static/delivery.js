@@ -1,10 +1,9 @@
 // delivery.js: one event as delivered to one webhook: its payload, its attempts, and Retry.
-import { call, enc } from './api.js';
-import { dl, el, fmtMs, fmtTime, section, table } from './dom.js';
+import { call, enc, read } from './api.js';
+import { dl, el, fmtMs, fmtTime, section, sleep, table } from './dom.js';
 import { statusBadge } from './health.js';
+import { can } from './session.js';
 import { guard, setCrumbs, showNotice } from './ui.js';
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function attemptRow(hookID, msgID, a) {
   return el('tr', { 'data-attempt': a.id },
@@ -24,12 +23,10 @@ export async function deliveryPage(page, [hookID, msgID]) {
   const summary = el('div');
   const attempts = el('div');
   let current = null;
-  let listed = 0; // attempts in the list last loaded
 
-  async function load() {
-    const [m, list] = await Promise.all([call('GET', path), call('GET', `${path}/attempts?limit=250`)]);
+  // show draws the delivery m and its attempts list.
+  function show(m, list) {
     current = m;
-    listed = list.data.length;
     setCrumbs([['Webhooks', '#/webhooks'], [hookID, `#/webhooks/${enc(hookID)}`], [m.id]]);
     summary.replaceChildren(
       el('div', { class: 'page-head' }, el('h1', {}, 'Delivery ', el('span', { class: 'mono' }, m.id)),
@@ -53,21 +50,31 @@ export async function deliveryPage(page, [hookID, msgID]) {
         : el('p', { class: 'muted', id: 'attempts' }, 'No attempts yet.')));
   }
 
+  async function load(fresh) {
+    const [m, list] = await Promise.all([read(path, { fresh }), read(`${path}/attempts?limit=250`, { fresh })]);
+    show(m, list);
+  }
+
   const refresh = el('button', { type: 'button', class: 'btn-secondary', id: 'refresh' }, 'Refresh');
-  refresh.addEventListener('click', guard(refresh, load));
-  const retry = el('button', { type: 'button', class: 'btn-primary', id: 'retry' }, 'Retry now');
-  retry.addEventListener('click', guard(retry, async () => {
+  refresh.addEventListener('click', guard(refresh, () => load(true)));
+  const retry = can('webhook:write') ? el('button', { type: 'button', class: 'btn-primary', id: 'retry' }, 'Retry now') : null;
+  retry?.addEventListener('click', guard(retry, async () => {
     const before = current ? current.attempts : 0;
     const got = await call('POST', `/api/v0/webhooks/${enc(hookID)}/events/${enc(msgID)}/retry`);
     showNotice(`Retry queued: the delivery is ${got.status}; the next attempt is manual.`);
-    // Follow the new attempt (for up to about 20 s), so its outcome shows without a refresh.
-    for (let i = 0; i < 60 && page.isConnected; i++) {
-      await load();
-      // The two reads run side by side: the list may predate the attempt the summary counts.
-      if (current.attempts > before && current.status !== 'pending' && listed >= current.attempts) return;
-      await sleep(300);
+    // Follow the new attempt for about 20 s, so its outcome shows without a refresh: only the
+    // delivery is asked, less often as time goes on (0.3, 0.6, 1.2, 2.4, then every 4 s); its
+    // attempts once the new one is done.
+    for (let i = 0, wait = 300; i < 9 && page.isConnected; i++, wait = Math.min(wait * 2, 4000)) {
+      await sleep(wait);
+      const m = await read(path, { fresh: true });
+      if (m.attempts > before && m.status !== 'pending') {
+        show(m, await read(`${path}/attempts?limit=250`, { fresh: true }));
+        return;
+      }
     }
+    await load(true);
   }));
   page.append(summary, attempts);
-  await load();
+  await load(false);
 }

@@ -77,3 +77,14 @@ export function badge(text, kind, cls) {
 export function section(title, ...children) {
   return el('section', { class: 'card' }, el('h2', {}, title), children);
 }
+
+// csv splits a comma-separated field into its trimmed, non-empty items.
+export const csv = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
+
+// localInput formats a time for a datetime-local input (to the second), in the viewer's zone.
+export function localInput(d) {
+  const p = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

@@ -1,15 +1,18 @@
 // edit.js: change a webhook's settings with PATCH; only the fields that changed are sent.
-import { call, enc } from './api.js';
-import { el, section } from './dom.js';
+import { call, enc, read } from './api.js';
+import { csv, el, section } from './dom.js';
+import { can } from './session.js';
 import { guard, setCrumbs } from './ui.js';
-
-const csv = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
 
 export async function editPage(page, [id]) {
   page.id = 'edit-page';
   const base = `/api/v0/webhooks/${enc(id)}`;
-  const hook = await call('GET', base);
+  const hook = await read(base); // usually the webhook page's answer, just read
   setCrumbs([['Webhooks', '#/webhooks'], [hook.name || hook.id, `#/webhooks/${enc(id)}`], ['Edit']]);
+  if (!can('webhook:write')) {
+    page.append(el('p', { class: 'muted', id: 'read-only' }, 'This session is read-only: it cannot change webhooks.'));
+    return;
+  }
   const input = (name, value, attrs = {}) => el('input', { id: `edit-${name}`, name, value, ...attrs });
   const f = {
     name: input('name', hook.name, { required: true }),

@@ -15,11 +15,21 @@ export function showNotice(...parts) {
   box.hidden = false;
 }
 
+// carried is a notice for the next page, when an action leaves the page it was taken on.
+let carried = null;
+
+export function noticeNext(...parts) {
+  carried = parts;
+}
+
+// clearMessages empties the banners for a new page, and shows a notice carried to it.
 export function clearMessages() {
   for (const id of ['error', 'notice']) {
     $(id).hidden = true;
     $(id).replaceChildren();
   }
+  if (carried) showNotice(...carried);
+  carried = null;
 }
 
 // setCrumbs shows where the page is: [label, href] pairs, the last one without a link.

@@ -1,25 +1,30 @@
 // webhook.js: one webhook: header with active and health badges (hookd's verdict), the circuit
 // breaker when it holds deliveries, Refresh and Edit, configuration, delivery statistics; then
-// actions, the chart, diagnostics and recent deliveries.
-import { call, enc } from './api.js';
+// actions, the chart, diagnostics and recent deliveries. A view costs four requests (the
+// webhook, diagnostics, the chart's stats, recent deliveries); visiting it again within half a
+// minute costs none (api.js read), Refresh and actions read afresh.
+import { enc, read, readAt } from './api.js';
 import { dl, el, fmtMs, fmtTime, section } from './dom.js';
 import { activeBadge, breakerNote, healthBadge, successRate } from './health.js';
 import { actionsSection } from './actions.js';
 import { chartSection } from './chart.js';
 import { diagnosticsSection } from './diagnostics.js';
 import { deliveriesSection } from './messages.js';
+import { can } from './session.js';
 import { guard, setCrumbs } from './ui.js';
 
 function header(hook, reload) {
   const refresh = el('button', { type: 'button', class: 'btn-secondary', id: 'refresh' }, 'Refresh');
   refresh.addEventListener('click', guard(refresh, reload));
+  const edit = can('webhook:write')
+    ? el('a', { href: `#/webhooks/${enc(hook.id)}/edit`, class: 'btn btn-primary', id: 'edit' }, 'Edit webhook')
+    : null;
   const breaker = breakerNote(hook);
   return el('div', {},
     el('div', { class: 'page-head' },
       el('h1', { id: 'webhook-name' }, hook.name || hook.id),
       el('div', { class: 'status-badges' }, activeBadge(hook.isActive), healthBadge(hook.health)),
-      el('div', { class: 'buttons' }, refresh,
-        el('a', { href: `#/webhooks/${enc(hook.id)}/edit`, class: 'btn btn-primary', id: 'edit' }, 'Edit webhook'))),
+      el('div', { class: 'buttons' }, refresh, edit)),
     breaker && el('p', { id: 'breaker', class: 'breaker-line' }, breaker));
 }
 
@@ -74,21 +79,22 @@ export async function webhookPage(page, [id]) {
   const updated = el('p', { class: 'muted', id: 'updated' });
   let loads = 0;
 
-  async function load() {
-    const [hook, diag] = await Promise.all([call('GET', base), call('GET', `${base}/diagnostics`)]);
+  async function load(fresh) {
+    const [hook, diag] = await Promise.all([read(base, { fresh }), read(`${base}/diagnostics`, { fresh })]);
+    const reload = () => load(true);
     setCrumbs([['Webhooks', '#/webhooks'], [hook.name || hook.id]]);
-    parts.head.replaceChildren(header(hook, load));
+    parts.head.replaceChildren(header(hook, reload));
     parts.config.replaceChildren(configSection(hook));
     parts.stats.replaceChildren(statsSection(hook.delivery_stats));
-    parts.actions.replaceChildren(actionsSection(hook, { base, reload: load, results }));
+    parts.actions.replaceChildren(actionsSection(hook, { base, reload, results }) ?? '');
     parts.diagnostics.replaceChildren(diagnosticsSection(diag));
-    await Promise.all([chart.load(), deliveries.load()]);
+    await Promise.all([chart.load(fresh), deliveries.load(fresh)]);
     loads++;
     page.dataset.loads = String(loads); // lets a watcher tell a finished refresh from a running one
-    updated.replaceChildren('Updated ', fmtTime(new Date().toISOString()));
+    updated.replaceChildren('Updated ', fmtTime(readAt(base).toISOString()));
   }
 
   page.append(parts.head, updated, el('div', { class: 'columns' }, parts.config, parts.stats), parts.actions, results,
     chart.node, parts.diagnostics, deliveries.node);
-  await load();
+  await load(false);
 }

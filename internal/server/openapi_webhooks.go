@@ -66,7 +66,7 @@ func webhookProps() obj {
 		"headers":        mapOf(text(""), "Custom request headers, each value read as "+maskShown+" (GET …/secret shows the values)"),
 		"rate_limit":     integer("Deliveries per second, 0 = none"),
 		"ordered":        boolean("One delivery at a time, in event order"),
-		"retry_schedule": nullable(obj{"type": "array", "items": number(""), "description": "Seconds before each retry; null when the webhook never retries (an empty schedule)"}),
+		"retry_schedule": obj{"type": "array", "items": number(""), "description": "Seconds before each retry; [] when the webhook never retries"},
 		"timeout":        number("Seconds"),
 		"created_at":     timestamp(""),
 		"updated_at":     timestamp(""),

@@ -98,6 +98,7 @@ func toWebhookJSON(w *webhook.Webhook, now time.Time) webhookJSON {
 	if out.EventTypes == nil {
 		out.EventTypes = []string{}
 	}
+	out.RetrySchedule = []float64{} // [] when the webhook never retries
 	for _, d := range w.Schedule() {
 		out.RetrySchedule = append(out.RetrySchedule, seconds(d))
 	}

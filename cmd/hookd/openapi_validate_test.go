@@ -20,27 +20,37 @@ import (
 // it came from serves (client.do): a handler and the document cannot drift apart unseen.
 // internal/server's tests hold the same validator, for the handler without a server.
 
-// openAPIValidator checks answers against one document. It is stricter than the document in
-// one way: an object with properties may have no others, so a field a handler writes and the
-// document leaves out fails.
+// openAPIValidator checks answers against one document. For hookd's own it is stricter than
+// the document in one way: an object with properties may have no others, so a field a handler
+// writes and the document leaves out fails.
 type openAPIValidator struct {
+	name   string // the document, as messages name it
 	router routers.Router
 }
 
+// newOpenAPIValidator is the validator of hookd's document.
 func newOpenAPIValidator(raw []byte) (*openAPIValidator, error) {
+	return loadOpenAPIValidator("/openapi.json", raw, true)
+}
+
+// loadOpenAPIValidator loads the document name. hookd's own must be valid OpenAPI, and its
+// objects are closed; another's is taken as it is.
+func loadOpenAPIValidator(name string, raw []byte, own bool) (*openAPIValidator, error) {
 	doc, err := openapi3.NewLoader().LoadFromData(raw)
 	if err != nil {
-		return nil, fmt.Errorf("load: %w", err)
+		return nil, fmt.Errorf("load %s: %w", name, err)
 	}
-	if err := doc.Validate(context.Background()); err != nil {
-		return nil, fmt.Errorf("invalid: %w", err)
+	if own {
+		if err := doc.Validate(context.Background()); err != nil {
+			return nil, fmt.Errorf("%s is invalid: %w", name, err)
+		}
+		closeObjects(doc)
 	}
-	closeObjects(doc)
 	router, err := gorillamux.NewRouter(doc)
 	if err != nil {
-		return nil, fmt.Errorf("router: %w", err)
+		return nil, fmt.Errorf("router of %s: %w", name, err)
 	}
-	return &openAPIValidator{router: router}, nil
+	return &openAPIValidator{name: name, router: router}, nil
 }
 
 // closeObjects forbids properties an object schema does not list, unless it says otherwise.
@@ -85,7 +95,7 @@ func closeObjects(doc *openapi3.T) {
 func (v *openAPIValidator) check(req *http.Request, status int, header http.Header, body []byte) error {
 	route, params, err := v.router.FindRoute(req)
 	if err != nil {
-		return fmt.Errorf("%s %s is not documented: %v", req.Method, req.URL.Path, err)
+		return fmt.Errorf("%s %s is not in %s: %v", req.Method, req.URL.Path, v.name, err)
 	}
 	in := &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route},
@@ -97,8 +107,8 @@ func (v *openAPIValidator) check(req *http.Request, status int, header http.Head
 	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
 		// kin-openapi's message ends with dumps of the schema and the value; the body says enough.
 		msg, _, _ := strings.Cut(err.Error(), "\nSchema:")
-		return fmt.Errorf("%s %s (%s) answered %d, which /openapi.json does not allow: %s\nbody: %.400s",
-			route.Method, route.Path, route.Operation.OperationID, status, msg, body)
+		return fmt.Errorf("%s %s (%s) answered %d, which %s does not allow: %s\nbody: %.400s",
+			route.Method, route.Path, route.Operation.OperationID, status, v.name, msg, body)
 	}
 	return nil
 }
@@ -169,7 +179,7 @@ func TestOpenAPIValidatorCatchesMismatches(t *testing.T) {
 		{"a missing field", "/things/1", 200, `{"n":1}`, "missing property"},
 		{"a wrong type", "/things/1", 200, `{"id":1}`, "getThing"},
 		{"an undocumented status", "/things/1", 404, `{}`, "status is not supported"},
-		{"an undocumented route", "/other", 200, `{}`, "not documented"},
+		{"an undocumented route", "/other", 200, `{}`, "is not in /openapi.json"},
 	} {
 		err := v.check(httptest.NewRequest("GET", tc.path, nil), tc.status, header, []byte(tc.body))
 		switch {

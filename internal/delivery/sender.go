@@ -146,8 +146,12 @@ func dialURL(raw string) string {
 	return u.String()
 }
 
-// Envelope is the Standard Webhooks body: {"type","timestamp","data"}.
+// Envelope is the Standard Webhooks body: {"type","timestamp","data"}; an event sent through
+// Svix's API is delivered as its payload alone, as Svix delivers it.
 func Envelope(ev *webhook.Event) []byte {
+	if ev.Raw {
+		return ev.Payload
+	}
 	b := make([]byte, 0, len(ev.Payload)+len(ev.Type)+64)
 	b = append(b, `{"type":`...)
 	b = strconv.AppendQuote(b, ev.Type)
@@ -200,6 +204,11 @@ func (s *Sender) Send(ctx context.Context, j store.Job, trigger string, now time
 	req.Header.Set("Webhook-Id", ev.ID)
 	req.Header.Set("Webhook-Timestamp", strconv.FormatInt(ts, 10))
 	req.Header.Set("Webhook-Signature", signature.Header(keys, ev.ID, ts, body))
+	if ev.Raw { // sent through Svix's API: the same three under the names Svix's receivers read
+		req.Header.Set("Svix-Id", req.Header.Get("Webhook-Id"))
+		req.Header.Set("Svix-Timestamp", req.Header.Get("Webhook-Timestamp"))
+		req.Header.Set("Svix-Signature", req.Header.Get("Webhook-Signature"))
+	}
 	a.RequestHeaders = flatten(req.Header)
 	for k := range w.Headers { // custom header values are secrets: the attempt keeps their names only
 		a.RequestHeaders[http.CanonicalHeaderKey(k)] = webhook.HeaderMask

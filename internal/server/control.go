@@ -81,7 +81,7 @@ func (s *Server) handleTest(w http.ResponseWriter, r *http.Request) {
 	if len(payload) == 0 || string(payload) == "null" {
 		payload, _ = json.Marshal(map[string]any{"webhook_id": hook.ID, "message": "This is a test event from hookd.", "sent_at": jsonTime(now)})
 	}
-	ev, err := s.store.CreateTestEvent(r.Context(), hook, payload, now)
+	ev, err := s.store.CreateTestEvent(r.Context(), hook, store.NewEvent{Payload: payload}, now)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -129,28 +129,36 @@ func (s *Server) handleRecover(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	now := s.now()
-	if in.Since == nil {
-		s.writeError(w, r, webhook.Errorf(webhook.EInvalid, "since is required (an RFC 3339 time)"))
-		return
-	}
-	until := now
-	if in.Until != nil {
-		until = *in.Until
-	}
-	if !in.Since.Before(until) {
-		s.writeError(w, r, webhook.Errorf(webhook.EInvalid, "since must be before until"))
-		return
-	}
-	job := &store.RecoverJob{ID: webhook.NewID(webhook.PrefixJob, now), AppID: hook.AppID, WebhookID: hook.ID,
-		Since: in.Since.UTC(), Until: until.UTC(), CreatedAt: now}
-	if err := s.store.CreateRecover(r.Context(), job); err != nil {
+	job, err := s.startRecover(r, hook, in.Since, in.Until)
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	s.wake()
 	w.Header().Set("Location", "/api/v0/webhooks/"+hook.ID+"/recover/"+job.ID)
 	writeJSON(w, http.StatusAccepted, toRecoverJSON(job))
+}
+
+// startRecover queues a job requeueing hook's failed deliveries created in [since, until)
+// (until defaults to now).
+func (s *Server) startRecover(r *http.Request, hook *webhook.Webhook, since, until *time.Time) (*store.RecoverJob, error) {
+	now := s.now()
+	if since == nil {
+		return nil, webhook.Errorf(webhook.EInvalid, "since is required (an RFC 3339 time)")
+	}
+	end := now
+	if until != nil {
+		end = *until
+	}
+	if !since.Before(end) {
+		return nil, webhook.Errorf(webhook.EInvalid, "since must be before until")
+	}
+	job := &store.RecoverJob{ID: webhook.NewID(webhook.PrefixJob, now), AppID: hook.AppID, WebhookID: hook.ID,
+		Since: since.UTC(), Until: end.UTC(), CreatedAt: now}
+	if err := s.store.CreateRecover(r.Context(), job); err != nil {
+		return nil, err
+	}
+	s.wake()
+	return job, nil
 }
 
 // handleRecoverGet shows a recover job's progress and result.

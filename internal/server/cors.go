@@ -9,7 +9,9 @@ import (
 // CORS headers: what a page of an allowed origin may send and read.
 var (
 	corsMethods = strings.Join([]string{"GET", "POST", "PATCH", "PUT", "DELETE"}, ", ")
-	corsHeaders = strings.Join([]string{"Authorization", "Content-Type", "X-Client-Key", "X-Client-Secret", "Idempotency-Key"}, ", ")
+	// Svix's SDKs add a request id, a retry count and their user agent to every call.
+	corsHeaders = strings.Join([]string{"Authorization", "Content-Type", "X-Client-Key", "X-Client-Secret", "Idempotency-Key",
+		"Svix-Req-Id", "Svix-Retry-Count", "User-Agent"}, ", ")
 	corsExposed = strings.Join([]string{"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "Retry-After"}, ", ")
 )
 

@@ -29,6 +29,8 @@ func status(code string) int {
 		return http.StatusForbidden
 	case webhook.EUnavailable:
 		return http.StatusServiceUnavailable
+	case webhook.ENotImplemented:
+		return http.StatusNotImplemented
 	default:
 		return http.StatusInternalServerError
 	}
@@ -41,6 +43,7 @@ const (
 	v0 family = iota // /api/v0: seed 001's {"statusCode","message","error","details"}
 	v1               // /v1: {"code","detail"}, as Svix-style APIs answer
 	v3               // /api/v3: JSON:API {"errors":[{"status","title","detail","source"}]}
+	sx               // /api/v1: Svix's API, {"code","detail"} with Svix's codes (svix.go)
 )
 
 // writeFamilyError answers err in f's shape.
@@ -50,6 +53,8 @@ func (s *Server) writeFamilyError(f family, w http.ResponseWriter, r *http.Reque
 		s.writeV1Error(w, r, err)
 	case v3:
 		s.writeV3Error(w, r, err, "")
+	case sx:
+		s.writeSvixError(w, r, err)
 	default:
 		s.writeError(w, r, err)
 	}

@@ -15,7 +15,7 @@ import (
 // openAPIParts are the surfaces of the document.
 func openAPIParts() []openAPIPart {
 	return []openAPIPart{openAPIService(), openAPIWebhooks(), openAPIControl(), openAPIMonitor(), openAPIEvents(),
-		openAPIMessages(), openAPICalls(), openAPIAdmin(), openAPIPortal()}
+		openAPIMessages(), openAPICalls(), openAPIAdmin(), openAPIPortal(), openAPISvix()}
 }
 
 // openAPIService documents the routes for operators and their tools: liveness, readiness,
@@ -76,6 +76,7 @@ func buildOpenAPI() obj {
 			{"name": "calls", "description": "A webhook's call log as JSON:API (/api/v3)"},
 			{"name": "admin", "description": "Apps and keys, for operator keys (/api/v0/admin)"},
 			{"name": "portal", "description": "Portal sessions for an app's own customers, and who a credential is (/api/v0)"},
+			{"name": "svix", "description": "Svix's API, for Svix's SDKs: applications (apps), endpoints (webhooks), messages (events), attempts and the event type catalog (/api/v1)"},
 			{"name": "service", "description": "Liveness, readiness, metrics and this document"},
 		},
 		"paths": paths,

@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -34,17 +35,29 @@ const contentJSON = "application/json"
 // anyCredential is the scope of a route that any valid key or portal session may call.
 const anyCredential = "*"
 
-// familyError names each family's error schema and content type.
-var familyError = map[family]struct{ schema, contentType string }{
-	v0: {"V0Error", contentJSON},
-	v1: {"V1Error", contentJSON},
-	v3: {"V3Error", jsonAPI},
+// familyError names each family's error schema and content type, and the schema of its 422
+// when that has a shape of its own (Svix's validation errors).
+var familyError = map[family]struct{ schema, contentType, unprocessable string }{
+	v0: {schema: "V0Error", contentType: contentJSON},
+	v1: {schema: "V1Error", contentType: contentJSON},
+	v3: {schema: "V3Error", contentType: jsonAPI},
+	sx: {schema: "SvixError", contentType: contentJSON, unprocessable: "SvixValidationError"},
 }
 
-// openAPIName is how the document names f: V0, V1 or V3.
+// openAPIName is how the document names f: V0, V1, V3 or Svix.
 func (f family) openAPIName() string { return strings.TrimSuffix(familyError[f].schema, "Error") }
 
-// errorSchemas are the families' error bodies (errors.go, writeTooMany, handleCallWrite).
+// errorSchema is the schema of f's answers with status st.
+func (f family) errorSchema(st int) string {
+	fe := familyError[f]
+	if st == http.StatusUnprocessableEntity && fe.unprocessable != "" {
+		return fe.unprocessable
+	}
+	return fe.schema
+}
+
+// errorSchemas are the families' error bodies (errors.go, writeTooMany, handleCallWrite,
+// writeSvixError).
 func errorSchemas() obj {
 	return obj{
 		"V0Error": object(obj{
@@ -63,7 +76,23 @@ func errorSchemas() obj {
 			"detail": text("What went wrong"),
 			"source": object(obj{"parameter": text("The query parameter at fault")}),
 		}, "source"))}),
+		"SvixError": object(obj{
+			"code":   enum("Svix's code for the status", svixErrorCodes()...),
+			"detail": text("What went wrong"),
+		}),
+		"SvixValidationError": object(obj{"detail": arrayOf(object(obj{
+			"loc":  arrayOf(text("")),
+			"msg":  text("What is wrong, naming the field"),
+			"type": text("The kind of error: value_error"),
+		}))}),
 	}
+}
+
+// svixErrorCodes are the codes a SvixError can hold (writeSvixError, writeTooMany).
+func svixErrorCodes() []string {
+	codes := append(slices.Collect(maps.Values(svixCodes)), svixServerError, "rate_limited")
+	slices.Sort(codes)
+	return codes
 }
 
 // authErrors are the statuses every authenticated route can answer before its handler runs.
@@ -78,8 +107,10 @@ var errorDescriptions = map[int]string{
 	http.StatusMethodNotAllowed:      "Not allowed on this resource",
 	http.StatusConflict:              "The current state does not allow it; the message says why",
 	http.StatusRequestEntityTooLarge: "The body or a payload is larger than the limit, which the message states",
+	http.StatusUnprocessableEntity:   "Invalid input: a malformed body, field or query parameter; loc names the field when it can",
 	http.StatusTooManyRequests:       "Rate limit exceeded; retry after Retry-After seconds",
 	http.StatusServiceUnavailable:    "The store is unavailable; retry after Retry-After seconds (events: with the same Idempotency-Key)",
+	http.StatusNotImplemented:        "hookd does not offer this operation; the detail says why",
 }
 
 // errorResponseName is the component holding f's answer with status st, e.g. V0NotFound.
@@ -90,8 +121,7 @@ func errorResponseName(f family, st int) string {
 // errorResponse is f's answer with status st, with the headers that status carries. Only 401,
 // 403 and 503 can come before the request was admitted, so only they lack the X-RateLimit headers.
 func errorResponse(f family, st int) obj {
-	fe := familyError[f]
-	r := obj{"description": errorDescriptions[st], "content": obj{fe.contentType: obj{"schema": ref(fe.schema)}}}
+	r := obj{"description": errorDescriptions[st], "content": obj{familyError[f].contentType: obj{"schema": ref(f.errorSchema(st))}}}
 	var headers obj
 	switch st {
 	case http.StatusUnauthorized, http.StatusForbidden:
@@ -176,6 +206,12 @@ func (o operation) build(errorResponses obj) obj {
 		statuses = append(statuses, authErrors...)
 	}
 	for _, st := range statuses {
+		if o.method == http.MethodHead { // no body: the status and its headers
+			r := errorResponse(o.family, st)
+			delete(r, "content")
+			responses[strconv.Itoa(st)] = r
+			continue
+		}
 		name := errorResponseName(o.family, st)
 		errorResponses[name] = errorResponse(o.family, st)
 		responses[strconv.Itoa(st)] = obj{"$ref": "#/components/responses/" + name}

@@ -2,12 +2,14 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -138,6 +140,13 @@ func TestOpenAPIValidatorCatchesMismatches(t *testing.T) {
 			`{"statusCode":404,"message":"App not found","error":"Not Found"}`, true},
 		{"an undocumented route", "GET", "/api/v0/nothing", 200, rate, `{}`, false},
 		{"a null where the document has an array", "GET", "/api/v0/admin/apps/app_1/keys", 200, rate, `{"data":null}`, false},
+		{"a Svix error", "GET", "/api/v1/app/customer-1", 404, rate, `{"code":"not_found","detail":"Entity not found"}`, true},
+		{"a Svix error with a code Svix's API never answers", "GET", "/api/v1/app/customer-1", 404, rate, `{"code":"missing","detail":"Entity not found"}`, false},
+		{"a Svix 422 in the validation shape", "POST", "/api/v1/app", 422, rate,
+			`{"detail":[{"loc":["body","name"],"msg":"name: required","type":"value_error"}]}`, true},
+		{"a Svix 422 in the error shape", "POST", "/api/v1/app", 422, rate, `{"code":"invalid","detail":"name: required"}`, false},
+		{"a Svix 404 in the validation shape", "GET", "/api/v1/app/customer-1", 404, rate, `{"detail":[{"loc":["path"],"msg":"x","type":"value_error"}]}`, false},
+		{"a HEAD answer without a body", "HEAD", "/api/v1/health", 503, http.Header{"Retry-After": {"5"}}, "", true},
 	} {
 		err := v.check(httptest.NewRequest(tc.method, tc.path, nil), tc.status, tc.header, []byte(tc.body))
 		if (err == nil) != tc.ok {
@@ -216,7 +225,57 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 			send("operator key holding only admin", rt.path, rt.body, f.key(f.appA, []string{webhook.ScopeAdmin}, true), "headers")
 			send("right key, headers", rt.path, rt.body, f.key(f.appA, []string{scope}, true), "headers")
 			send("right key, bearer", rt.path, rt.body, full, "bearer")
+			if rt.family != sx {
+				return
+			}
+			// Svix's paths take uids, and its answers have fields only Svix's API sets.
+			svixDetails(t, f)
+			send("Svix: by uid", strings.NewReplacer("{app}", "tenant-a", "{wh}", "main").Replace(rt.path), rt.body, full, "bearer")
+			send("Svix: without content", rt.path+"?limit=1&with_content=false", rt.body, full, "bearer")
+			send("Svix: with content", rt.path+"?with_content=true&include_archived=true&iterator=zzz", rt.body, full, "bearer")
+			send("Svix: an id that is no id", strings.NewReplacer("{app}", "app_"+strings.Repeat("A", 65), "{wh}", "%00", "{msg}", "msg_💥", "{atmpt}", "123abc").Replace(rt.path), rt.body, full, "bearer")
+			if strings.Contains(rt.path, "/invoice.paid") {
+				send("Svix: a missing event type", strings.Replace(rt.path, "/invoice.paid", "/no.such.type", 1), rt.body, full, "bearer")
+			}
 		})
+	}
+}
+
+// svixDetails gives app A and its webhook the fields only Svix's API shows (uids, metadata,
+// filters, channels), sends a message with an eventId on a channel and an event whose payload
+// is no object, and adds an event type with every field, so that Svix's answers hold their
+// optional fields and odd values too.
+func svixDetails(t *testing.T, f *accessFixture) {
+	t.Helper()
+	ctx, now := context.Background(), time.Now()
+	app, err := f.st.GetApp(ctx, f.appA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app.UID, app.Metadata, app.RateLimit = "tenant-a", map[string]string{"plan": "pro"}, 10
+	if err := f.st.UpdateApp(ctx, app); err != nil {
+		t.Fatal(err)
+	}
+	if hook, err := f.st.GetWebhook(ctx, f.appA, f.ids["wh"], now); err == nil { // the route may have deleted it
+		hook.UID, hook.Metadata, hook.RateLimit, hook.EventTypes, hook.Channels = "main", map[string]string{"team": "billing"}, 5, []string{"invoice.*"}, []string{"eu"}
+		if err := f.st.UpdateWebhook(ctx, hook, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := f.do("POST", "/api/v1/app/{app}/msg", `{"eventType":"invoice.paid","payload":{"n":2},"eventId":"evt-2","channels":["eu"]}`,
+		f.key(f.appA, []string{webhook.ScopeEventWrite}, true), "headers")
+	if got.status != http.StatusAccepted {
+		t.Fatalf("send a message on a channel = %d %s", got.status, got.body)
+	}
+	// An event sent through hookd's own API, which takes any JSON payload, shows in Svix's lists too.
+	got = f.do("POST", "/api/v0/events", `{"event_type":"invoice.voided","payload":[1,2]}`, f.key(f.appA, []string{webhook.ScopeEventWrite}, true), "headers")
+	if got.status != http.StatusAccepted {
+		t.Fatalf("send an event with an array payload = %d %s", got.status, got.body)
+	}
+	et := &webhook.EventTypeInfo{Name: "invoice.sent", Description: "sent", Schemas: json.RawMessage(`{"1":{"type":"object","examples":[{"n":1}]}}`),
+		Deprecated: true, FeatureFlags: []string{"beta"}, GroupName: "invoice", CreatedAt: now, UpdatedAt: now}
+	if err := f.st.CreateEventType(ctx, et); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -224,7 +283,7 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 func TestRateLimitedResponsesMatchOpenAPI(t *testing.T) {
 	v := mustValidator(t)
 	f := newAccessFixture(t, Options{Limits: Limits{Production: 1, Development: 1, Portal: 1, Ingest: 1}})
-	for _, path := range []string{"/api/v0/webhooks", "/v1/webhooks/{wh}/messages", "/api/v3/notification/webhook/{wh}/calls"} {
+	for _, path := range []string{"/api/v0/webhooks", "/v1/webhooks/{wh}/messages", "/api/v3/notification/webhook/{wh}/calls", "/api/v1/app/{app}/endpoint"} {
 		k := f.key(f.appA, []string{webhook.ScopeWebhookRead}, true)
 		var statuses []int
 		for range 2 {

@@ -62,6 +62,18 @@ func (s *Server) handlePortalSessionCreate(w http.ResponseWriter, r *http.Reques
 		s.writeError(w, r, err)
 		return
 	}
+	k, token, err := s.newPortalSession(r, appID, caller.Env, ttl, in.ReadOnly)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, portalSessionJSON{ID: k.ID, AppID: appID, Token: token, URL: s.portalURL(r, token),
+		ReadOnly: in.ReadOnly, Scopes: k.Scopes, ExpiresAt: jsonTime(*k.ExpiresAt)})
+}
+
+// newPortalSession stores a session of appID ending in ttl and returns it with its token.
+// Sessions that have ended are deleted on the way.
+func (s *Server) newPortalSession(r *http.Request, appID, env string, ttl time.Duration, readOnly bool) (*webhook.Key, string, error) {
 	now := s.now()
 	if _, err := s.store.DeleteExpiredSessions(r.Context(), now); err != nil {
 		s.log.Warn("delete expired portal sessions", "err", err)
@@ -69,15 +81,18 @@ func (s *Server) handlePortalSessionCreate(w http.ResponseWriter, r *http.Reques
 	ck, secret := webhook.NewKeyCredentials()
 	expires := now.Add(ttl)
 	k := &webhook.Key{ID: webhook.NewID(webhook.PrefixPortal, now), AppID: appID, Name: "portal session", ClientKey: ck,
-		SecretHash: webhook.HashSecret(secret), Scopes: webhook.PortalScopes(in.ReadOnly), Env: caller.Env, Active: true,
+		SecretHash: webhook.HashSecret(secret), Scopes: webhook.PortalScopes(readOnly), Env: env, Active: true,
 		Portal: true, CreatedAt: now, ExpiresAt: &expires}
 	if err := s.store.CreateKey(r.Context(), k); err != nil {
-		s.writeError(w, r, err)
-		return
+		return nil, "", err
 	}
-	token := webhook.Token(ck, secret)
-	writeJSON(w, http.StatusCreated, portalSessionJSON{ID: k.ID, AppID: appID, Token: token,
-		URL: s.publicBase(r) + "/ui/#token=" + token, ReadOnly: in.ReadOnly, Scopes: k.Scopes, ExpiresAt: jsonTime(expires)})
+	return k, webhook.Token(ck, secret), nil
+}
+
+// portalURL is the dashboard link that opens a session: the token after #, so it never
+// reaches a server's logs.
+func (s *Server) portalURL(r *http.Request, token string) string {
+	return s.publicBase(r) + "/ui/#token=" + token
 }
 
 // sessionApp is the app a new session is for: the caller's own, or for an operator key any

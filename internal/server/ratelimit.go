@@ -337,7 +337,7 @@ func (s *Server) admit(f family, w http.ResponseWriter, r *http.Request, k *webh
 func writeTooMany(f family, w http.ResponseWriter, details string) {
 	const st = http.StatusTooManyRequests
 	switch f {
-	case v1:
+	case v1, sx:
 		writeJSON(w, st, map[string]string{"code": "rate_limited", "detail": details})
 	case v3:
 		w.Header().Set("Content-Type", "application/vnd.api+json")

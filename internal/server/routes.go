@@ -37,6 +37,7 @@ func (s *Server) routes(mux router) {
 	s.monitorRoutes(mux)
 	s.securityRoutes(mux)
 	s.controlRoutes(mux)
+	s.svixRoutes(mux)
 
 	// The dashboard: static files that call the routes above with the user's key.
 	mux.Handle("GET /ui", dashboard.Handler(s.opts.FrameAncestors...))

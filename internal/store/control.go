@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 
 	"github.com/hookd/hookd/internal/webhook"
@@ -16,8 +15,9 @@ type Control interface {
 	// manual attempt that skips the breaker and the ordered line. A delivered or failed
 	// delivery re-enters pending, and its counter and rollup move back with it.
 	RetryDelivery(ctx context.Context, appID, webhookID, eventID string, now time.Time) (*webhook.Delivery, error)
-	// CreateTestEvent commits a webhook.test event with one delivery, to w only, due at now.
-	CreateTestEvent(ctx context.Context, w *webhook.Webhook, payload json.RawMessage, now time.Time) (*webhook.Event, error)
+	// CreateTestEvent commits ev (of type webhook.test if it has none) with one delivery, to w
+	// only, due at now: a test, or an example of a type. ev's AppID is w's.
+	CreateTestEvent(ctx context.Context, w *webhook.Webhook, ev NewEvent, now time.Time) (*webhook.Event, error)
 
 	// CreateRecover records a queued recover job and counts the failed deliveries it covers;
 	// the webhook must be the app's.

@@ -49,8 +49,13 @@ type Store interface {
 	// transaction. With handoff, fresh deliveries may go straight to a worker (see Handoff).
 	CreateEvents(ctx context.Context, events []NewEvent, now time.Time, handoff Handoff) ([]Created, error)
 	GetEvent(ctx context.Context, appID, id string) (*webhook.Event, error)
+	// ExpungeEvent deletes one of appID's events' payload (it reads {} from then on) once none
+	// of its deliveries is open; it is never sent again (retry and recover skip it).
+	ExpungeEvent(ctx context.Context, appID, id string) error
+	// ExpungeAttempt deletes the response body of an attempt of one of appID's events.
+	ExpungeAttempt(ctx context.Context, appID, eventID, id string) error
 	// ListEvents returns a page of appID's event log selected by f, newest first, each event
-	// with its deliveries and without its payload.
+	// with its deliveries (and its payload if f.Payload).
 	ListEvents(ctx context.Context, appID string, f EventFilter) ([]webhook.Event, error)
 
 	// Claim leases up to limit due deliveries until now+lease. A lease that expires makes the
@@ -95,11 +100,13 @@ type NewEvent struct {
 	IdempotencyKey string
 	Channels       []string // webhooks with channels get it only if it is on one of them
 	UID            string   // the sender's own id for it (Svix's eventId)
+	Raw            bool     // deliver the payload itself as the body (Svix's API), not the envelope
 }
 
 // EventFilter selects a page of an app's event log; conditions are ANDed.
 type EventFilter struct {
 	ID         string     // this event only
+	UID        string     // the event with this uid only
 	Before     string     // event id cursor: only events with a smaller id
 	Limit      int        // rows to return
 	EventTypes []string   // any of; empty = all
@@ -107,6 +114,8 @@ type EventFilter struct {
 	Until      *time.Time // created strictly before
 	Statuses   []string   // with a delivery in any of these statuses; empty = any
 	WebhookID  string     // with a delivery to this webhook (one of the app's); empty = any
+	Channel    string     // on this channel; empty = any
+	Payload    bool       // read the payloads too
 }
 
 // Created is the result of committing one NewEvent.

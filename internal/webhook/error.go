@@ -7,14 +7,15 @@ import (
 
 // Error codes. The server maps each to one HTTP status in one place.
 const (
-	EInvalid      = "invalid"      // bad input: 400
-	ENotFound     = "not_found"    // missing or another app's: 404
-	EConflict     = "conflict"     // state does not allow it: 409
-	ETooLarge     = "too_large"    // body or payload over the limit: 413
-	EUnauthorized = "unauthorized" // no or bad credentials: 401
-	EForbidden    = "forbidden"    // credentials lack a right: 403
-	EUnavailable  = "unavailable"  // the store cannot be reached or written now: 503
-	EInternal     = "internal"     // everything else: 500
+	EInvalid        = "invalid"         // bad input: 400
+	ENotFound       = "not_found"       // missing or another app's: 404
+	EConflict       = "conflict"        // state does not allow it: 409
+	ETooLarge       = "too_large"       // body or payload over the limit: 413
+	EUnauthorized   = "unauthorized"    // no or bad credentials: 401
+	EForbidden      = "forbidden"       // credentials lack a right: 403
+	EUnavailable    = "unavailable"     // the store cannot be reached or written now: 503
+	ENotImplemented = "not_implemented" // a documented operation hookd does not offer: 501
+	EInternal       = "internal"        // everything else: 500
 )
 
 // Error is hookd's one error type: a code for machines and a message for people.

@@ -22,6 +22,8 @@ type Event struct {
 	IdempotencyKey string
 	Channels       []string // webhooks with channels receive only events on one of them
 	UID            string   // the sender's own id for it (Svix's eventId), if any
+	Raw            bool     // delivered as the payload itself, not in the Standard Webhooks envelope
+	Expunged       bool     // its payload was deleted on request: it reads {} and is never sent again
 	CreatedAt      time.Time
 	Deliveries     []Delivery // filled by reads that ask for them
 }

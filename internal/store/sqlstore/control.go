@@ -1,9 +1,9 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -125,6 +125,13 @@ func (s *Store) RetryDelivery(ctx context.Context, appID, webhookID, eventID str
 		if err != nil {
 			return fmt.Errorf("find delivery: %w", err)
 		}
+		var expunged bool
+		if err := tx.QueryRowContext(ctx, s.q(`SELECT expunged FROM events WHERE id = ?`), eventID).Scan(&expunged); err != nil {
+			return fmt.Errorf("find event: %w", err)
+		}
+		if expunged {
+			return errExpunged
+		}
 		return s.requeue(ctx, tx, []reopen{{id: d.ID, webhookID: d.WebhookID, status: d.Status}}, manualNow, now)
 	})
 	if err != nil {
@@ -140,14 +147,15 @@ func (s *Store) RetryDelivery(ctx context.Context, appID, webhookID, eventID str
 // TestEventType is the type of the events POST /webhooks/{id}/test sends.
 const TestEventType = "webhook.test"
 
-// CreateTestEvent commits a webhook.test event and its one delivery, to w only.
-func (s *Store) CreateTestEvent(ctx context.Context, w *webhook.Webhook, payload json.RawMessage, now time.Time) (*webhook.Event, error) {
-	ev := &webhook.Event{ID: webhook.NewID(webhook.PrefixEvent, now), AppID: w.AppID, Type: TestEventType, Payload: payload, CreatedAt: now}
+// CreateTestEvent commits ne (a webhook.test event if it has no type) and its one delivery, to w only.
+func (s *Store) CreateTestEvent(ctx context.Context, w *webhook.Webhook, ne store.NewEvent, now time.Time) (*webhook.Event, error) {
+	ev := &webhook.Event{ID: webhook.NewID(webhook.PrefixEvent, now), AppID: w.AppID, Type: cmp.Or(ne.Type, TestEventType), Payload: ne.Payload,
+		Raw: ne.Raw, CreatedAt: now}
 	d := webhook.Delivery{ID: webhook.NewID(webhook.PrefixDelivery, now), AppID: w.AppID, WebhookID: w.ID, EventID: ev.ID, EventType: ev.Type,
 		Status: webhook.StatusPending, NextAt: &now, CreatedAt: now}
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO events (id, app_id, type, payload, created_at) VALUES (?, ?, ?, ?, ?)`),
-			ev.ID, ev.AppID, ev.Type, string(ev.Payload), ms(now)); err != nil {
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO events (id, app_id, type, payload, created_at, raw) VALUES (?, ?, ?, ?, ?, ?)`),
+			ev.ID, ev.AppID, ev.Type, string(ev.Payload), ms(now), ev.Raw); err != nil {
 			return fmt.Errorf("insert test event: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO deliveries (id, app_id, webhook_id, event_id, event_type, status, next_at, created_at, manual)

@@ -11,9 +11,11 @@ import (
 	"github.com/hookd/hookd/internal/webhook"
 )
 
-// failedNow selects deliveries whose latest attempt failed: failed for good, or retrying.
+// failedNow selects deliveries whose latest attempt failed: failed for good, or retrying; never
+// those of an event whose payload was deleted (ExpungeEvent).
 // A delivery a worker holds is left out: its attempt is the retry.
-const failedNow = `(status = 'failed' OR (status = 'retrying' AND last_error <> '' AND leased = 0))`
+const failedNow = `(status = 'failed' OR (status = 'retrying' AND last_error <> '' AND leased = 0))
+	AND NOT EXISTS (SELECT 1 FROM events e WHERE e.id = deliveries.event_id AND e.expunged)`
 
 const recoverColumns = `id, app_id, webhook_id, since_at, until_at, status, total, requeued, cursor_id, created_at, finished_at`
 

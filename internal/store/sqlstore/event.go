@@ -54,8 +54,8 @@ func (s *Store) CreateEvents(ctx context.Context, events []store.NewEvent, now t
 				targets[ne.AppID] = ts
 			}
 			ev := &webhook.Event{ID: cmp.Or(ne.ID, webhook.NewID(webhook.PrefixEvent, now)), AppID: ne.AppID, Type: ne.Type, Payload: ne.Payload,
-				IdempotencyKey: ne.IdempotencyKey, Channels: ne.Channels, UID: ne.UID, CreatedAt: now}
-			evRows = append(evRows, ev.ID, ev.AppID, ev.Type, string(ev.Payload), nullString(ne.IdempotencyKey), ms(now), jsonList(ne.Channels), nullString(ne.UID))
+				IdempotencyKey: ne.IdempotencyKey, Channels: ne.Channels, UID: ne.UID, Raw: ne.Raw, CreatedAt: now}
+			evRows = append(evRows, ev.ID, ev.AppID, ev.Type, string(ev.Payload), nullString(ne.IdempotencyKey), ms(now), jsonList(ne.Channels), nullString(ne.UID), ne.Raw)
 			n := 0
 			var handed []store.Job
 			for _, w := range ts {
@@ -79,7 +79,7 @@ func (s *Store) CreateEvents(ctx context.Context, events []store.NewEvent, now t
 			}
 			out[i] = store.Created{Event: ev, Deliveries: n, Handed: handed}
 		}
-		if err := s.insertRows(ctx, tx, `INSERT INTO events (id, app_id, type, payload, idempotency_key, created_at, channels, uid) VALUES `, 8, evRows, ""); err != nil {
+		if err := s.insertRows(ctx, tx, `INSERT INTO events (id, app_id, type, payload, idempotency_key, created_at, channels, uid, raw) VALUES `, 9, evRows, ""); err != nil {
 			return fmt.Errorf("insert events: %w", err)
 		}
 		if err := s.insertRows(ctx, tx, `INSERT INTO deliveries (id, app_id, webhook_id, event_id, event_type, status, next_at, lease, leased, created_at) VALUES `, 10, dlvRows, ""); err != nil {
@@ -147,7 +147,7 @@ func (s *Store) activeWebhooks(ctx context.Context, tx *sql.Tx, appID string) ([
 	return out, rows.Err()
 }
 
-const eventColumns = `id, app_id, type, payload, idempotency_key, created_at, channels, uid`
+const eventColumns = `id, app_id, type, payload, idempotency_key, created_at, channels, uid, raw, expunged`
 
 func scanEvent(row scanner) (*webhook.Event, error) {
 	var ev webhook.Event
@@ -155,7 +155,7 @@ func scanEvent(row scanner) (*webhook.Event, error) {
 	var idem, uid sql.NullString
 	var created int64
 	var channels string
-	if err := row.Scan(&ev.ID, &ev.AppID, &ev.Type, &payload, &idem, &created, &channels, &uid); err != nil {
+	if err := row.Scan(&ev.ID, &ev.AppID, &ev.Type, &payload, &idem, &created, &channels, &uid, &ev.Raw, &ev.Expunged); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(channels), &ev.Channels); err != nil {

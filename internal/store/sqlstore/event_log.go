@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -11,7 +12,7 @@ import (
 )
 
 // ListEvents returns a page of appID's event log, newest first, each event with its
-// deliveries and without its payload.
+// deliveries (and its payload when asked).
 func (s *Store) ListEvents(ctx context.Context, appID string, f store.EventFilter) ([]webhook.Event, error) {
 	if f.WebhookID != "" {
 		if err := s.ownWebhook(ctx, appID, f.WebhookID); err != nil {
@@ -24,6 +25,10 @@ func (s *Store) ListEvents(ctx context.Context, appID string, f store.EventFilte
 	if f.ID != "" {
 		where.WriteString(` AND e.id = ?`)
 		args = append(args, f.ID)
+	}
+	if f.UID != "" {
+		where.WriteString(` AND e.uid = ?`)
+		args = append(args, f.UID)
 	}
 	if f.Before != "" {
 		where.WriteString(` AND e.id < ?`)
@@ -44,6 +49,11 @@ func (s *Store) ListEvents(ctx context.Context, appID string, f store.EventFilte
 			args = append(args, v)
 		}
 	}
+	if f.Channel != "" {
+		// channels are stored as a JSON array of names that hold no quote and no %.
+		where.WriteString(` AND e.channels LIKE ? ESCAPE '\'`)
+		args = append(args, `%"`+strings.ReplaceAll(f.Channel, "_", `\_`)+`"%`)
+	}
 	if len(f.Statuses) > 0 || f.WebhookID != "" {
 		where.WriteString(` AND EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id`)
 		if len(f.Statuses) > 0 {
@@ -59,7 +69,11 @@ func (s *Store) ListEvents(ctx context.Context, appID string, f store.EventFilte
 		where.WriteString(`)`)
 	}
 	args = append(args, f.Limit)
-	rows, err := s.r.QueryContext(ctx, s.q(`SELECT e.id, e.app_id, e.type, e.idempotency_key, e.created_at FROM events e
+	payload := `''`
+	if f.Payload {
+		payload = `e.payload`
+	}
+	rows, err := s.r.QueryContext(ctx, s.q(`SELECT e.id, e.app_id, e.type, e.idempotency_key, e.created_at, e.channels, e.uid, `+payload+` FROM events e
 		WHERE `+where.String()+` ORDER BY e.id DESC LIMIT ?`), args...)
 	if err != nil {
 		return nil, fmt.Errorf("list events: %w", err)
@@ -68,12 +82,19 @@ func (s *Store) ListEvents(ctx context.Context, appID string, f store.EventFilte
 	events := []webhook.Event{}
 	for rows.Next() {
 		var ev webhook.Event
-		var idem sql.NullString
+		var idem, uid sql.NullString
 		var created int64
-		if err := rows.Scan(&ev.ID, &ev.AppID, &ev.Type, &idem, &created); err != nil {
+		var channels, body string
+		if err := rows.Scan(&ev.ID, &ev.AppID, &ev.Type, &idem, &created, &channels, &uid, &body); err != nil {
 			return nil, err
 		}
-		ev.IdempotencyKey, ev.CreatedAt = idem.String, fromMS(created)
+		if err := json.Unmarshal([]byte(channels), &ev.Channels); err != nil {
+			return nil, fmt.Errorf("event %s channels: %w", ev.ID, err)
+		}
+		ev.IdempotencyKey, ev.UID, ev.CreatedAt = idem.String, uid.String, fromMS(created)
+		if f.Payload {
+			ev.Payload = json.RawMessage(body)
+		}
 		events = append(events, ev)
 	}
 	if err := rows.Err(); err != nil {

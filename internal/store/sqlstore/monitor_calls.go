@@ -69,7 +69,7 @@ func callWhere(webhookID, appID string, filters []store.CallFilter) (string, []a
 			continue
 		}
 		op, ok := callOps[f.Op]
-		if !ok || len(vals) != 1 || (f.Field != store.CallHTTPCode && f.Field != store.CallCreatedAt) {
+		if !ok || len(vals) != 1 || f.Field == store.CallHeaders || f.Field == store.CallBody {
 			return "", nil, webhook.Errorf(webhook.EInvalid, "operator %q does not apply to %s", f.Op, f.Field)
 		}
 		b.WriteString(` AND ` + col + ` ` + op + ` ?`)

@@ -44,7 +44,7 @@ func (s *Store) Claim(ctx context.Context, now time.Time, lease time.Duration, l
 		if len(ids) == 0 {
 			return nil
 		}
-		rows, err = tx.QueryContext(ctx, s.q(`SELECT d.id, d.attempts, d.status, d.last_error, d.manual, d.webhook_id, e.id, e.app_id, e.type, e.payload, e.created_at
+		rows, err = tx.QueryContext(ctx, s.q(`SELECT d.id, d.attempts, d.status, d.last_error, d.manual, d.webhook_id, e.id, e.app_id, e.type, e.payload, e.created_at, e.raw
 			FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.id IN (`+marks(len(ids))+`) ORDER BY d.id`), ids...)
 		if err != nil {
 			return fmt.Errorf("claimed deliveries: %w", err)
@@ -60,7 +60,7 @@ func (s *Store) Claim(ctx context.Context, now time.Time, lease time.Duration, l
 			var hookID string
 			var mode int
 			var d webhook.Delivery
-			if err := rows.Scan(&j.DeliveryID, &j.Attempts, &d.Status, &d.LastError, &mode, &hookID, &ev.ID, &ev.AppID, &ev.Type, &payload, &created); err != nil {
+			if err := rows.Scan(&j.DeliveryID, &j.Attempts, &d.Status, &d.LastError, &mode, &hookID, &ev.ID, &ev.AppID, &ev.Type, &payload, &created, &ev.Raw); err != nil {
 				rows.Close()
 				return err
 			}

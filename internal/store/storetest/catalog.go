@@ -14,6 +14,7 @@ var catalogTests = []storeTest{
 	{"AppUIDs", testAppUIDs},
 	{"WebhookUIDsAndChannels", testWebhookUIDsAndChannels},
 	{"EventTypeCatalog", testEventTypeCatalog},
+	{"Expunge", testExpunge},
 }
 
 // testAppUIDs: an app is found by its uid, a uid belongs to one app, and updates keep it all.
@@ -87,6 +88,12 @@ func testWebhookUIDsAndChannels(t *testing.T, s store.Store) {
 	if err != nil || ev.UID != "evt-1" || len(ev.Channels) != 2 || ev.Channels[1] != "eu" {
 		t.Errorf("GetEvent = %+v, %v; want its uid and channels", ev, err)
 	}
+	if byUID, err := s.ListEvents(ctx, app.ID, store.EventFilter{UID: "evt-1", Limit: 2}); err != nil || len(byUID) != 1 || byUID[0].ID != created[2].Event.ID {
+		t.Errorf("ListEvents by uid = %+v, %v; want the one event", byUID, err)
+	}
+	if theirs, _ := s.ListEvents(ctx, other.ID, store.EventFilter{UID: "evt-1", Limit: 2}); len(theirs) != 0 {
+		t.Errorf("another app finds the event by its uid: %+v", theirs)
+	}
 
 	eu.Channels, eu.UID, eu.UpdatedAt = nil, "", t0.Add(time.Minute)
 	if err := s.UpdateWebhook(ctx, eu, t0.Add(time.Minute)); err != nil {
@@ -152,4 +159,55 @@ func testEventTypeCatalog(t *testing.T, s store.Store) {
 	wantCode(t, err, webhook.ENotFound)
 	wantCode(t, s.UpdateEventType(ctx, &webhook.EventTypeInfo{Name: "nope"}), webhook.ENotFound)
 	wantCode(t, s.DeleteEventType(ctx, "nope"), webhook.ENotFound)
+}
+
+// testExpunge: a payload is deleted only once nothing is waiting to send it, and is never sent
+// again, by a retry or by recover; an attempt's response body can be deleted.
+func testExpunge(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	app := newApp(t, s)
+	w := newWebhook(t, s, app.ID, nil)
+	sent := send(t, s, app.ID, "invoice.paid", "invoice.failed")
+	paid, failed := sent[0].Event.ID, sent[1].Event.ID
+	wantCode(t, s.ExpungeEvent(ctx, app.ID, paid), webhook.EConflict) // still pending
+	var attemptID string
+	for _, j := range claimAll(t, s, t0) {
+		if j.Event.ID == paid {
+			out := delivered([]store.Job{j})[0]
+			out.Attempt.ResponseBody = "secret response"
+			attemptID = out.Attempt.ID
+			complete(t, s, out)
+		} else {
+			complete(t, s, failedOutcome(j, t0))
+		}
+	}
+	wantCode(t, s.ExpungeEvent(ctx, "app_other", paid), webhook.ENotFound)
+	for _, id := range []string{paid, failed} {
+		if err := s.ExpungeEvent(ctx, app.ID, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ev, err := s.GetEvent(ctx, app.ID, paid)
+	if err != nil || string(ev.Payload) != "{}" || !ev.Expunged {
+		t.Errorf("expunged event = %+v, %v; want payload {} and expunged", ev, err)
+	}
+	_, err = s.RetryDelivery(ctx, app.ID, w.ID, paid, t0.Add(time.Minute))
+	wantCode(t, err, webhook.EConflict)
+	job := &store.RecoverJob{ID: webhook.NewID(webhook.PrefixJob, t0), AppID: app.ID, WebhookID: w.ID, Since: t0.Add(-time.Hour), Until: t0.Add(time.Hour), CreatedAt: t0}
+	if err := s.CreateRecover(ctx, job); err != nil {
+		t.Fatal(err)
+	}
+	if job.Total != 0 {
+		t.Errorf("recover counts %d failed deliveries; the only one belongs to an expunged event", job.Total)
+	}
+
+	wantCode(t, s.ExpungeAttempt(ctx, "app_other", paid, attemptID), webhook.ENotFound)
+	wantCode(t, s.ExpungeAttempt(ctx, app.ID, failed, attemptID), webhook.ENotFound)
+	if err := s.ExpungeAttempt(ctx, app.ID, paid, attemptID); err != nil {
+		t.Fatal(err)
+	}
+	a, err := s.GetAttempt(ctx, app.ID, w.ID, paid, attemptID)
+	if err != nil || a.ResponseBody != "" || a.StatusCode != 200 {
+		t.Errorf("expunged attempt = %+v, %v; want its status kept and no body", a, err)
+	}
 }

@@ -141,7 +141,7 @@ func testControlTestEvent(t *testing.T, s store.Store) {
 	app := newApp(t, s)
 	w := newWebhook(t, s, app.ID, nil)
 	bystander := newWebhook(t, s, app.ID, nil)
-	ev, err := s.CreateTestEvent(ctx, w, json.RawMessage(`{"hello":"world"}`), t0)
+	ev, err := s.CreateTestEvent(ctx, w, store.NewEvent{Payload: json.RawMessage(`{"hello":"world"}`)}, t0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -118,7 +118,7 @@ func testConcurrentWriters(t *testing.T, s store.Store) {
 	})
 	loop("test events and settings", 30, func(rng *rand.Rand, now time.Time) error {
 		h := *hooks[rng.IntN(len(hooks))]
-		if _, err := s.CreateTestEvent(ctx, &h, json.RawMessage(`{}`), now); err != nil {
+		if _, err := s.CreateTestEvent(ctx, &h, store.NewEvent{Payload: json.RawMessage(`{}`)}, now); err != nil {
 			return err
 		}
 		w, err := s.GetWebhook(ctx, app.ID, h.ID, now)
@@ -158,11 +158,15 @@ func testConcurrentWriters(t *testing.T, s store.Store) {
 	if len(events) == 0 {
 		t.Fatal("no event was committed")
 	}
+	// Every webhook's statistics add up (stats checks); on a loaded machine one of them (the
+	// ordered one, or one left inactive by the settings loop) may send nothing in 3 s, so
+	// only all of them sending nothing means completions were not exercised.
+	var sent int64
 	for _, h := range hooks {
-		w := stats(t, s, app.ID, h.ID, t0.Add(time.Since(begin)))
-		if w.Stats.Sent() == 0 {
-			t.Errorf("webhook %s: nothing was sent; the test did not exercise completions", h.ID)
-		}
+		sent += stats(t, s, app.ID, h.ID, t0.Add(time.Since(begin))).Stats.Sent()
+	}
+	if sent == 0 {
+		t.Error("no webhook sent anything; the test did not exercise completions")
 	}
 }
 

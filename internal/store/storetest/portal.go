@@ -131,6 +131,7 @@ func testEventLog(t *testing.T, s store.Store) {
 	want("first page", list(store.EventFilter{Limit: 2}), 3, 2)
 	want("after the cursor", list(store.EventFilter{Before: ids[2]}), 1, 0)
 	want("by id", list(store.EventFilter{ID: ids[1]}), 1)
+	want("by a uid no event has", list(store.EventFilter{UID: "evt-1"}))
 	want("by type", list(store.EventFilter{EventTypes: []string{"invoice.paid"}}), 2, 0)
 	since, until := t0.Add(30*time.Second), t0.Add(150*time.Second)
 	want("since and until", list(store.EventFilter{Since: &since, Until: &until}), 2, 1)
@@ -138,6 +139,20 @@ func testEventLog(t *testing.T, s store.Store) {
 	want("pending", list(store.EventFilter{Statuses: []string{webhook.StatusPending}}), 3, 2, 1, 0)
 	want("to w2", list(store.EventFilter{WebhookID: w2.ID}), 2, 0)
 	want("failed to w1", list(store.EventFilter{WebhookID: w1.ID, Statuses: []string{webhook.StatusFailed}}))
+	onChannel, err := s.CreateEvents(ctx, []store.NewEvent{{AppID: app.ID, Type: "user.created", Payload: json.RawMessage(`{"on":"eu"}`), Channels: []string{"eu-west", "eu"}}}, t0.Add(5*time.Minute), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if evs, err := s.ListEvents(ctx, app.ID, store.EventFilter{Channel: "eu", Payload: true, Limit: 10}); err != nil || len(evs) != 1 ||
+		evs[0].ID != onChannel[0].Event.ID || string(evs[0].Payload) != `{"on":"eu"}` || len(evs[0].Channels) != 2 {
+		t.Errorf("on channel eu, with payloads = %+v, %v; want the one event on it", evs, err)
+	}
+	if evs, _ := s.ListEvents(ctx, app.ID, store.EventFilter{Channel: "eu_west", Limit: 10}); len(evs) != 0 {
+		t.Errorf("channel eu_west matches %d events, want none (_ is no wildcard)", len(evs))
+	}
+	if evs, _ := s.ListEvents(ctx, app.ID, store.EventFilter{Channel: "eu-", Limit: 10}); len(evs) != 0 {
+		t.Errorf("channel eu- matches %d events, want none (channels match whole)", len(evs))
+	}
 
 	evs, err := s.ListEvents(ctx, app.ID, store.EventFilter{ID: ids[0], Limit: 1})
 	if err != nil || len(evs) != 1 {

@@ -1,5 +1,6 @@
 -- What Svix's API names that hookd had no field for: application and endpoint uids and
--- metadata, endpoint and message channels, a message's eventId, and the event type catalog.
+-- metadata, endpoint and message channels, a message's eventId and raw body, deleting a
+-- message's payload, and the event type catalog.
 ALTER TABLE apps ADD COLUMN uid TEXT;
 ALTER TABLE apps ADD COLUMN metadata TEXT NOT NULL DEFAULT '{}';
 ALTER TABLE apps ADD COLUMN rate_limit BIGINT;
@@ -14,6 +15,11 @@ CREATE UNIQUE INDEX webhooks_uid ON webhooks(app_id, uid);
 
 ALTER TABLE events ADD COLUMN channels TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE events ADD COLUMN uid TEXT;
+-- raw: the body delivered is the payload itself, as Svix's API sends it, not the Standard
+-- Webhooks envelope.
+ALTER TABLE events ADD COLUMN raw BOOLEAN NOT NULL DEFAULT false;
+-- expunged: its payload was deleted on request; it is never sent again.
+ALTER TABLE events ADD COLUMN expunged BOOLEAN NOT NULL DEFAULT false;
 
 CREATE TABLE event_types (
 	name TEXT PRIMARY KEY,

@@ -383,6 +383,32 @@ func TestSvixSDK(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Fields hookd does not use (featureFlags, sessionId) are ignored, as Svix's server ignores those it does not know.
+	// The paths this SDK has no call for (the older attempt lists, health/ping), as a client
+	// of an older SDK calls them.
+	hc := checkingClient(t)
+	for _, path := range []string{"/api/v1/app/customer-1/msg/" + msg.Id + "/attempt", "/api/v1/app/customer-1/msg/" + msg.Id + "/endpoint/main/attempt"} {
+		req, _ := http.NewRequest("GET", h.URL+path, nil)
+		req.Header.Set("Authorization", "Bearer "+op["token"].(string))
+		resp, err := hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var page models.ListResponseMessageAttemptOut
+		if err := json.NewDecoder(resp.Body).Decode(&page); err != nil || resp.StatusCode != 200 || len(page.Data) != 2 || page.Data[0].MsgId != msg.Id {
+			t.Errorf("GET %s = %d %+v, %v; want the message's 2 attempts", path, resp.StatusCode, page, err)
+		}
+		resp.Body.Close()
+	}
+	if resp, err := hc.Get(h.URL + "/api/v1/health/ping"); err != nil || resp.StatusCode != http.StatusNoContent {
+		t.Errorf("GET /api/v1/health/ping = %v, %v; want 204", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+	dash, err := svx.Authentication.DashboardAccess(ctx, "customer-1", nil)
+	if err != nil || dash.Token == "" || !strings.Contains(dash.Url, "#token=") {
+		t.Errorf("DashboardAccess = %+v, %v", dash, err)
+	}
+
 	access, err := svx.Authentication.AppPortalAccess(ctx, "customer-1", models.AppPortalAccessIn{FeatureFlags: []string{"beta"}, SessionId: ptr("s-1")}, nil)
 	if err != nil || access.Token == "" || access.Url == "" {
 		t.Fatalf("AppPortalAccess = %+v, %v", access, err)

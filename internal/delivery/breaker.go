@@ -17,12 +17,13 @@ import (
 //   - closed: deliveries flow. Complete counts consecutive failed attempts; after every batch
 //     with failures the pool asks the store to Trip, which opens the breaker until now +
 //     BreakerCooldown once BreakerThreshold of them are counted.
-//   - open: Claim holds the webhook's due deliveries until the cool-down ends (next_at =
-//     circuit_until), without an attempt: their retries are not spent. It moves the whole due
-//     backlog (up to a thousand at a time), not only what one claim picked.
-//   - half_open: the first claim after the cool-down lets one delivery through as a probe and
-//     holds the rest for at most one lease. A success closes the breaker and releases them at
-//     once; a failure opens it for another cool-down.
+//   - open: Claim parks the webhook's due deliveries (no due time) without an attempt: their
+//     retries are not spent. It parks the whole due backlog (up to a thousand at a time), not
+//     only what one claim picked, and parked deliveries are not touched again until the
+//     breaker closes, however many cool-downs that takes.
+//   - half_open: once the cool-down is over, the oldest parked delivery goes as the probe, for
+//     at most one lease (webhook.Control.Decide). A success closes the breaker and releases
+//     the parked deliveries at once; a failure opens it for another cool-down.
 //
 // Retries and test events an operator asks for go through an open breaker, and their success
 // closes it.

@@ -4,12 +4,14 @@ package delivery_test
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -34,23 +36,60 @@ import (
 //
 //	HOOKD_BENCH_DIR=/dev/shm go test ./internal/delivery -run '^$' -bench Fairness -benchtime 200000x
 //
+// HOOKD_BENCH_COUNT_WRITES=1 reports dead-row-updates too: how many times the dead webhooks'
+// delivery rows were written (claims, attempts and the breaker holding them), over the run.
+//
 // Short runs mostly measure the first second, while the dead receivers' first requests time
 // out and before their breakers open; 200,000 deliveries (about 25 s) measure the steady state.
 func BenchmarkFairness(b *testing.B) {
 	for _, tc := range []struct {
-		name    string
-		dead    int
-		breaker int
+		name     string
+		dead     int
+		breaker  int
+		cooldown time.Duration
 	}{
-		{"all-healthy", 0, 0},
-		{"10-dead", 10, 0},
-		{"10-dead-no-breaker", 10, -1},
+		{"all-healthy", 0, 0, 0},
+		{"10-dead", 10, 0, 0},
+		{"10-dead-no-breaker", 10, -1, 0},
+		{"10-dead-cooldown-1s", 10, 0, time.Second}, // many breaker cycles in one run
 	} {
-		b.Run(tc.name, func(b *testing.B) { benchFairness(b, 100, tc.dead, tc.breaker) })
+		b.Run(tc.name, func(b *testing.B) { benchFairness(b, 100, tc.dead, tc.breaker, tc.cooldown) })
 	}
 }
 
-func benchFairness(b *testing.B, hooks, dead, breaker int) {
+// countDeadUpdates makes SQLite count the updates of the dead webhooks' delivery rows (what
+// holding them behind their breakers costs), when HOOKD_BENCH_COUNT_WRITES=1: a trigger,
+// which slows every write a little, so it is off by default. It returns the reader of the count.
+func countDeadUpdates(b *testing.B, dir string) func() int64 {
+	if os.Getenv("HOOKD_BENCH_COUNT_WRITES") != "1" {
+		return nil
+	}
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, sqlite.FileName)+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	for _, q := range []string{
+		`CREATE TABLE bench_dead_updates (n INTEGER NOT NULL)`,
+		`INSERT INTO bench_dead_updates VALUES (0)`,
+		`CREATE TRIGGER bench_count_dead_updates AFTER UPDATE ON deliveries
+			WHEN NEW.webhook_id IN (SELECT id FROM webhooks WHERE name LIKE '/dead/%')
+			BEGIN UPDATE bench_dead_updates SET n = n + 1; END`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return func() int64 {
+		var n int64
+		if err := db.QueryRow(`SELECT n FROM bench_dead_updates`).Scan(&n); err != nil {
+			b.Fatal(err)
+		}
+		return n
+	}
+}
+
+func benchFairness(b *testing.B, hooks, dead, breaker int, cooldown time.Duration) {
 	ctx := context.Background()
 	dir := b.TempDir()
 	if base := os.Getenv("HOOKD_BENCH_DIR"); base != "" { // e.g. /dev/shm, to take disk flushes out of the figure
@@ -105,7 +144,8 @@ func benchFairness(b *testing.B, hooks, dead, breaker int) {
 		left -= n
 	}
 
-	pool := newLoopbackPool(st, delivery.Options{BreakerThreshold: breaker, ShutdownTimeout: 2 * time.Second})
+	deadUpdates := countDeadUpdates(b, dir)
+	pool := newLoopbackPool(st, delivery.Options{BreakerThreshold: breaker, BreakerCooldown: cooldown, ShutdownTimeout: 2 * time.Second})
 	runCtx, stop := context.WithCancel(ctx)
 	stopped := make(chan struct{})
 
@@ -125,6 +165,9 @@ func benchFairness(b *testing.B, hooks, dead, breaker int) {
 	// Per second of this process's CPU: steadier than the wall clock on a shared machine, and
 	// what the dead receivers' extra claims and deferrals would cost.
 	b.ReportMetric(float64(target)/cpu.Seconds(), "healthy-deliveries/cpu-s")
+	if deadUpdates != nil {
+		b.ReportMetric(float64(deadUpdates()), "dead-row-updates")
+	}
 }
 
 // cpuTime is the CPU time this process has used, user and system.

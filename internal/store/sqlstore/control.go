@@ -262,50 +262,43 @@ type opened struct {
 	streak               int64
 }
 
-// openBreakers opens the breakers of the webhooks with enough consecutive failures. Those
-// that were half-open failed their probe: the deliveries held for the probe's outcome now
-// wait for the end of the new cool-down instead of the probe's lease. It returns the breakers
-// that were closed until now (a failed probe reopens one; that is no news).
+// openBreakers opens the breakers of the webhooks with enough consecutive failures, until
+// the end of a cool-down. Those that were half-open failed their probe; their parked
+// deliveries stay parked (a due time per delivery would have to be moved at every opening):
+// once the cool-down is over, Claim lets one of them go as the next probe (releaseProbes). It
+// returns the breakers that were closed until now (a failed probe reopens one; that is no news).
 func (s *Store) openBreakers(ctx context.Context, tx *sql.Tx, ids []any, p store.Policy, now time.Time) ([]opened, error) {
 	args := append(append([]any{}, ids...), p.BreakerThreshold, webhook.CircuitOpen)
-	rows, err := tx.QueryContext(ctx, s.q(`SELECT id, app_id, name, url, consecutive_failures, circuit_state, circuit_until FROM webhooks WHERE id IN (`+marks(len(ids))+`)
+	rows, err := tx.QueryContext(ctx, s.q(`SELECT id, app_id, name, url, consecutive_failures, circuit_state FROM webhooks WHERE id IN (`+marks(len(ids))+`)
 		AND consecutive_failures >= ? AND circuit_state <> ? ORDER BY id`), args...)
 	if err != nil {
 		return nil, fmt.Errorf("find breakers to open: %w", err)
 	}
-	type tripped struct {
-		opened
-		state string
-		until sql.NullInt64
-	}
-	var ts []tripped
+	var ts []opened
+	var closed []bool
 	for rows.Next() {
-		var t tripped
-		if err := rows.Scan(&t.id, &t.appID, &t.name, &t.url, &t.streak, &t.state, &t.until); err != nil {
+		var o opened
+		var state string
+		if err := rows.Scan(&o.id, &o.appID, &o.name, &o.url, &o.streak, &state); err != nil {
 			rows.Close()
 			return nil, err
 		}
-		ts = append(ts, t)
+		ts, closed = append(ts, o), append(closed, state == webhook.CircuitClosed)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	until := ms(now.Add(p.BreakerCooldown))
 	var out []opened
-	for _, t := range ts {
-		if _, err := tx.ExecContext(ctx, s.q(`UPDATE webhooks SET circuit_state = ?, circuit_until = ? WHERE id = ? AND circuit_state <> ?`),
-			webhook.CircuitOpen, until, t.id, webhook.CircuitOpen); err != nil {
+	until := now.Add(p.BreakerCooldown)
+	for i, o := range ts {
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE webhooks SET circuit_state = ?, circuit_until = ? WHERE id = ?`),
+			webhook.CircuitOpen, ms(until), o.id); err != nil {
 			return nil, fmt.Errorf("open breaker: %w", err)
 		}
-		if t.state == webhook.CircuitHalfOpen && t.until.Valid && t.until.Int64 > until {
-			if _, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = ? WHERE id IN (SELECT id FROM deliveries
-				WHERE next_at = ? AND leased = 0 AND webhook_id = ?`+s.skipLocked()+`)`), until, t.until.Int64, t.id); err != nil {
-				return nil, fmt.Errorf("hold deliveries: %w", err)
-			}
-		}
-		if t.state == webhook.CircuitClosed {
-			out = append(out, t.opened)
+		s.probes.expect(until)
+		if closed[i] {
+			out = append(out, o)
 		}
 	}
 	return out, nil

@@ -15,9 +15,9 @@ import (
 
 // control applies each webhook's delivery controls to freshly claimed jobs, inside the claim's
 // transaction, and returns the jobs that may be sent now. The others spend no attempt: they
-// are parked (paused webhook, or behind the head of an ordered line: next_at NULL until the
-// line moves), held (open breaker: next_at = circuit_until) or spaced (rate_limit: next_at =
-// the slot they may use). The webhook row is locked while its state is read and written, so
+// are parked (next_at NULL: a paused webhook, behind the head of an ordered line until the
+// line moves, or behind an open breaker until it closes) or spaced (rate_limit: next_at = the
+// slot they may use). The webhook row is locked while its state is read and written, so
 // instances sharing PostgreSQL agree; rows are locked in id order to avoid deadlocks.
 func (s *Store) control(ctx context.Context, tx *sql.Tx, jobs []store.Job, modes map[string]int, now time.Time, lease time.Duration) ([]store.Job, error) {
 	byHook := map[string][]store.Job{}
@@ -79,116 +79,72 @@ type move struct {
 	at sql.NullInt64
 }
 
-// controlWebhook decides for the jobs of one webhook, in delivery id (event) order.
+// controlWebhook decides for the jobs of one webhook (webhook.Control.Decide) with its row
+// locked, and writes the decision: the webhook's new state, and the jobs not sent as moves.
 func (s *Store) controlWebhook(ctx context.Context, tx *sql.Tx, jobs []store.Job, modes map[string]int, now time.Time, lease time.Duration) ([]store.Job, []move, error) {
 	w := jobs[0].Webhook
 	// A no-op update takes the row lock (PostgreSQL) and reads the current state in one statement.
 	// The settings too: the claim's first read of them may predate an update that committed
 	// while this claim waited for the row (webhook.go, UpdateWebhook).
-	var state, lineHead string
+	var c webhook.Control
 	var until sql.NullInt64
 	var throttle int64
-	var active, ordered bool
-	var rateLimit int
 	err := tx.QueryRowContext(ctx, s.q(`UPDATE webhooks SET throttle_us = throttle_us WHERE id = ?
-		RETURNING circuit_state, circuit_until, throttle_us, line_head, active, ordered, rate_limit`), w.ID).
-		Scan(&state, &until, &throttle, &lineHead, &active, &ordered, &rateLimit)
+		RETURNING circuit_state, circuit_until, circuit_probe, throttle_us, line_head, active, ordered, rate_limit`), w.ID).
+		Scan(&c.Circuit, &until, &c.Probe, &throttle, &c.LineHead, &c.Active, &c.Ordered, &c.RateLimit)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, nil // deleted meanwhile
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("lock webhook: %w", err)
 	}
-	var kept []store.Job
-	var moves []move
-	park := func(j store.Job) { moves = append(moves, move{id: j.DeliveryID}) }
-	holdUntil := func(j store.Job, at int64) {
-		moves = append(moves, move{id: j.DeliveryID, at: sql.NullInt64{Int64: at, Valid: true}})
+	if until.Valid {
+		c.CircuitUntil = fromMS(until.Int64)
 	}
-
-	// Retries and test events asked for by an operator go at once.
-	var rest []store.Job
-	for _, j := range jobs {
-		if modes[j.DeliveryID] == manualNow {
-			kept = append(kept, j)
-		} else {
-			rest = append(rest, j)
-		}
+	if throttle > 0 {
+		c.NextSlot = time.UnixMicro(throttle)
 	}
-	if !active { // paused (or disabled) while these were due: they wait for reactivation
-		for _, j := range rest {
-			park(j)
-		}
-		return kept, moves, s.holdDue(ctx, tx, w.ID, sql.NullInt64{}, "", now)
+	claimed := make([]webhook.Claimed, len(jobs))
+	for i, j := range jobs {
+		claimed[i] = webhook.Claimed{ID: j.DeliveryID, Now: modes[j.DeliveryID] == manualNow}
 	}
-
-	if ordered && len(rest) > 0 {
-		head, err := s.lineHead(ctx, tx, w.ID, lineHead)
-		if err != nil {
+	if c.Active && c.Ordered && slices.ContainsFunc(claimed, func(j webhook.Claimed) bool { return !j.Now }) {
+		if c.LineHead, err = s.lineHead(ctx, tx, w.ID, c.LineHead); err != nil {
 			return nil, nil, err
 		}
-		var line []store.Job
-		for _, j := range rest {
-			if j.DeliveryID == head {
-				line = append(line, j)
-			} else {
-				park(j) // Complete lets the next one go when the head ends
-			}
-		}
-		rest = line
 	}
+	d := c.Decide(claimed, now, lease)
 
-	switch nowMS := ms(now); {
-	case len(rest) == 0:
-	case state == webhook.CircuitOpen && until.Int64 > nowMS, state == webhook.CircuitHalfOpen && until.Int64 > nowMS:
-		for _, j := range rest { // open, or a probe is in flight
-			holdUntil(j, until.Int64)
-		}
-		rest = nil
-		if err := s.holdDue(ctx, tx, w.ID, until, "", now); err != nil {
-			return nil, nil, err
-		}
-	case state != webhook.CircuitClosed:
-		// The cool-down is over (or the last probe's lease ran out): one probe goes; the rest
-		// wait for its outcome, at most one lease.
-		probeUntil := ms(now.Add(lease))
-		if _, err := tx.ExecContext(ctx, s.q(`UPDATE webhooks SET circuit_state = ?, circuit_until = ? WHERE id = ?`),
-			webhook.CircuitHalfOpen, probeUntil, w.ID); err != nil {
+	if d.Circuit != "" {
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE webhooks SET circuit_state = ?, circuit_until = ?, circuit_probe = ? WHERE id = ?`),
+			d.Circuit, ms(d.CircuitUntil), d.Probe, w.ID); err != nil {
 			return nil, nil, fmt.Errorf("half-open breaker: %w", err)
 		}
-		for _, j := range rest[1:] {
-			holdUntil(j, probeUntil)
+	}
+	if !d.NextSlot.IsZero() {
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE webhooks SET throttle_us = ? WHERE id = ?`), d.NextSlot.UnixMicro(), w.ID); err != nil {
+			return nil, nil, fmt.Errorf("throttle: %w", err)
 		}
-		rest = rest[:1]
-		if err := s.holdDue(ctx, tx, w.ID, sql.NullInt64{Int64: probeUntil, Valid: true}, rest[0].DeliveryID, now); err != nil {
+	}
+	if d.ParkDue {
+		if err := s.parkDue(ctx, tx, w.ID, d.Except, now); err != nil {
 			return nil, nil, err
 		}
 	}
-
-	if rateLimit > 0 && len(rest) > 0 {
-		interval := int64(time.Second/time.Microsecond) / int64(rateLimit)
-		nowUS := now.UnixMicro()
-		slot := max(throttle, nowUS)
-		var waiting int64
-		for _, j := range rest {
-			if slot <= nowUS {
-				kept = append(kept, j)
-				slot += interval
-				continue
-			}
-			// Not yet: due at its own future slot (rounded up to the millisecond), not reserved.
-			at := slot + waiting*interval
-			holdUntil(j, (at+999)/1000)
-			waiting++
-		}
-		if slot != throttle {
-			if _, err := tx.ExecContext(ctx, s.q(`UPDATE webhooks SET throttle_us = ? WHERE id = ?`), slot, w.ID); err != nil {
-				return nil, nil, fmt.Errorf("throttle: %w", err)
-			}
-		}
-		rest = nil
+	var moves []move
+	for _, id := range d.Park {
+		moves = append(moves, move{id: id})
 	}
-	return append(kept, rest...), moves, nil
+	for _, h := range d.Hold {
+		moves = append(moves, move{id: h.ID, at: sql.NullInt64{Int64: ms(h.At), Valid: true}})
+	}
+	var kept []store.Job
+	for _, j := range jobs {
+		if slices.Contains(d.Send, j.DeliveryID) {
+			kept = append(kept, j)
+		}
+	}
+	return kept, moves, nil
 }
 
 // lineHead returns the oldest open delivery of an ordered webhook ("" when there is none).
@@ -221,21 +177,20 @@ func (s *Store) lineHead(ctx context.Context, tx *sql.Tx, webhookID, cached stri
 	return head, nil
 }
 
-// holdBatch bounds how many of a webhook's due deliveries one claim moves out of the way.
-const holdBatch = 1000
+// parkBatch bounds how many of a webhook's due deliveries one claim parks.
+const parkBatch = 1000
 
-// holdDue gives the webhook's other due deliveries (up to holdBatch, not those an operator
-// asked for, not except) the due time at (NULL: parked), so that the claims that follow do not
-// pick them one batch at a time only to hold them again. On PostgreSQL, rows another
-// instance is claiming are skipped: that instance holds them itself.
-func (s *Store) holdDue(ctx context.Context, tx *sql.Tx, webhookID string, at sql.NullInt64, except string, now time.Time) error {
-	lock := s.skipLocked()
+// parkDue parks the webhook's other due deliveries (up to parkBatch, not those an operator
+// asked for, not except), so that the claims that follow do not pick them one batch at a time
+// only to park them again. On PostgreSQL, rows another instance is claiming are skipped: that
+// instance parks them itself.
+func (s *Store) parkDue(ctx context.Context, tx *sql.Tx, webhookID, except string, now time.Time) error {
 	// webhook_id || '' keeps the planners on the due index: the webhook's index would walk its
 	// whole history, the due index only the queue.
-	_, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = ?, leased = 0 WHERE id IN (SELECT id FROM deliveries WHERE next_at <= ? AND webhook_id || '' = ?
-		AND `+openStatus+` AND manual <> ? AND id <> ? LIMIT `+strconv.Itoa(holdBatch)+lock+`)`), at, ms(now), webhookID, manualNow, except)
+	_, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = NULL, leased = 0 WHERE id IN (SELECT id FROM deliveries WHERE next_at <= ? AND webhook_id || '' = ?
+		AND `+openStatus+` AND manual <> ? AND id <> ? LIMIT `+strconv.Itoa(parkBatch)+s.skipLocked()+`)`), ms(now), webhookID, manualNow, except)
 	if err != nil {
-		return fmt.Errorf("hold due deliveries: %w", err)
+		return fmt.Errorf("park due deliveries: %w", err)
 	}
 	return nil
 }

@@ -33,16 +33,28 @@ func (h *health) add(a *webhook.Attempt) {
 }
 
 // closeCircuit closes a webhook's breaker after a success and lets every delivery it was
-// keeping waiting go now: those the breaker held (next_at = circuit_until) and those waiting
-// for their next backoff step, since the receiver answers again; never one a worker holds. It reads the due index from
-// now on (an empty string appended to webhook_id keeps the planners on it): the open queue.
+// keeping waiting go now: those parked while it was open (an ordered webhook's oldest only:
+// its line lets the rest go one by one) and those waiting for their next backoff step, since
+// the receiver answers again; never one a worker holds, and none of a paused webhook.
 func (s *Store) closeCircuit(ctx context.Context, tx *sql.Tx, webhookID string, now int64) error {
-	if _, err := tx.ExecContext(ctx, s.q(`UPDATE webhooks SET circuit_state = ?, circuit_until = NULL WHERE id = ? AND circuit_state <> ?`),
-		webhook.CircuitClosed, webhookID, webhook.CircuitClosed); err != nil {
-		return fmt.Errorf("close breaker: %w", err)
+	var active, ordered bool
+	err := tx.QueryRowContext(ctx, s.q(`UPDATE webhooks SET circuit_state = ?, circuit_until = NULL, circuit_probe = '' WHERE id = ? RETURNING active, ordered`),
+		webhook.CircuitClosed, webhookID).Scan(&active, &ordered)
+	if err != nil || !active {
+		return err
 	}
 	// Rows a claim is taking are skipped: that claim holds our webhook row's next lock in line
-	// while it waits, and it sends or holds them itself.
+	// while it waits, and it sends or parks them itself.
+	oldest := ""
+	if ordered {
+		oldest = " ORDER BY id LIMIT 1"
+	}
+	if _, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = ? WHERE id IN (SELECT id FROM deliveries
+		WHERE webhook_id = ? AND next_at IS NULL AND `+openStatus+oldest+s.skipLocked()+`)`), now, webhookID); err != nil {
+		return fmt.Errorf("release parked deliveries: %w", err)
+	}
+	// The due index from now on (an empty string appended to webhook_id keeps the planners on
+	// it): the open queue.
 	if _, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = ? WHERE id IN (SELECT id FROM deliveries
 		WHERE next_at > ? AND leased = 0 AND webhook_id || '' = ? AND `+openStatus+s.skipLocked()+`)`), now, now, webhookID); err != nil {
 		return fmt.Errorf("release held deliveries: %w", err)

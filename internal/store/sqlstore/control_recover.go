@@ -51,6 +51,7 @@ func (s *Store) CreateRecover(ctx context.Context, j *store.RecoverJob) error {
 			ms(j.CreatedAt), j.WebhookID, webhook.CircuitOpen, ms(j.CreatedAt)); err != nil {
 			return fmt.Errorf("end breaker cool-down: %w", err)
 		}
+		s.probes.expect(j.CreatedAt)
 		j.Status = store.RecoverQueued
 		_, err = tx.ExecContext(ctx, s.q(`INSERT INTO recover_jobs (id, app_id, webhook_id, since_at, until_at, status, total, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`), j.ID, j.AppID, j.WebhookID, ms(j.Since), ms(j.Until), j.Status, j.Total, ms(j.CreatedAt))

@@ -18,6 +18,11 @@ import (
 // Claim leases up to limit due deliveries. The lease is next_at itself: a claimed delivery
 // becomes due again when the lease ends, which is how a crashed worker's work comes back.
 func (s *Store) Claim(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]store.Job, error) {
+	if s.probes.sweep(now) {
+		if err := s.releaseProbes(ctx, now, lease); err != nil {
+			return nil, err
+		}
+	}
 	var jobs []store.Job
 	err := s.relaxedTx(ctx, func(tx *sql.Tx) error {
 		jobs = jobs[:0]
@@ -348,13 +353,21 @@ func (s *Store) Release(ctx context.Context, jobs []store.Job, now time.Time) er
 	})
 }
 
-// NextDue returns the earliest next_at of the queue.
+// NextDue returns the earliest next_at of the queue, or the earliest end of a cool-down of a
+// breaker with parked deliveries (a probe goes then), if that comes first.
 func (s *Store) NextDue(ctx context.Context) (time.Time, bool, error) {
-	var v sql.NullInt64
-	if err := s.r.QueryRowContext(ctx, `SELECT MIN(next_at) FROM deliveries WHERE next_at IS NOT NULL`).Scan(&v); err != nil {
+	var due, probe sql.NullInt64
+	if err := s.r.QueryRowContext(ctx, s.q(`SELECT (SELECT MIN(next_at) FROM deliveries WHERE next_at IS NOT NULL),
+		(SELECT MIN(w.circuit_until) FROM webhooks w WHERE w.circuit_state <> 'closed' AND w.active = ?
+			AND EXISTS (SELECT 1 FROM deliveries d WHERE d.webhook_id = w.id AND d.next_at IS NULL AND d.status IN ('pending', 'retrying')))`), true).
+		Scan(&due, &probe); err != nil {
 		return time.Time{}, false, fmt.Errorf("next due: %w", err)
 	}
-	return fromMS(v.Int64), v.Valid, nil
+	if probe.Valid && (!due.Valid || probe.Int64 < due.Int64) {
+		s.probes.expect(fromMS(probe.Int64))
+		return fromMS(probe.Int64), true, nil
+	}
+	return fromMS(due.Int64), due.Valid, nil
 }
 
 // QueueDepth is the sum of every webhook's deliveries not yet final: exact, and cheap on any backlog.

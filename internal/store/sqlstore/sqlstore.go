@@ -72,7 +72,9 @@ type Store struct {
 	instance atomic.Int64
 	// notifyPending is set while a NOTIFY for event commits is scheduled (notifyLater).
 	notifyPending atomic.Bool
-	box           *secretbox.Box // seals secrets at rest (security.go); nil keeps them in the clear
+	// probes says when Claim next looks for breakers whose cool-down is over (control_probe.go).
+	probes probeClock
+	box    *secretbox.Box // seals secrets at rest (security.go); nil keeps them in the clear
 }
 
 // New wraps open databases; w and r may be the same.

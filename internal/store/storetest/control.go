@@ -242,7 +242,25 @@ func testControlBreaker(t *testing.T, s store.Store) {
 	w := newWebhook(t, s, app.ID, nil)
 	healthy := newWebhook(t, s, app.ID, func(w *webhook.Webhook) { w.EventTypes = []string{"other"} })
 	policy := store.Policy{BreakerThreshold: 3, BreakerCooldown: 30 * time.Second} // shorter than the claims' lease
-	send(t, s, app.ID, "a", "a", "a", "a", "a", "a")
+	evs := send(t, s, app.ID, "a", "a", "a", "a", "a", "a")
+	// parked lists the deliveries that wait with no due time, as an open breaker leaves them:
+	// at every opening and failed probe they stay as they are, whatever the backlog.
+	parked := func() []string {
+		t.Helper()
+		var ids []string
+		for _, e := range evs {
+			ev, err := s.GetEvent(ctx, app.ID, e.Event.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range ev.Deliveries {
+				if d.NextAt == nil && (d.Status == webhook.StatusPending || d.Status == webhook.StatusRetrying) {
+					ids = append(ids, d.ID)
+				}
+			}
+		}
+		return ids
+	}
 	jobs := claimAll(t, s, t0)
 	retryAt := t0.Add(time.Second)
 	var outs []store.Outcome
@@ -266,6 +284,9 @@ func testControlBreaker(t *testing.T, s store.Store) {
 	// not only those one claim happened to pick.
 	if got, err := s.Claim(ctx, t0.Add(2*time.Second), time.Minute, 1); err != nil || len(got) != 0 {
 		t.Fatalf("claimed %d (%v) while the breaker is open, want 0", len(got), err)
+	}
+	if n := len(parked()); n != 6 {
+		t.Errorf("%d deliveries parked while the breaker is open, want all 6", n)
 	}
 	if due, ok, _ := s.NextDue(ctx); !ok || !due.Equal(t0.Add(30*time.Second)) {
 		t.Errorf("next due = %v %v, want the end of the cool-down %v", due, ok, t0.Add(30*time.Second))
@@ -291,11 +312,17 @@ func testControlBreaker(t *testing.T, s store.Store) {
 	if got := stats(t, s, app.ID, w.ID, probeAt).Circuit; got != webhook.CircuitOpen {
 		t.Errorf("circuit after a failed probe = %q, want open", got)
 	}
+	if got := parked(); len(got) != 5 || slices.Contains(got, probe[0].DeliveryID) {
+		t.Errorf("parked after a failed probe = %v, want the 5 others, untouched", got)
+	}
 	if got := claimAll(t, s, probeAt.Add(20*time.Second)); len(got) != 0 {
 		t.Errorf("claimed %d during the second cool-down, want 0", len(got))
 	}
-	// The deliveries held for the probe's outcome now wait for the new cool-down, not the probe's lease.
-	if due, ok, _ := s.NextDue(ctx); !ok || !due.Equal(probeAt.Add(time.Second)) && !due.Equal(probeAt.Add(30*time.Second)) {
+	if n := len(parked()); n != 6 {
+		t.Errorf("%d parked once the failed probe's own retry came due, want all 6", n)
+	}
+	// The parked deliveries wait for the new cool-down, not the probe's lease.
+	if due, ok, _ := s.NextDue(ctx); !ok || !due.Equal(probeAt.Add(30*time.Second)) {
 		t.Errorf("next due after a failed probe = %v, want the new cool-down's end %v", due, probeAt.Add(30*time.Second))
 	}
 	// The next probe succeeds: closed, and every held delivery is due at once.
@@ -307,6 +334,9 @@ func testControlBreaker(t *testing.T, s store.Store) {
 	complete(t, s, attemptAt(probe[0], 200, webhook.StatusDelivered, nil, probeAt))
 	if got := stats(t, s, app.ID, w.ID, probeAt).Circuit; got != webhook.CircuitClosed {
 		t.Errorf("circuit after a successful probe = %q, want closed", got)
+	}
+	if got := parked(); len(got) != 0 {
+		t.Errorf("still parked after closing: %v", got)
 	}
 	rest := claimAll(t, s, probeAt)
 	if len(rest) != 5 {

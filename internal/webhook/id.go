@@ -27,12 +27,18 @@ var idMu sync.Mutex
 var lastMS uint64
 var lastRand [10]byte
 
+// maxIDLag is how far behind the last id's time an id may be asked for and still be made
+// after it: a clock stepped back by more (or a caller naming a time long past) gets ids of
+// the time it names, so that an id always tells when its row was made (FirstID).
+const maxIDLag = 10 * time.Second
+
 // NewID returns prefix followed by a 26-character ULID. IDs made by one
-// process are strictly increasing, even within one millisecond.
+// process are strictly increasing, even within one millisecond, unless now is more
+// than maxIDLag before the time of the last one.
 func NewID(prefix string, now time.Time) string {
-	ms := uint64(now.UnixMilli())
+	ms := uint64(max(now.UnixMilli(), 0))
 	idMu.Lock()
-	if ms <= lastMS {
+	if ms <= lastMS && ms+uint64(maxIDLag.Milliseconds()) >= lastMS {
 		ms = lastMS
 		incr(&lastRand)
 	} else {
@@ -46,6 +52,17 @@ func NewID(prefix string, now time.Time) string {
 	var b [16]byte
 	binary.BigEndian.PutUint64(b[0:8], ms<<16)
 	copy(b[6:], r[:])
+	var out [26]byte
+	encodeULID(&out, &b)
+	return prefix + string(out[:])
+}
+
+// FirstID returns the smallest id with prefix made at t: every id NewID made before t sorts
+// before it, every one made at t or later at or after it. Retention reads the log by id up to
+// it, so that each batch costs what the batch costs, whatever the size of the log.
+func FirstID(prefix string, t time.Time) string {
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[0:8], uint64(max(t.UnixMilli(), 0))<<16)
 	var out [26]byte
 	encodeULID(&out, &b)
 	return prefix + string(out[:])

@@ -30,6 +30,25 @@ func TestMatches(t *testing.T) {
 	}
 }
 
+// An id tells when it was made: FirstID(t) sorts after every id made before t and at or
+// before every id made from t on, a clock a little behind the last id still makes later ids,
+// and one far behind makes ids of its own time (retention reads the log by id).
+func TestFirstIDBoundsIDsByTime(t *testing.T) {
+	t1 := time.Now().Add(time.Hour).Truncate(time.Millisecond)
+	before, at := NewID(PrefixAttempt, t1.Add(-time.Millisecond)), NewID(PrefixAttempt, t1)
+	first := FirstID(PrefixAttempt, t1)
+	if !(before < first && first <= at) || !ValidID(PrefixAttempt, first) {
+		t.Errorf("FirstID = %s; want a valid id after %s and not after %s", first, before, at)
+	}
+	if lagging := NewID(PrefixAttempt, t1.Add(-time.Second)); lagging <= at {
+		t.Errorf("an id asked for 1 s behind the last = %s, want after %s", lagging, at)
+	}
+	long := t1.Add(-24 * time.Hour)
+	if past := NewID(PrefixAttempt, long); past >= FirstID(PrefixAttempt, long.Add(time.Millisecond)) || past < FirstID(PrefixAttempt, long) {
+		t.Errorf("an id asked for a day behind = %s, want one of that day's time %s", past, FirstID(PrefixAttempt, long))
+	}
+}
+
 func TestNewIDIsSortableAndValid(t *testing.T) {
 	now := time.Now()
 	var ids []string

@@ -6,31 +6,22 @@ import (
 	"time"
 
 	"github.com/hookd/hookd/internal/store"
+	"github.com/hookd/hookd/internal/webhook"
 )
 
 // Purge deletes one batch of each kind of log row older than before. Candidates are found on
 // the reader (no write lock held while scanning); the writer then deletes them by primary key,
 // re-checking the conditions, so ingestion and delivery (SQLite's single writer) wait at most
-// for one short DELETE of batch rows.
+// for one short DELETE of batch rows. Ids begin with the time they were made at
+// (webhook.NewID), so every find reads its primary key from the oldest row up to the first id
+// of the cutoff (webhook.FirstID), and stops after one batch: a round costs what its batches
+// cost, never a scan of the log, and holds no long snapshot. Rows it must keep (a delivery
+// still open or attempted after the cutoff, an event some delivery still refers to) are read
+// past again in each round; they are few beside the log.
 func (s *Store) Purge(ctx context.Context, before time.Time, batch int) (store.Purged, error) {
 	var p store.Purged
 	cut := ms(before)
-	steps := []struct {
-		what, find, del string
-		n               *int64
-	}{
-		{"attempts",
-			`SELECT id FROM attempts WHERE created_at < ? LIMIT ?`,
-			`DELETE FROM attempts WHERE created_at < ? AND id IN `, &p.Attempts},
-		// Only final deliveries whose last attempt is past the cutoff: the queue is never touched.
-		{"deliveries",
-			`SELECT id FROM deliveries WHERE COALESCE(last_at, created_at) < ? AND status IN ('delivered', 'failed') LIMIT ?`,
-			`DELETE FROM deliveries WHERE COALESCE(last_at, created_at) < ? AND status IN ('delivered', 'failed') AND id IN `, &p.Deliveries},
-		// An event goes once no delivery refers to it (a claim reads the payload from it).
-		{"events",
-			`SELECT e.id FROM events e WHERE e.created_at < ? AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id) LIMIT ?`,
-			`DELETE FROM events WHERE created_at < ? AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = events.id) AND id IN `, &p.Events},
-	}
+	steps := purgeSteps(&p)
 	// Idempotency keys older than the cutoff are long past their 24-hour window.
 	keys, err := s.idempotencyKeys(ctx, cut, batch)
 	if err != nil {
@@ -45,7 +36,7 @@ func (s *Store) Purge(ctx context.Context, before time.Time, batch int) (store.P
 		p.IdempotencyKeys, _ = res.RowsAffected()
 	}
 	for _, st := range steps {
-		ids, err := s.ids(ctx, st.find, cut, batch)
+		ids, err := s.ids(ctx, st.find, webhook.FirstID(st.prefix, before), cut, batch)
 		if err != nil {
 			return p, fmt.Errorf("purge %s: %w", st.what, err)
 		}
@@ -59,6 +50,66 @@ func (s *Store) Purge(ctx context.Context, before time.Time, batch int) (store.P
 		*st.n, _ = res.RowsAffected()
 	}
 	return p, nil
+}
+
+// purgeStep is one kind of log row Purge deletes: its id prefix, the find (arguments: the
+// first id of the cutoff, the cutoff, the batch) and the delete (the cutoff, then the ids).
+type purgeStep struct {
+	what, prefix, find, del string
+	n                       *int64
+}
+
+func purgeSteps(p *store.Purged) []purgeStep {
+	return []purgeStep{
+		{"attempts", webhook.PrefixAttempt,
+			`SELECT id FROM attempts WHERE id < ? AND created_at < ? ORDER BY id LIMIT ?`,
+			`DELETE FROM attempts WHERE created_at < ? AND id IN `, &p.Attempts},
+		// Only final deliveries whose last attempt is past the cutoff: the queue is never touched.
+		{"deliveries", webhook.PrefixDelivery,
+			`SELECT id FROM deliveries WHERE id < ? AND COALESCE(last_at, created_at) < ? AND status IN ('delivered', 'failed') ORDER BY id LIMIT ?`,
+			`DELETE FROM deliveries WHERE COALESCE(last_at, created_at) < ? AND status IN ('delivered', 'failed') AND id IN `, &p.Deliveries},
+		// An event goes once no delivery refers to it (a claim reads the payload from it).
+		{"events", webhook.PrefixEvent,
+			`SELECT e.id FROM events e WHERE e.id < ? AND e.created_at < ? AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id) ORDER BY e.id LIMIT ?`,
+			`DELETE FROM events WHERE created_at < ? AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = events.id) AND id IN `, &p.Events},
+	}
+}
+
+// PurgePlans returns the database's plan for each of Purge's finds (EXPLAIN on PostgreSQL,
+// EXPLAIN QUERY PLAN on SQLite), one line per step of the plan, by kind of row.
+func (s *Store) PurgePlans(ctx context.Context, before time.Time, batch int) (map[string][]string, error) {
+	explain := "EXPLAIN QUERY PLAN "
+	if s.d.Numbered {
+		explain = "EXPLAIN "
+	}
+	out := map[string][]string{}
+	for _, st := range purgeSteps(&store.Purged{}) {
+		rows, err := s.r.QueryContext(ctx, s.q(explain+st.find), webhook.FirstID(st.prefix, before), ms(before), batch)
+		if err != nil {
+			return nil, fmt.Errorf("plan purge of %s: %w", st.what, err)
+		}
+		cols, err := rows.Columns()
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			for i := range vals {
+				vals[i] = new(any)
+			}
+			if err := rows.Scan(vals...); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[st.what] = append(out[st.what], fmt.Sprint(*vals[len(vals)-1].(*any))) // the detail: the last column
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 func (s *Store) ids(ctx context.Context, query string, args ...any) ([]any, error) {

@@ -56,7 +56,7 @@ func (h *Heartbeat) Run(ctx context.Context) error {
 // DefaultFoldInterval is how often CountFolder folds.
 const DefaultFoldInterval = time.Second
 
-// CountFolder folds the delivery counts of event commits into the webhooks' totals and
+// CountFolder folds the counts of event and attempt commits into the webhooks' counters and
 // rollups (Store.FoldCounts) every Interval, so that the rows reads add up stay few.
 type CountFolder struct {
 	Store    Store
@@ -78,7 +78,7 @@ func (f *CountFolder) Run(ctx context.Context) error {
 		for { // a backlog of counts (after an outage) folds in a few rounds
 			n, err := f.Store.FoldCounts(ctx)
 			if err != nil && ctx.Err() == nil {
-				log.Warn("fold delivery counts", "err", err)
+				log.Warn("fold counts", "err", err)
 			}
 			if err != nil || n < 1000 {
 				break

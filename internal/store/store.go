@@ -70,8 +70,8 @@ type Store interface {
 	// QueueDepth counts deliveries not yet final.
 	QueueDepth(ctx context.Context) (int64, error)
 
-	// FoldCounts moves the delivery counts event commits recorded into the webhooks' totals
-	// and rollups (reads add those not folded yet, so statistics are exact either way); it
+	// FoldCounts moves the counts event and attempt commits recorded into the webhooks'
+	// counters and rollups (reads add those not folded yet, so statistics are exact either way); it
 	// returns how many count rows it moved. Call it about once a second.
 	FoldCounts(ctx context.Context) (int64, error)
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"os"
+	"sync"
 	"testing"
 
 	"github.com/hookd/hookd/internal/store"
@@ -66,5 +67,33 @@ func TestAdminUpgrade(t *testing.T) {
 		if _, err := db.Exec(query); err != nil {
 			t.Fatalf("%s: %v", query, err)
 		}
+	})
+}
+
+// TestCommitsLockNoWebhookRow: see storetest.CommitsLockNoWebhookRow; the row is held by
+// another connection's SELECT … FOR UPDATE.
+func TestCommitsLockNoWebhookRow(t *testing.T) {
+	url := pgtest.Schema(t)
+	s, err := postgres.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	storetest.CommitsLockNoWebhookRow(t, s, func(t *testing.T, webhookID string) func() {
+		tx, err := db.Begin()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var one int
+		if err := tx.QueryRow(`SELECT 1 FROM webhooks WHERE id = $1 FOR UPDATE`, webhookID).Scan(&one); err != nil {
+			t.Fatal(err)
+		}
+		var once sync.Once
+		return func() { once.Do(func() { _ = tx.Rollback() }) }
 	})
 }

@@ -37,7 +37,10 @@ func Open(ctx context.Context, dir string) (*sqlstore.Store, error) {
 	}
 	path := filepath.Join(dir, FileName)
 	params := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "busy_timeout(10000)", "synchronous(FULL)", "foreign_keys(ON)"} {
+	// secure_delete: what is deleted or replaced (a secret sealed at upgrade, a payload or
+	// response body deleted on request or by retention) is overwritten in the file, not left
+	// in free pages.
+	for _, p := range []string{"journal_mode(WAL)", "busy_timeout(10000)", "synchronous(FULL)", "foreign_keys(ON)", "secure_delete(ON)"} {
 		params.Add("_pragma", p)
 	}
 	params.Set("_txlock", "immediate")

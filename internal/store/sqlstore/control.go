@@ -162,14 +162,15 @@ func (s *Store) CreateTestEvent(ctx context.Context, w *webhook.Webhook, ne stor
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`), d.ID, d.AppID, d.WebhookID, d.EventID, d.EventType, d.Status, ms(now), ms(now), manualNow); err != nil {
 			return fmt.Errorf("insert test delivery: %w", err)
 		}
-		res, err := tx.ExecContext(ctx, s.q(`UPDATE webhooks SET total = total + 1 WHERE id = ? AND app_id = ?`), w.ID, w.AppID)
-		if err != nil {
-			return fmt.Errorf("count test delivery: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		var one int
+		err := tx.QueryRowContext(ctx, s.q(`SELECT 1 FROM webhooks WHERE id = ? AND app_id = ?`), w.ID, w.AppID).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
 			return store.ErrWebhookNotFound
 		}
-		if err := s.rollup(ctx, tx, w.ID, hourOf(now), rollupDelta{events: 1}); err != nil {
+		if err != nil {
+			return fmt.Errorf("find webhook: %w", err)
+		}
+		if err := s.countCreated(ctx, tx, map[string]int64{w.ID: 1}, now); err != nil {
 			return err
 		}
 		return s.notify(ctx, tx)

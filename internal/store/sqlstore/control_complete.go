@@ -15,9 +15,11 @@ type health struct {
 	failuresSince int64         // failed attempts after the last success (all of them without one)
 	failingSince  sql.NullInt64 // the first failure after the last success
 	firstFailure  sql.NullInt64 // the first failure of the batch
+	last          int64         // ms of the latest attempt
 }
 
 func (h *health) add(a *webhook.Attempt) {
+	h.last = max(h.last, ms(a.CreatedAt))
 	if a.Succeeded() {
 		h.succeeded, h.failuresSince, h.failingSince = true, 0, sql.NullInt64{}
 		return

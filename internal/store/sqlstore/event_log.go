@@ -37,7 +37,7 @@ func (s *Store) ListEvents(ctx context.Context, appID string, f store.EventFilte
 	if f.Since != nil {
 		// ids begin with their creation time, so the time bound is also an id bound the index can use.
 		where.WriteString(` AND e.created_at > ? AND e.id >= ?`)
-		args = append(args, ms(*f.Since), idFloor(webhook.PrefixEvent, *f.Since))
+		args = append(args, ms(*f.Since), webhook.FirstID(webhook.PrefixEvent, *f.Since))
 	}
 	if f.Until != nil {
 		where.WriteString(` AND e.created_at < ?`)

@@ -41,7 +41,7 @@ func (s *Store) ListMessages(ctx context.Context, appID, webhookID string, f sto
 	if f.Since != nil {
 		// ids begin with their creation time, so the time bound is also an id bound the index can use.
 		where.WriteString(` AND created_at > ? AND id >= ?`)
-		args = append(args, ms(*f.Since), idFloor(webhook.PrefixDelivery, *f.Since))
+		args = append(args, ms(*f.Since), webhook.FirstID(webhook.PrefixDelivery, *f.Since))
 	}
 	if f.Until != nil {
 		where.WriteString(` AND created_at < ?`)
@@ -219,7 +219,8 @@ func (s *Store) Rollups(ctx context.Context, webhookID string, since, until time
 			SELECT hour, events, attempts, successes, failures, delivered, failed, rt_sum_ms, rt_count
 				FROM webhook_rollups WHERE webhook_id = ? AND hour >= ? AND hour < ?
 			UNION ALL
-			SELECT hour, n, 0, 0, 0, 0, 0, 0, 0 FROM created_counts WHERE webhook_id = ? AND hour >= ? AND hour < ?
+			SELECT hour, events, attempts, successes, failures, delivered, failed, rt_sum_ms, rt_count
+				FROM count_deltas WHERE webhook_id = ? AND hour >= ? AND hour < ?
 		) r GROUP BY hour ORDER BY hour`), webhookID, ms(since), ms(until), webhookID, ms(since), ms(until))
 	if err != nil {
 		return nil, fmt.Errorf("rollups: %w", err)
@@ -236,17 +237,4 @@ func (s *Store) Rollups(ctx context.Context, webhookID string, since, until time
 		out = append(out, r)
 	}
 	return out, rows.Err()
-}
-
-// idFloor is the smallest id with prefix created at t: ids begin with their creation time
-// in milliseconds (10 Crockford base-32 characters), followed by 16 characters of randomness.
-func idFloor(prefix string, t time.Time) string {
-	const crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-	v := uint64(max(t.UnixMilli(), 0))
-	var b [10]byte
-	for i := 9; i >= 0; i-- {
-		b[i] = crockford[v&31]
-		v >>= 5
-	}
-	return prefix + string(b[:]) + "0000000000000000"
 }

@@ -143,19 +143,15 @@ func (s *Store) insertNotice(ctx context.Context, tx *sql.Tx, n notice, to []*we
 		ev, n.appID, n.typ, string(payload), ms(now)); err != nil {
 		return fmt.Errorf("insert operational event: %w", err)
 	}
+	created := map[string]int64{}
 	for _, w := range to {
 		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO deliveries (id, app_id, webhook_id, event_id, event_type, status, next_at, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`), webhook.NewID(webhook.PrefixDelivery, now), n.appID, w.ID, ev, n.typ, webhook.StatusPending, ms(now), ms(now)); err != nil {
 			return fmt.Errorf("insert operational delivery: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, s.q(`UPDATE webhooks SET total = total + 1 WHERE id = ?`), w.ID); err != nil {
-			return fmt.Errorf("count operational delivery: %w", err)
-		}
-		if err := s.rollup(ctx, tx, w.ID, hourOf(now), rollupDelta{events: 1}); err != nil {
-			return err
-		}
+		created[w.ID]++
 	}
-	return nil
+	return s.countCreated(ctx, tx, created, now)
 }
 
 // failingNotice tells the app that its webhook w is failing now, once: the next is sent

@@ -1,14 +1,13 @@
 package sqlstore
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hookd/hookd/internal/store"
@@ -17,13 +16,22 @@ import (
 
 // Claim leases up to limit due deliveries. The lease is next_at itself: a claimed delivery
 // becomes due again when the lease ends, which is how a crashed worker's work comes back.
+// A claim that fails may still have committed (the connection was lost during the commit):
+// its leases are released by the next Claim, so that its deliveries wait for the store to
+// come back, not for their leases to end.
 func (s *Store) Claim(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]store.Job, error) {
+	if lost := s.lostClaims.take(); len(lost) > 0 {
+		if err := s.Release(ctx, lost, now); err != nil {
+			s.lostClaims.add(lost)
+			return nil, err
+		}
+	}
 	if s.probes.sweep(now) {
 		if err := s.releaseProbes(ctx, now, lease); err != nil {
 			return nil, err
 		}
 	}
-	var jobs []store.Job
+	var jobs, claimed []store.Job
 	err := s.relaxedTx(ctx, func(tx *sql.Tx) error {
 		jobs = jobs[:0]
 		rows, err := tx.QueryContext(ctx, s.q(s.d.ClaimSQL), ms(now), limit, ms(now.Add(lease)), s.owner())
@@ -41,6 +49,7 @@ func (s *Store) Claim(ctx context.Context, now time.Time, lease time.Duration, l
 			}
 			leases[id] = l
 			ids = append(ids, id)
+			claimed = append(claimed, store.Job{DeliveryID: id, Lease: l})
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
@@ -120,60 +129,41 @@ func (s *Store) Claim(ctx context.Context, now time.Time, lease time.Duration, l
 		jobs, err = s.control(ctx, tx, kept, modes, now, lease) // control_claim.go
 		return err
 	})
-	return jobs, err
+	if err != nil {
+		s.lostClaims.add(claimed) // the release matches only the leases this claim would have taken
+		return nil, err
+	}
+	return jobs, nil
+}
+
+// lostJobs are the leases of claims that failed, perhaps after committing, to release.
+type lostJobs struct {
+	mu   sync.Mutex
+	jobs []store.Job
+}
+
+func (l *lostJobs) add(jobs []store.Job) {
+	if len(jobs) == 0 {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.jobs = append(l.jobs, jobs...)
+}
+
+func (l *lostJobs) take() []store.Job {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	jobs := l.jobs
+	l.jobs = nil
+	return jobs
 }
 
 func marks(n int) string { return strings.TrimSuffix(strings.Repeat("?,", n), ",") }
 
-type rollupDelta struct {
-	events, attempts, successes, failures, delivered, failed, rtCount int64
-	rtSum                                                             float64
-}
-
-func (s *Store) rollup(ctx context.Context, tx *sql.Tx, webhookID string, hour int64, d rollupDelta) error {
-	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO webhook_rollups (webhook_id, hour, events, attempts, successes, failures, delivered, failed, rt_sum_ms, rt_count)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (webhook_id, hour) DO UPDATE SET events = webhook_rollups.events + excluded.events,
-			attempts = webhook_rollups.attempts + excluded.attempts, successes = webhook_rollups.successes + excluded.successes,
-			failures = webhook_rollups.failures + excluded.failures, delivered = webhook_rollups.delivered + excluded.delivered,
-			failed = webhook_rollups.failed + excluded.failed, rt_sum_ms = webhook_rollups.rt_sum_ms + excluded.rt_sum_ms,
-			rt_count = webhook_rollups.rt_count + excluded.rt_count`),
-		webhookID, hour, d.events, d.attempts, d.successes, d.failures, d.delivered, d.failed, d.rtSum, d.rtCount)
-	if err != nil {
-		return fmt.Errorf("rollup: %w", err)
-	}
-	return nil
-}
-
-type counterDelta struct {
-	delivered, failed, finished, rtCount int64
-	rtSum                                float64
-	last                                 int64
-	health                               health // control_complete.go
-}
-
-// count moves one delivery from how it counted (was) to how it counts now, in the webhook's
-// counters and in the rollup of the hour it was created in.
-func count(c *counterDelta, r *rollupDelta, was, now string) {
-	if was == now {
-		return
-	}
-	for _, move := range []struct {
-		status string
-		by     int64
-	}{{was, -1}, {now, 1}} {
-		switch move.status {
-		case webhook.StatusDelivered:
-			c.delivered += move.by
-			r.delivered += move.by
-		case webhook.StatusFailed:
-			c.failed += move.by
-			r.failed += move.by
-		}
-	}
-}
-
-// Complete records attempts, moves their deliveries on and updates counters and rollups, in one transaction.
+// Complete records attempts, moves their deliveries on and counts them (count rows, counts.go),
+// in one transaction. Only the webhooks whose failing streak, breaker or failing notice changes
+// have their row written: a batch of successes to a healthy webhook locks no webhook row.
 // An outcome whose lease was lost (the delivery was reclaimed) keeps its attempt row but moves nothing.
 func (s *Store) Complete(ctx context.Context, outcomes []store.Outcome) error {
 	var ns []notice // operational events, sent once the outcomes are committed
@@ -192,97 +182,35 @@ func (s *Store) Complete(ctx context.Context, outcomes []store.Outcome) error {
 			cause, error, request_headers, response_headers, response_body, response_encoding, truncated, created_at) VALUES `, 17, rows, ""); err != nil {
 			return fmt.Errorf("insert attempts: %w", err)
 		}
-		counters := map[string]*counterDelta{}
-		type hourKey struct {
-			webhook string
-			hour    int64
-		}
-		rollups := map[hourKey]*rollupDelta{}
-		rollupAt := func(webhookID string, at time.Time) *rollupDelta {
-			k := hourKey{webhookID, hourOf(at)}
-			r := rollups[k]
-			if r == nil {
-				r = &rollupDelta{}
-				rollups[k] = r
-			}
-			return r
-		}
-		lines := map[string]lineEnd{} // ordered webhooks whose head just ended
-		var exhausted []store.Outcome // deliveries that failed for good
 		moved, err := s.moveDeliveries(ctx, tx, outcomes)
 		if err != nil {
 			return err
 		}
-		for i, o := range outcomes {
-			a := o.Attempt
-			if !moved[i] {
-				continue // the lease was lost: the attempt is kept, the delivery is someone else's now
-			}
-			c := counters[a.WebhookID]
-			if c == nil {
-				c = &counterDelta{}
-				counters[a.WebhookID] = c
-			}
-			r := rollupAt(a.WebhookID, a.CreatedAt)
-			r.attempts++
-			standing := webhook.StatusFailed
-			if a.Succeeded() {
-				r.successes++
-				standing = webhook.StatusDelivered
-			} else {
-				r.failures++
-			}
-			count(c, rollupAt(a.WebhookID, o.Job.Event.CreatedAt), o.Job.Counted, standing)
-			if o.NextAt == nil {
-				c.finished++
-				if !a.Succeeded() && !webhook.IsOperational(o.Job.Event.Type) {
-					exhausted = append(exhausted, o)
-				}
-			}
-			if a.StatusCode > 0 {
-				c.rtSum += a.DurationMS
-				c.rtCount++
-				r.rtSum += a.DurationMS
-				r.rtCount++
-			}
-			c.last = max(c.last, ms(a.CreatedAt))
-			c.health.add(a)
-			if o.NextAt == nil && o.Job.Webhook != nil && o.Job.Webhook.Ordered {
-				end, ok := lines[a.WebhookID]
-				if !ok || o.Job.DeliveryID < end.after {
-					end.after = o.Job.DeliveryID
-				}
-				end.at = max(end.at, ms(a.CreatedAt))
-				lines[a.WebhookID] = end
-			}
+		t := tally(outcomes, moved)
+		if err := s.insertCounts(ctx, tx, t.counts); err != nil {
+			return err
 		}
-		ids := make([]string, 0, len(counters))
-		for id := range counters {
-			ids = append(ids, id)
-		}
-		slices.Sort(ids) // lock webhook rows in one order across instances
-		for _, id := range ids {
-			c := counters[id]
-			h := &c.health
+		for _, id := range sortedKeys(t.health) { // lock webhook rows in one order across instances
+			h := t.health[id]
 			var state, appID, name, url string
 			var streak, notified int64
-			err := tx.QueryRowContext(ctx, s.q(`UPDATE webhooks SET delivered = delivered + ?, failed = failed + ?, finished = finished + ?,
-				rt_sum_ms = rt_sum_ms + ?, rt_count = rt_count + ?,
-				last_delivery_at = CASE WHEN last_delivery_at IS NULL OR last_delivery_at < ? THEN ? ELSE last_delivery_at END,
-				consecutive_failures = CASE WHEN ? THEN ? ELSE consecutive_failures + ? END,
+			// Written only if a failure is to be counted or a streak, breaker or notice to be
+			// ended: a row the WHERE leaves out is not locked.
+			err := tx.QueryRowContext(ctx, s.q(`UPDATE webhooks SET consecutive_failures = CASE WHEN ? THEN ? ELSE consecutive_failures + ? END,
 				failing_since = CASE WHEN ? THEN ? ELSE COALESCE(failing_since, ?) END
-				WHERE id = ? RETURNING circuit_state, consecutive_failures, failing_notified, app_id, name, url`),
-				c.delivered, c.failed, c.finished, c.rtSum, c.rtCount, c.last, c.last,
-				h.succeeded, h.failuresSince, h.failuresSince, h.succeeded, h.failingSince, h.firstFailure, id).Scan(&state, &streak, &notified, &appID, &name, &url)
+				WHERE id = ? AND (? OR consecutive_failures <> 0 OR failing_since IS NOT NULL OR circuit_state <> ? OR failing_notified <> 0)
+				RETURNING circuit_state, consecutive_failures, failing_notified, app_id, name, url`),
+				h.succeeded, h.failuresSince, h.failuresSince, h.succeeded, h.failingSince, h.firstFailure, id, h.firstFailure.Valid, webhook.CircuitClosed).
+				Scan(&state, &streak, &notified, &appID, &name, &url)
 			if errors.Is(err, sql.ErrNoRows) {
-				continue // deleted while the attempt was in flight
+				continue // healthy, nothing to change; or deleted while the attempt was in flight
 			}
 			if err != nil {
-				return fmt.Errorf("update counters: %w", err)
+				return fmt.Errorf("update webhook health: %w", err)
 			}
-			at := fromMS(c.last)
+			at := fromMS(h.last)
 			if h.succeeded && (state != webhook.CircuitClosed || notified != 0) {
-				if err := s.closeCircuit(ctx, tx, id, c.last); err != nil {
+				if err := s.closeCircuit(ctx, tx, id, h.last); err != nil {
 					return err
 				}
 				if notified != 0 {
@@ -296,27 +224,14 @@ func (s *Store) Complete(ctx context.Context, outcomes []store.Outcome) error {
 		}
 		// After the webhook rows: a claim of an ordered webhook's next delivery waits for the
 		// row, and then sees this head final (control_complete.go).
-		if err := s.advanceLines(ctx, tx, lines); err != nil {
+		if err := s.advanceLines(ctx, tx, t.lines); err != nil {
 			return err
 		}
-		for _, o := range exhausted {
+		for _, o := range t.exhausted {
 			a := o.Attempt
 			ns = append(ns, notice{appID: a.AppID, about: a.WebhookID, typ: webhook.EventDeliveryExhausted, payload: exhaustedNotice{
 				WebhookID: a.WebhookID, DeliveryID: a.DeliveryID, EventID: a.EventID, EventType: o.Job.Event.Type, Attempts: a.Number,
 				StatusCode: a.StatusCode, Reason: a.Error, At: a.CreatedAt.UTC().Format(time.RFC3339Nano)}})
-		}
-
-		keys := make([]hourKey, 0, len(rollups))
-		for k := range rollups {
-			keys = append(keys, k)
-		}
-		slices.SortFunc(keys, func(a, b hourKey) int {
-			return cmp.Or(strings.Compare(a.webhook, b.webhook), cmp.Compare(a.hour, b.hour))
-		})
-		for _, k := range keys {
-			if err := s.rollup(ctx, tx, k.webhook, k.hour, *rollups[k]); err != nil {
-				return err
-			}
 		}
 		return nil
 	})
@@ -373,7 +288,7 @@ func (s *Store) NextDue(ctx context.Context) (time.Time, bool, error) {
 // QueueDepth is the sum of every webhook's deliveries not yet final: exact, and cheap on any backlog.
 func (s *Store) QueueDepth(ctx context.Context) (int64, error) {
 	var n sql.NullInt64
-	err := s.r.QueryRowContext(ctx, `SELECT (SELECT COALESCE(SUM(total - finished), 0) FROM webhooks) + (SELECT COALESCE(SUM(n), 0) FROM created_counts)`).Scan(&n)
+	err := s.r.QueryRowContext(ctx, `SELECT (SELECT COALESCE(SUM(total - finished), 0) FROM webhooks) + (SELECT COALESCE(SUM(events - finished), 0) FROM count_deltas)`).Scan(&n)
 	return n.Int64, err
 }
 

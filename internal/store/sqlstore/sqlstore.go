@@ -74,7 +74,9 @@ type Store struct {
 	notifyPending atomic.Bool
 	// probes says when Claim next looks for breakers whose cool-down is over (control_probe.go).
 	probes probeClock
-	box    *secretbox.Box // seals secrets at rest (security.go); nil keeps them in the clear
+	// lostClaims are claims that failed, perhaps after committing: Claim releases them.
+	lostClaims lostJobs
+	box        *secretbox.Box // seals secrets at rest (security.go); nil keeps them in the clear
 }
 
 // New wraps open databases; w and r may be the same.

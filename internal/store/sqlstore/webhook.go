@@ -18,9 +18,9 @@ const webhookColumns = `numeric_id, id, app_id, name, url, description, event_ty
 	total, delivered, failed, last_delivery_at, rt_sum_ms, rt_count, secret_prev, secret_prev_until, encryption_key,
 	circuit_state, circuit_until, consecutive_failures, disabled_reason, disabled_at, uid, channels, metadata`
 
-// webhookStatsColumns are webhookColumns with the deliveries counted but not folded yet
-// (counts.go), for the reads that show statistics.
-var webhookStatsColumns = strings.Replace(webhookColumns, "total, delivered", "total + "+unfolded+", delivered", 1)
+// webhookStatsColumns are webhookColumns with the counts not folded yet added (counts.go), for
+// the reads that show statistics, FROM webhooksWithCounts.
+var webhookStatsColumns = strings.Replace(webhookColumns, "total, delivered, failed, last_delivery_at, rt_sum_ms, rt_count", countedColumns, 1)
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -124,17 +124,17 @@ func (s *Store) CountWebhooks(ctx context.Context, appID string) (int, error) {
 
 // GetWebhook finds one of appID's webhooks with its stats.
 func (s *Store) GetWebhook(ctx context.Context, appID, id string, now time.Time) (*webhook.Webhook, error) {
-	return s.getWebhook(ctx, `SELECT `+webhookStatsColumns+` FROM webhooks WHERE id = ? AND app_id = ?`, id, appID, now)
+	return s.getWebhook(ctx, `SELECT `+webhookStatsColumns+` FROM `+webhooksWithCounts+` WHERE id = ? AND app_id = ?`, id, appID, now)
 }
 
 // WebhookByUID finds one of appID's webhooks by the uid its sender gave it.
 func (s *Store) WebhookByUID(ctx context.Context, appID, uid string, now time.Time) (*webhook.Webhook, error) {
-	return s.getWebhook(ctx, `SELECT `+webhookStatsColumns+` FROM webhooks WHERE uid = ? AND app_id = ?`, uid, appID, now)
+	return s.getWebhook(ctx, `SELECT `+webhookStatsColumns+` FROM `+webhooksWithCounts+` WHERE uid = ? AND app_id = ?`, uid, appID, now)
 }
 
 // GetWebhookByNumericID finds one of appID's webhooks by its integer id.
 func (s *Store) GetWebhookByNumericID(ctx context.Context, appID string, id int64, now time.Time) (*webhook.Webhook, error) {
-	return s.getWebhook(ctx, `SELECT `+webhookStatsColumns+` FROM webhooks WHERE numeric_id = ? AND app_id = ?`, id, appID, now)
+	return s.getWebhook(ctx, `SELECT `+webhookStatsColumns+` FROM `+webhooksWithCounts+` WHERE numeric_id = ? AND app_id = ?`, id, appID, now)
 }
 
 func (s *Store) getWebhook(ctx context.Context, query string, id any, appID string, now time.Time) (*webhook.Webhook, error) {
@@ -163,8 +163,11 @@ func (s *Store) fillLast24h(ctx context.Context, ws []*webhook.Webhook, now time
 		byID[w.ID] = w
 		args = append(args, w.ID)
 	}
-	rows, err := s.r.QueryContext(ctx, s.q(`SELECT webhook_id, SUM(delivered + failed), SUM(failed) FROM webhook_rollups
-		WHERE hour >= ? AND webhook_id IN (`+marks(len(ws))+`) GROUP BY webhook_id`), args...)
+	in := marks(len(ws))
+	rows, err := s.r.QueryContext(ctx, s.q(`SELECT webhook_id, SUM(delivered + failed), SUM(failed) FROM (
+		SELECT webhook_id, delivered, failed FROM webhook_rollups WHERE hour >= ? AND webhook_id IN (`+in+`)
+		UNION ALL SELECT webhook_id, delivered, failed FROM count_deltas WHERE hour >= ? AND webhook_id IN (`+in+`)
+	) r GROUP BY webhook_id`), append(args, args...)...)
 	if err != nil {
 		return fmt.Errorf("webhook rollups: %w", err)
 	}
@@ -184,7 +187,7 @@ func (s *Store) fillLast24h(ctx context.Context, ws []*webhook.Webhook, now time
 
 // ListWebhooks pages through an app's webhooks by id, with their stats at now.
 func (s *Store) ListWebhooks(ctx context.Context, appID, after string, limit int, now time.Time) ([]webhook.Webhook, error) {
-	rows, err := s.r.QueryContext(ctx, s.q(`SELECT `+webhookStatsColumns+` FROM webhooks WHERE app_id = ? AND id > ? ORDER BY id LIMIT ?`), appID, after, limit)
+	rows, err := s.r.QueryContext(ctx, s.q(`SELECT `+webhookStatsColumns+` FROM `+webhooksWithCounts+` WHERE app_id = ? AND id > ? ORDER BY id LIMIT ?`), appID, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list webhooks: %w", err)
 	}

@@ -690,4 +690,35 @@ func testFoldCounts(t *testing.T, s store.Store) {
 	if got := stats(t, s, app.ID, w.ID, t0); got.Stats.Created != 4 {
 		t.Errorf("created with a new commit unfolded = %d, want 4", got.Stats.Created)
 	}
+
+	// Attempts are counted the same way: exact before and after folding.
+	jobs := claimAll(t, s, t0.Add(2*time.Hour))
+	if len(jobs) != 4 {
+		t.Fatalf("claimed %d, want 4", len(jobs))
+	}
+	at := t0.Add(3 * time.Hour)
+	next := at.Add(time.Hour)
+	complete(t, s, attemptAt(jobs[0], 200, webhook.StatusDelivered, nil, at), attemptAt(jobs[1], 500, webhook.StatusFailed, nil, at))
+	complete(t, s, attemptAt(jobs[2], 503, webhook.StatusRetrying, &next, at.Add(time.Minute)))
+	check := func(when string) {
+		t.Helper()
+		got := stats(t, s, app.ID, w.ID, at) // the counters and the rollups agree (stats)
+		depth, _ := s.QueueDepth(ctx)
+		var attempts, successes int64
+		for _, r := range rollups() {
+			attempts, successes = attempts+r.Attempts, successes+r.Successes
+		}
+		if st := got.Stats; st.Created != 4 || st.Delivered != 1 || st.Failed != 2 || st.Pending() != 1 || st.LastDeliveryAt == nil ||
+			!st.LastDeliveryAt.Equal(at.Add(time.Minute)) || depth != 2 || attempts != 3 || successes != 1 {
+			t.Errorf("%s: stats %+v, queue depth %d, rollups %d attempts %d successes; want 4 created, 1 delivered, 2 failed, 1 pending, "+
+				"last at %v, depth 2 (the retrying and the unsent), 3 attempts, 1 success", when, st, depth, attempts, successes, at.Add(time.Minute))
+		}
+	}
+	check("before folding")
+	// Rows per commit and hour: the event commit's; each attempt commit's, in the hour of its
+	// attempts and in that of the events whose deliveries it moved.
+	if n, err := s.FoldCounts(ctx); err != nil || n != 5 {
+		t.Errorf("FoldCounts = %d, %v; want 5 rows: 1 of the event commit, 2 of each attempt commit", n, err)
+	}
+	check("after folding")
 }

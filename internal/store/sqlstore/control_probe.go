@@ -52,8 +52,8 @@ func (c *probeClock) sweep(now time.Time) bool {
 // last probe's lease) is over go now as its probe: the breaker turns half_open for one lease
 // and names the probe, so the claim sends it and parks the others (webhook.Control.Decide).
 // Parked deliveries otherwise stay untouched while the breaker is open, however often it
-// reopens. Webhook rows another transaction holds are skipped (that may be a claim of this
-// webhook's deliveries, which makes a probe itself); the next sweep finds them.
+// reopens. Rows another transaction holds are skipped (that may be a claim of this webhook's
+// deliveries, which makes a probe itself); the next sweep finds them.
 func (s *Store) releaseProbes(ctx context.Context, now time.Time, lease time.Duration) error {
 	return s.relaxedTx(ctx, func(tx *sql.Tx) error {
 		lock := ""
@@ -85,12 +85,18 @@ func (s *Store) releaseProbes(ctx context.Context, now time.Time, lease time.Dur
 			return err
 		}
 		for _, p := range ps {
+			// The webhook row is held: a delivery row only with SKIP LOCKED (the lock order).
+			res, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = ? WHERE id IN (SELECT id FROM deliveries
+				WHERE id = ? AND next_at IS NULL`+s.skipLocked()+`)`), ms(now), p.deliveryID)
+			if err != nil {
+				return fmt.Errorf("release probe: %w", err)
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				continue // taken meanwhile; the next sweep picks another
+			}
 			if _, err := tx.ExecContext(ctx, s.q(`UPDATE webhooks SET circuit_state = ?, circuit_until = ?, circuit_probe = ? WHERE id = ?`),
 				webhook.CircuitHalfOpen, ms(now.Add(lease)), p.deliveryID, p.webhookID); err != nil {
 				return fmt.Errorf("half-open breaker: %w", err)
-			}
-			if _, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = ? WHERE id = ? AND next_at IS NULL`), ms(now), p.deliveryID); err != nil {
-				return fmt.Errorf("release probe: %w", err)
 			}
 		}
 		return nil

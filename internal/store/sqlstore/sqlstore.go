@@ -54,13 +54,15 @@ type Dialect struct {
 //
 //  1. delivery rows (a claim skips those another holds; an update may wait for them);
 //  2. webhook rows, in id order (lockWebhooks, or UPDATEs in sorted order);
-//  3. rollup rows, in (webhook, hour) order, only ever with their webhook's row held.
+//  3. rollup rows, in (webhook, hour) order, only ever with their webhook's row held (the fold).
 //
 // Once a transaction holds a webhook row, it takes delivery rows only with SKIP LOCKED
 // (skipLocked), or new ones it inserts: a claim holding delivery rows may be waiting for that
-// webhook row. The count rows of event commits (counts.go) are only ever inserted, and deleted
-// by the fold before it takes webhook rows. SQLite has one writer, so there the order only has
-// to be harmless.
+// webhook row. The count rows of event and attempt commits (counts.go) are only ever inserted,
+// and deleted by the fold before it takes webhook rows. An attempt commit takes a webhook row
+// only when its health changes. releaseProbes takes webhook rows with SKIP LOCKED, in a
+// transaction of its own, before any delivery row. SQLite has one writer, so there the order
+// only has to be harmless.
 
 // Store implements store.Store over database/sql.
 type Store struct {

@@ -193,8 +193,8 @@ const (
 
 // committed finds out whether r's events were committed by a transaction that failed with a
 // connection error, looking for them for up to lookupFor; when they were, it returns their
-// results. (Deliveries it committed handed off to a worker are not started: they go out when
-// their lease ends.)
+// results. (Deliveries it committed handed off to a worker are not started here: the store's
+// next claim gives them back to the queue.)
 func (b *Batcher) committed(r *request) ([]store.Created, commitOutcome) {
 	ctx, cancel := context.WithTimeout(context.Background(), lookupFor)
 	defer cancel()

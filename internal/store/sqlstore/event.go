@@ -92,6 +92,12 @@ func (s *Store) CreateEvents(ctx context.Context, events []store.NewEvent, now t
 		return s.countCreated(ctx, tx, perWebhook, now) // counts.go: no webhook row locked
 	})
 	if err != nil {
+		// The commit may have happened all the same (the connection was lost during it): the
+		// next Claim gives back the deliveries it would have handed off, so they wait for the
+		// store to come back, not for their leases to end.
+		for _, c := range out {
+			s.lostLeases.add(c.Handed)
+		}
 		return nil, err
 	}
 	if due { // deliveries the other instances may claim: wake them, after the commit

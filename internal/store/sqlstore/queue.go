@@ -16,13 +16,13 @@ import (
 
 // Claim leases up to limit due deliveries. The lease is next_at itself: a claimed delivery
 // becomes due again when the lease ends, which is how a crashed worker's work comes back.
-// A claim that fails may still have committed (the connection was lost during the commit):
-// its leases are released by the next Claim, so that its deliveries wait for the store to
-// come back, not for their leases to end.
+// A claim (or an event commit handing deliveries off) that fails may still have committed (the
+// connection was lost during the commit): its leases are released by the next Claim, so that
+// its deliveries wait for the store to come back, not for their leases to end.
 func (s *Store) Claim(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]store.Job, error) {
-	if lost := s.lostClaims.take(); len(lost) > 0 {
+	if lost := s.lostLeases.take(); len(lost) > 0 {
 		if err := s.Release(ctx, lost, now); err != nil {
-			s.lostClaims.add(lost)
+			s.lostLeases.add(lost)
 			return nil, err
 		}
 	}
@@ -130,13 +130,14 @@ func (s *Store) Claim(ctx context.Context, now time.Time, lease time.Duration, l
 		return err
 	})
 	if err != nil {
-		s.lostClaims.add(claimed) // the release matches only the leases this claim would have taken
+		s.lostLeases.add(claimed) // the release matches only the leases this claim would have taken
 		return nil, err
 	}
 	return jobs, nil
 }
 
-// lostJobs are the leases of claims that failed, perhaps after committing, to release.
+// lostJobs are the leases of transactions that failed, perhaps after committing, to release:
+// a release matches only a lease still as that transaction would have left it.
 type lostJobs struct {
 	mu   sync.Mutex
 	jobs []store.Job

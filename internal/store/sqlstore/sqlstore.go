@@ -76,8 +76,9 @@ type Store struct {
 	notifyPending atomic.Bool
 	// probes says when Claim next looks for breakers whose cool-down is over (control_probe.go).
 	probes probeClock
-	// lostClaims are claims that failed, perhaps after committing: Claim releases them.
-	lostClaims lostJobs
+	// lostLeases are leases of transactions that failed, perhaps after committing: Claim
+	// releases them (queue.go).
+	lostLeases lostJobs
 	box        *secretbox.Box // seals secrets at rest (security.go); nil keeps them in the clear
 }
 

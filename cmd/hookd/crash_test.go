@@ -454,6 +454,23 @@ func createHook(t *testing.T, base, token, url string) map[string]any {
 // `hookd_deliveries_total{outcome="delivered"}`. A counter appears once it has counted.
 func metricValue(t *testing.T, base, series string) float64 {
 	t.Helper()
+	v, ok, raw := readMetric(t, base, series)
+	if !ok {
+		t.Fatalf("no %s in %s/metrics:\n%s", series, base, raw)
+	}
+	return v
+}
+
+// counterValue is a labelled counter's value, 0 while it has none: its series appears at its
+// first increment.
+func counterValue(t *testing.T, base, series string) float64 {
+	t.Helper()
+	v, _, _ := readMetric(t, base, series)
+	return v
+}
+
+func readMetric(t *testing.T, base, series string) (float64, bool, []byte) {
+	t.Helper()
 	resp, err := http.Get(base + "/metrics")
 	if err != nil {
 		t.Fatal(err)
@@ -466,9 +483,8 @@ func metricValue(t *testing.T, base, series string) float64 {
 			if err != nil {
 				t.Fatalf("%s %q: %v", series, v, err)
 			}
-			return f
+			return f, true, raw
 		}
 	}
-	t.Fatalf("no %s in %s/metrics:\n%s", series, base, raw)
-	return 0
+	return 0, false, raw
 }

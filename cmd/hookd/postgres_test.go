@@ -103,7 +103,7 @@ func TestPostgresTwoInstances(t *testing.T) {
 	const delivered = `hookd_deliveries_total{outcome="delivered"}`
 	var byA, byB float64
 	eventually(t, 5*time.Second, fmt.Sprintf("the instances record %d deliveries", events), func() bool {
-		byA, byB = metricValue(t, a.URL, delivered), metricValue(t, b.URL, delivered)
+		byA, byB = counterValue(t, a.URL, delivered), counterValue(t, b.URL, delivered)
 		return byA+byB == events
 	})
 	t.Logf("two instances: %d events, %d requests, %d distinct; delivered by A %v, by B %v", events, total, len(seen), byA, byB)
@@ -149,6 +149,6 @@ func TestPostgresNotifyWakesOtherInstance(t *testing.T) {
 	}
 	// Outcomes are recorded just after the receiver answers.
 	eventually(t, 5*time.Second, fmt.Sprintf("the other instance records %d deliveries", events+1), func() bool {
-		return metricValue(t, other.URL, `hookd_deliveries_total{outcome="delivered"}`) == events+1
+		return counterValue(t, other.URL, `hookd_deliveries_total{outcome="delivered"}`) == events+1
 	})
 }

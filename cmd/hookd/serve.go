@@ -203,11 +203,22 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if cfg.retention > 0 {
 		wg.Go(func() { _ = (&store.Retention{Store: st, Age: cfg.retention, Log: log}).Run(poolCtx) })
 	}
+	if cfg.store.databaseURL != "" {
+		// Listening before the first claim, so that no other instance's commit goes unheard
+		// once this one delivers; a listener slow to connect only delays that to the poll.
+		listening := make(chan struct{})
+		var once sync.Once
+		wg.Go(func() {
+			_ = postgres.Listen(poolCtx, cfg.store.databaseURL, log, pool.WakeDeliveries, func() { once.Do(func() { close(listening) }) })
+		})
+		select {
+		case <-listening:
+		case <-time.After(5 * time.Second):
+			log.Warn("postgres listener not ready; new deliveries of other instances wait for the poll until it is")
+		}
+	}
 	poolDone := make(chan struct{})
 	go func() { defer close(poolDone); _ = pool.Run(poolCtx) }()
-	if cfg.store.databaseURL != "" {
-		wg.Go(func() { _ = postgres.Listen(poolCtx, cfg.store.databaseURL, log, pool.WakeDeliveries) })
-	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 

@@ -65,11 +65,12 @@ func Open(ctx context.Context, url string) (*sqlstore.Store, error) {
 	return s, nil
 }
 
-// Listen calls wake whenever any instance commits new deliveries, until ctx ends.
-// It reconnects after errors; a missed notification only delays work until the next poll.
-func Listen(ctx context.Context, url string, log *slog.Logger, wake func()) error {
+// Listen calls wake whenever any instance commits new deliveries, until ctx ends, and
+// listening each time it has (re)started listening. It reconnects after errors; a missed
+// notification only delays work until the next poll.
+func Listen(ctx context.Context, url string, log *slog.Logger, wake, listening func()) error {
 	for ctx.Err() == nil {
-		err := listenOnce(ctx, url, wake)
+		err := listenOnce(ctx, url, wake, listening)
 		if ctx.Err() != nil {
 			break
 		}
@@ -82,7 +83,7 @@ func Listen(ctx context.Context, url string, log *slog.Logger, wake func()) erro
 	return nil
 }
 
-func listenOnce(ctx context.Context, url string, wake func()) error {
+func listenOnce(ctx context.Context, url string, wake, listening func()) error {
 	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
 		return err
@@ -91,6 +92,8 @@ func listenOnce(ctx context.Context, url string, wake func()) error {
 	if _, err := conn.Exec(ctx, "LISTEN "+Channel); err != nil {
 		return err
 	}
+	listening()
+	wake() // what was committed while not listening
 	for {
 		if _, err := conn.WaitForNotification(ctx); err != nil {
 			return err

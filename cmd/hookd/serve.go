@@ -213,6 +213,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		})
 		select {
 		case <-listening:
+		case <-ctx.Done():
 		case <-time.After(5 * time.Second):
 			log.Warn("postgres listener not ready; new deliveries of other instances wait for the poll until it is")
 		}

@@ -28,9 +28,12 @@ var lastMS uint64
 var lastRand [10]byte
 
 // maxIDLag is how far behind the last id's time an id may be asked for and still be made
-// after it: a clock stepped back by more (or a caller naming a time long past) gets ids of
-// the time it names, so that an id always tells when its row was made (FirstID).
-const maxIDLag = 10 * time.Second
+// after it: a caller naming a time long past (a test, an import) gets ids of the time it
+// names, so that an id tells when its row was made (FirstID). A clock stepped back by more
+// than this on a running server would make ids that sort before those already made, which an
+// ordered webhook's line, read by id from its head on, would leave behind: an hour keeps that
+// out of reach of any ordinary clock correction.
+const maxIDLag = time.Hour
 
 // NewID returns prefix followed by a 26-character ULID. IDs made by one
 // process are strictly increasing, even within one millisecond, unless now is more

@@ -20,6 +20,7 @@ const rowsPerInsert = 200
 func (s *Store) CreateEvents(ctx context.Context, events []store.NewEvent, now time.Time, handoff store.Handoff) ([]store.Created, error) {
 	out := make([]store.Created, len(events))
 	due := false // some delivery is left for a claim (not handed off)
+	owner := s.owner()
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		targets := map[string][]*webhook.Webhook{} // app id → active webhooks
 		seen := map[[2]string]int{}                // (app, idempotency key) → index in this batch
@@ -72,7 +73,7 @@ func (s *Store) CreateEvents(ctx context.Context, events []store.NewEvent, now t
 					}
 				}
 				due = due || lease == 0
-				dlvRows = append(dlvRows, id, ne.AppID, w.ID, ev.ID, ne.Type, webhook.StatusPending, ms(next), lease, leasedBy(lease, s.owner()), ms(now))
+				dlvRows = append(dlvRows, id, ne.AppID, w.ID, ev.ID, ne.Type, webhook.StatusPending, ms(next), lease, leasedBy(lease, owner), ms(now))
 			}
 			if ne.IdempotencyKey != "" {
 				idemRows = append(idemRows, ne.AppID, ne.IdempotencyKey, ev.ID, n, ms(now))
@@ -96,7 +97,7 @@ func (s *Store) CreateEvents(ctx context.Context, events []store.NewEvent, now t
 		// next Claim gives back the deliveries it would have handed off, so they wait for the
 		// store to come back, not for their leases to end.
 		for _, c := range out {
-			s.lostLeases.add(c.Handed)
+			s.lostLeases.add(c.Handed, owner)
 		}
 		return nil, err
 	}

@@ -21,8 +21,8 @@ import (
 // its deliveries wait for the store to come back, not for their leases to end.
 func (s *Store) Claim(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]store.Job, error) {
 	if lost := s.lostLeases.take(); len(lost) > 0 {
-		if err := s.Release(ctx, lost, now); err != nil {
-			s.lostLeases.add(lost)
+		if err := s.release(ctx, lost, now); err != nil {
+			s.lostLeases.put(lost)
 			return nil, err
 		}
 	}
@@ -32,9 +32,10 @@ func (s *Store) Claim(ctx context.Context, now time.Time, lease time.Duration, l
 		}
 	}
 	var jobs, claimed []store.Job
+	owner := s.owner()
 	err := s.relaxedTx(ctx, func(tx *sql.Tx) error {
 		jobs = jobs[:0]
-		rows, err := tx.QueryContext(ctx, s.q(s.d.ClaimSQL), ms(now), limit, ms(now.Add(lease)), s.owner())
+		rows, err := tx.QueryContext(ctx, s.q(s.d.ClaimSQL), ms(now), limit, ms(now.Add(lease)), owner)
 		if err != nil {
 			return fmt.Errorf("claim: %w", err)
 		}
@@ -130,34 +131,50 @@ func (s *Store) Claim(ctx context.Context, now time.Time, lease time.Duration, l
 		return err
 	})
 	if err != nil {
-		s.lostLeases.add(claimed) // the release matches only the leases this claim would have taken
+		s.lostLeases.add(claimed, owner) // the release matches only the leases this claim would have taken
 		return nil, err
 	}
 	return jobs, nil
 }
 
 // lostJobs are the leases of transactions that failed, perhaps after committing, to release:
-// a release matches only a lease still as that transaction would have left it.
+// a release matches only a lease still as that transaction would have left it, this
+// instance's (another's claim of the same delivery after a rollback has the same lease number).
 type lostJobs struct {
-	mu   sync.Mutex
-	jobs []store.Job
+	mu     sync.Mutex
+	leases []lease
 }
 
-func (l *lostJobs) add(jobs []store.Job) {
-	if len(jobs) == 0 {
+// lease is a delivery's lease as one owner (an instance) took it.
+type lease struct {
+	id    string
+	lease int64
+	owner int64
+}
+
+func (l *lostJobs) add(jobs []store.Job, owner int64) {
+	var ls []lease
+	for _, j := range jobs {
+		ls = append(ls, lease{j.DeliveryID, j.Lease, owner})
+	}
+	l.put(ls)
+}
+
+func (l *lostJobs) put(ls []lease) {
+	if len(ls) == 0 {
 		return
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.jobs = append(l.jobs, jobs...)
+	l.leases = append(l.leases, ls...)
 }
 
-func (l *lostJobs) take() []store.Job {
+func (l *lostJobs) take() []lease {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	jobs := l.jobs
-	l.jobs = nil
-	return jobs
+	ls := l.leases
+	l.leases = nil
+	return ls
 }
 
 func marks(n int) string { return strings.TrimSuffix(strings.Repeat("?,", n), ",") }
@@ -195,13 +212,17 @@ func (s *Store) Complete(ctx context.Context, outcomes []store.Outcome) error {
 			h := t.health[id]
 			var state, appID, name, url string
 			var streak, notified int64
-			// Written only if a failure is to be counted or a streak, breaker or notice to be
-			// ended: a row the WHERE leaves out is not locked.
+			// Written only if a failure is to be counted, a streak, breaker or notice to be
+			// ended, or an ordered line moved on (advanceLines below needs the row held: a
+			// claim of the line's next delivery holds it while it decides): a row the WHERE
+			// leaves out is not locked.
+			_, lineMoved := t.lines[id]
 			err := tx.QueryRowContext(ctx, s.q(`UPDATE webhooks SET consecutive_failures = CASE WHEN ? THEN ? ELSE consecutive_failures + ? END,
 				failing_since = CASE WHEN ? THEN ? ELSE COALESCE(failing_since, ?) END
 				WHERE id = ? AND (? OR consecutive_failures <> 0 OR failing_since IS NOT NULL OR circuit_state <> ? OR failing_notified <> 0)
 				RETURNING circuit_state, consecutive_failures, failing_notified, app_id, name, url`),
-				h.succeeded, h.failuresSince, h.failuresSince, h.succeeded, h.failingSince, h.firstFailure, id, h.firstFailure.Valid, webhook.CircuitClosed).
+				h.succeeded, h.failuresSince, h.failuresSince, h.succeeded, h.failingSince, h.firstFailure, id, h.firstFailure.Valid || lineMoved,
+				webhook.CircuitClosed).
 				Scan(&state, &streak, &notified, &appID, &name, &url)
 			if errors.Is(err, sql.ErrNoRows) {
 				continue // healthy, nothing to change; or deleted while the attempt was in flight
@@ -247,20 +268,34 @@ func (s *Store) Complete(ctx context.Context, outcomes []store.Outcome) error {
 
 // Release makes claimed deliveries due again at now.
 func (s *Store) Release(ctx context.Context, jobs []store.Job, now time.Time) error {
+	ls := make([]lease, len(jobs))
+	for i, j := range jobs {
+		ls[i] = lease{id: j.DeliveryID, lease: j.Lease, owner: anyOwner}
+	}
+	return s.release(ctx, ls, now)
+}
+
+// anyOwner, as a lease's owner, matches whoever holds it (never a lease's owner: an instance
+// id, or unregistered).
+const anyOwner = 0
+
+// release makes the deliveries whose leases are still ls due at now.
+func (s *Store) release(ctx context.Context, ls []lease, now time.Time) error {
 	return s.relaxedTx(ctx, func(tx *sql.Tx) error {
-		for start := 0; start < len(jobs); start += rowsPerInsert {
-			chunk := jobs[start:min(len(jobs), start+rowsPerInsert)]
-			args := make([]any, 0, 2*len(chunk)+1)
+		for start := 0; start < len(ls); start += rowsPerInsert {
+			chunk := ls[start:min(len(ls), start+rowsPerInsert)]
+			args := make([]any, 0, 3*len(chunk)+1)
 			var b strings.Builder
-			b.WriteString(`WITH v(id, lease) AS (VALUES `)
-			for i, j := range chunk {
+			b.WriteString(`WITH v(id, lease, owner) AS (VALUES `)
+			for i, l := range chunk {
 				if i > 0 {
 					b.WriteByte(',')
 				}
-				b.WriteString(`(CAST(? AS TEXT), CAST(? AS BIGINT))`)
-				args = append(args, j.DeliveryID, j.Lease)
+				b.WriteString(`(CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS BIGINT))`)
+				args = append(args, l.id, l.lease, l.owner)
 			}
-			b.WriteString(`) UPDATE deliveries SET next_at = ?, leased = 0 FROM v WHERE deliveries.id = v.id AND deliveries.lease = v.lease`)
+			b.WriteString(`) UPDATE deliveries SET next_at = ?, leased = 0 FROM v WHERE deliveries.id = v.id AND deliveries.lease = v.lease
+				AND (v.owner = 0 OR deliveries.leased = v.owner)`)
 			if _, err := tx.ExecContext(ctx, s.q(b.String()), append(args, ms(now))...); err != nil {
 				return fmt.Errorf("release: %w", err)
 			}

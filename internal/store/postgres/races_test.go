@@ -1,0 +1,181 @@
+package postgres_test
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/hookd/hookd/internal/signature"
+	"github.com/hookd/hookd/internal/store"
+	"github.com/hookd/hookd/internal/store/postgres"
+	"github.com/hookd/hookd/internal/store/postgres/pgtest"
+	"github.com/hookd/hookd/internal/webhook"
+)
+
+// raceFixture is a store on a fresh schema with one app, a raw connection for a transaction
+// of the test's own, and a webhook made by mod.
+type raceFixture struct {
+	url string
+	s   store.Store
+	raw *sql.DB
+	app *webhook.App
+	now time.Time
+}
+
+func newRaceFixture(t *testing.T) *raceFixture {
+	ctx := context.Background()
+	f := &raceFixture{url: pgtest.Schema(t), now: time.Now().Truncate(time.Millisecond)}
+	f.s = f.open(t)
+	raw, err := sql.Open("pgx", f.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { raw.Close() })
+	f.raw = raw
+	f.app = &webhook.App{ID: webhook.NewID(webhook.PrefixApp, f.now), Name: "acme", CreatedAt: f.now}
+	if err := f.s.CreateApp(ctx, f.app); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func (f *raceFixture) open(t *testing.T) store.Store {
+	s, err := postgres.Open(context.Background(), f.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func (f *raceFixture) webhook(t *testing.T, mod func(*webhook.Webhook)) *webhook.Webhook {
+	w := &webhook.Webhook{ID: webhook.NewID(webhook.PrefixWebhook, f.now), AppID: f.app.ID, Name: "hook", URL: "https://example.com/hook",
+		Active: true, Secret: signature.NewSecret(), CreatedAt: f.now, UpdatedAt: f.now}
+	mod(w)
+	if err := f.s.CreateWebhook(context.Background(), w); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+func (f *raceFixture) send(t *testing.T, at time.Time) {
+	if _, err := f.s.CreateEvents(context.Background(), []store.NewEvent{{AppID: f.app.ID, Type: "a", Payload: json.RawMessage(`{}`)}}, at, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// An ordered webhook's head H succeeds while a claim of the next delivery N holds the webhook
+// row, has read H as still open and parks N: H's completion must wait for that claim and then
+// let N go, or N (and the whole line behind it) stays parked for good.
+func TestOrderedLineMovesPastAClaim(t *testing.T) {
+	ctx := context.Background()
+	f := newRaceFixture(t)
+	w := f.webhook(t, func(w *webhook.Webhook) { w.Ordered = true })
+	f.send(t, f.now)
+	jobs, err := f.s.Claim(ctx, f.now, time.Minute, 10)
+	if err != nil || len(jobs) != 1 {
+		t.Fatalf("claim of the head = %d, %v", len(jobs), err)
+	}
+	head := jobs[0]
+	t1 := f.now.Add(time.Millisecond)
+	f.send(t, t1)
+	var n string
+	if err := f.raw.QueryRow(`SELECT id FROM deliveries WHERE webhook_id = $1 AND id <> $2`, w.ID, head.DeliveryID).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+
+	// The claim of N, step by step as Claim and controlWebhook take it: lease N, hold the
+	// webhook row, read the head (open), park N.
+	claim, err := f.raw.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer claim.Rollback()
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{
+		{`UPDATE deliveries SET next_at = $1, lease = lease + 1, leased = 1 WHERE id = $2`, []any{t1.Add(time.Minute).UnixMilli(), n}},
+		{`UPDATE webhooks SET throttle_us = throttle_us WHERE id = $1`, []any{w.ID}},
+		{`UPDATE deliveries SET next_at = NULL, leased = 0 WHERE id = $1 AND (SELECT status FROM deliveries WHERE id = $2) = 'pending'`, []any{n, head.DeliveryID}},
+	} {
+		if _, err := claim.Exec(q.sql, q.args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	done := make(chan error, 1)
+	go func() {
+		a := &webhook.Attempt{ID: webhook.NewID(webhook.PrefixAttempt, t1), DeliveryID: head.DeliveryID, WebhookID: w.ID, AppID: f.app.ID,
+			EventID: head.Event.ID, Number: 1, Trigger: webhook.TriggerScheduled, StatusCode: 200, DurationMS: 1,
+			RequestHeaders: map[string]string{}, ResponseHeaders: map[string]string{}, CreatedAt: t1}
+		done <- f.s.Complete(ctx, []store.Outcome{{Job: head, Attempt: a, Status: webhook.StatusDelivered}})
+	}()
+	select {
+	case err := <-done:
+		t.Errorf("the head's completion did not wait for the claim holding the webhook row (err %v)", err)
+		done <- err
+	case <-time.After(500 * time.Millisecond):
+	}
+	if err := claim.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.s.Claim(ctx, t1.Add(time.Minute), time.Minute, 10)
+	if err != nil || len(got) != 1 || got[0].DeliveryID != n {
+		var next sql.NullInt64
+		_ = f.raw.QueryRow(`SELECT next_at FROM deliveries WHERE id = $1`, n).Scan(&next)
+		t.Fatalf("claim after the head ended = %d jobs, %v; want N (its next_at: %v)", len(got), err, next)
+	}
+}
+
+// A claim that rolled back remembers the leases it would have taken; another instance then
+// claims the same delivery with the same lease number. Giving back the lost leases must not
+// take that other instance's delivery from under it.
+func TestLostLeaseIsOnlyOurs(t *testing.T) {
+	ctx := context.Background()
+	f := newRaceFixture(t)
+	a, b := f.s, f.open(t)
+	for _, s := range []store.Store{a, b} {
+		if _, err := s.Register(ctx, f.now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w := f.webhook(t, func(w *webhook.Webhook) { w.RateLimit = 1000 }) // its claims take the webhook row
+	f.send(t, f.now)
+
+	hold, err := f.raw.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := hold.Exec(`SELECT 1 FROM webhooks WHERE id = $1 FOR UPDATE`, w.ID); err != nil {
+		t.Fatal(err)
+	}
+	short, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+	_, err = a.Claim(short, f.now, time.Minute, 10)
+	cancel()
+	if err == nil {
+		t.Fatal("A's claim went through the held webhook row: this test would see nothing")
+	}
+	if err := hold.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	// B claims it once A's cancelled transaction has let go of the row (SKIP LOCKED until then).
+	var got []store.Job
+	for deadline := time.Now().Add(5 * time.Second); len(got) == 0 && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if got, err = b.Claim(ctx, f.now, time.Minute, 10); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(got) != 1 {
+		t.Fatalf("B's claim = %d; want the delivery", len(got))
+	}
+	again, err := a.Claim(ctx, f.now.Add(time.Second), time.Minute, 10)
+	if err != nil || len(again) != 0 {
+		t.Errorf("A's next claim = %d jobs, %v; want none: B holds the delivery (lease %d)", len(again), err, got[0].Lease)
+	}
+}

@@ -11,8 +11,6 @@ import (
 	"time"
 
 	"github.com/hookd/hookd/internal/store"
-	"github.com/hookd/hookd/internal/store/postgres"
-	"github.com/hookd/hookd/internal/store/postgres/pgtest"
 	"github.com/hookd/hookd/internal/webhook"
 )
 
@@ -100,28 +98,16 @@ func (p *commitCutter) pipe(client, server net.Conn) {
 // once, so they wait for the connection, not for their two-minute leases to end.
 func TestLostCommitLeasesComeBack(t *testing.T) {
 	ctx := context.Background()
-	direct := pgtest.Schema(t)
-	u, err := url.Parse(direct)
+	f := newPGFixture(t)
+	f.webhook(t, func(*webhook.Webhook) {})
+	u, err := url.Parse(f.url)
 	if err != nil {
 		t.Fatal(err)
 	}
 	cutter := newCommitCutter(t, u.Host)
 	u.Host = cutter.ln.Addr().String()
-	s, err := postgres.Open(ctx, u.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	now := time.Now()
-	app := &webhook.App{ID: webhook.NewID(webhook.PrefixApp, now), Name: "a", CreatedAt: now}
-	w := &webhook.Webhook{ID: webhook.NewID(webhook.PrefixWebhook, now), AppID: app.ID, Name: "w", URL: "https://example.com", Active: true,
-		Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", CreatedAt: now, UpdatedAt: now}
-	if err := s.CreateApp(ctx, app); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.CreateWebhook(ctx, w); err != nil {
-		t.Fatal(err)
-	}
+	f.url = u.String()
+	s, app, now := f.open(t), f.app, f.now // through the cutter
 	const lease = 2 * time.Minute
 	event := func(id string) []store.NewEvent {
 		return []store.NewEvent{{ID: id, AppID: app.ID, Type: "a", Payload: json.RawMessage(`{}`)}}

@@ -14,9 +14,9 @@ import (
 	"github.com/hookd/hookd/internal/webhook"
 )
 
-// raceFixture is a store on a fresh schema with one app, a raw connection for a transaction
-// of the test's own, and a webhook made by mod.
-type raceFixture struct {
+// pgFixture is a store on a fresh schema with one app, and a raw connection for transactions
+// of the test's own.
+type pgFixture struct {
 	url string
 	s   store.Store
 	raw *sql.DB
@@ -24,9 +24,9 @@ type raceFixture struct {
 	now time.Time
 }
 
-func newRaceFixture(t *testing.T) *raceFixture {
+func newPGFixture(t *testing.T) *pgFixture {
 	ctx := context.Background()
-	f := &raceFixture{url: pgtest.Schema(t), now: time.Now().Truncate(time.Millisecond)}
+	f := &pgFixture{url: pgtest.Schema(t), now: time.Now().Truncate(time.Millisecond)}
 	f.s = f.open(t)
 	raw, err := sql.Open("pgx", f.url)
 	if err != nil {
@@ -41,7 +41,7 @@ func newRaceFixture(t *testing.T) *raceFixture {
 	return f
 }
 
-func (f *raceFixture) open(t *testing.T) store.Store {
+func (f *pgFixture) open(t *testing.T) store.Store {
 	s, err := postgres.Open(context.Background(), f.url)
 	if err != nil {
 		t.Fatal(err)
@@ -50,7 +50,7 @@ func (f *raceFixture) open(t *testing.T) store.Store {
 	return s
 }
 
-func (f *raceFixture) webhook(t *testing.T, mod func(*webhook.Webhook)) *webhook.Webhook {
+func (f *pgFixture) webhook(t *testing.T, mod func(*webhook.Webhook)) *webhook.Webhook {
 	w := &webhook.Webhook{ID: webhook.NewID(webhook.PrefixWebhook, f.now), AppID: f.app.ID, Name: "hook", URL: "https://example.com/hook",
 		Active: true, Secret: signature.NewSecret(), CreatedAt: f.now, UpdatedAt: f.now}
 	mod(w)
@@ -60,7 +60,7 @@ func (f *raceFixture) webhook(t *testing.T, mod func(*webhook.Webhook)) *webhook
 	return w
 }
 
-func (f *raceFixture) send(t *testing.T, at time.Time) {
+func (f *pgFixture) send(t *testing.T, at time.Time) {
 	if _, err := f.s.CreateEvents(context.Background(), []store.NewEvent{{AppID: f.app.ID, Type: "a", Payload: json.RawMessage(`{}`)}}, at, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +71,7 @@ func (f *raceFixture) send(t *testing.T, at time.Time) {
 // let N go, or N (and the whole line behind it) stays parked for good.
 func TestOrderedLineMovesPastAClaim(t *testing.T) {
 	ctx := context.Background()
-	f := newRaceFixture(t)
+	f := newPGFixture(t)
 	w := f.webhook(t, func(w *webhook.Webhook) { w.Ordered = true })
 	f.send(t, f.now)
 	jobs, err := f.s.Claim(ctx, f.now, time.Minute, 10)
@@ -138,7 +138,7 @@ func TestOrderedLineMovesPastAClaim(t *testing.T) {
 // take that other instance's delivery from under it.
 func TestLostLeaseIsOnlyOurs(t *testing.T) {
 	ctx := context.Background()
-	f := newRaceFixture(t)
+	f := newPGFixture(t)
 	a, b := f.s, f.open(t)
 	for _, s := range []store.Store{a, b} {
 		if _, err := s.Register(ctx, f.now); err != nil {

@@ -174,16 +174,8 @@ func webhookStats(hook *webhook.Webhook, rollups []store.Rollup, since, until ti
 		if i < 0 || i >= n {
 			continue
 		}
-		for _, acc := range []*store.Rollup{&buckets[i], &total} {
-			acc.Events += r.Events
-			acc.Attempts += r.Attempts
-			acc.Successes += r.Successes
-			acc.Failures += r.Failures
-			acc.Delivered += r.Delivered
-			acc.Failed += r.Failed
-			acc.RTSumMS += r.RTSumMS
-			acc.RTCount += r.RTCount
-		}
+		buckets[i].Add(r)
+		total.Add(r)
 	}
 	point := func(at time.Time, r store.Rollup) statsPointJSON {
 		p := statsPointJSON{Timestamp: jsonTime(at), Events: r.Events, SuccessfulDeliveries: r.Delivered, FailedDeliveries: r.Failed,

@@ -107,6 +107,18 @@ type Rollup struct {
 	RTCount   int64
 }
 
+// Add adds o's counts to r (its Hour stays).
+func (r *Rollup) Add(o Rollup) {
+	r.Events += o.Events
+	r.Attempts += o.Attempts
+	r.Successes += o.Successes
+	r.Failures += o.Failures
+	r.Delivered += o.Delivered
+	r.Failed += o.Failed
+	r.RTSumMS += o.RTSumMS
+	r.RTCount += o.RTCount
+}
+
 // Purged counts what one Purge call deleted.
 type Purged struct {
 	Attempts, Deliveries, Events, IdempotencyKeys int64

@@ -138,9 +138,13 @@ func (s *Store) controlWebhook(ctx context.Context, tx *sql.Tx, jobs []store.Job
 	for _, h := range d.Hold {
 		moves = append(moves, move{id: h.ID, at: sql.NullInt64{Int64: ms(h.At), Valid: true}})
 	}
+	send := make(map[string]bool, len(d.Send))
+	for _, id := range d.Send {
+		send[id] = true
+	}
 	var kept []store.Job
 	for _, j := range jobs {
-		if slices.Contains(d.Send, j.DeliveryID) {
+		if send[j.DeliveryID] {
 			kept = append(kept, j)
 		}
 	}

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/hookd/hookd/internal/store"
 )
 
 // Counters and rollups are kept off the commits that ingest events and record attempts: those
@@ -21,21 +23,14 @@ import (
 // countDelta is what commits add to one webhook's counters and to its rollup of one hour: the
 // rollup's fields, and for the webhook's counters, deliveries finished and the latest attempt.
 type countDelta struct {
-	events, attempts, successes, failures, delivered, failed, rtCount, finished int64
-	rtSum                                                                       float64
-	last                                                                        int64 // ms of the latest attempt; 0 for none
+	store.Rollup       // its Hour unused: the key says
+	finished     int64 // deliveries that became final
+	last         int64 // ms of the latest attempt; 0 for none
 }
 
 func (d *countDelta) add(o countDelta) {
-	d.events += o.events
-	d.attempts += o.attempts
-	d.successes += o.successes
-	d.failures += o.failures
-	d.delivered += o.delivered
-	d.failed += o.failed
-	d.rtCount += o.rtCount
+	d.Rollup.Add(o.Rollup)
 	d.finished += o.finished
-	d.rtSum += o.rtSum
 	d.last = max(d.last, o.last)
 }
 
@@ -75,7 +70,7 @@ func (s *Store) insertCounts(ctx context.Context, tx *sql.Tx, c counts) error {
 	var rows []any
 	for _, k := range c.keys() {
 		d := c[k]
-		rows = append(rows, k.webhook, k.hour, d.events, d.attempts, d.successes, d.failures, d.delivered, d.failed, d.rtSum, d.rtCount,
+		rows = append(rows, k.webhook, k.hour, d.Events, d.Attempts, d.Successes, d.Failures, d.Delivered, d.Failed, d.RTSumMS, d.RTCount,
 			d.finished, sql.NullInt64{Int64: d.last, Valid: d.last != 0})
 	}
 	if err := s.insertRows(ctx, tx, `INSERT INTO count_deltas (webhook_id, hour, events, attempts, successes, failures, delivered, failed,
@@ -89,7 +84,7 @@ func (s *Store) insertCounts(ctx context.Context, tx *sql.Tx, c counts) error {
 func (s *Store) countCreated(ctx context.Context, tx *sql.Tx, perWebhook map[string]int64, now time.Time) error {
 	c := counts{}
 	for id, n := range perWebhook {
-		c.at(id, hourOf(now)).events += n
+		c.at(id, hourOf(now)).Events += n
 	}
 	return s.insertCounts(ctx, tx, c)
 }
@@ -118,8 +113,8 @@ func (s *Store) FoldCounts(ctx context.Context) (int64, error) {
 			var k countKey
 			var d countDelta
 			var last sql.NullInt64
-			if err := rows.Scan(&id, &k.webhook, &k.hour, &d.events, &d.attempts, &d.successes, &d.failures, &d.delivered, &d.failed,
-				&d.rtSum, &d.rtCount, &d.finished, &last); err != nil {
+			if err := rows.Scan(&id, &k.webhook, &k.hour, &d.Events, &d.Attempts, &d.Successes, &d.Failures, &d.Delivered, &d.Failed,
+				&d.RTSumMS, &d.RTCount, &d.finished, &last); err != nil {
 				rows.Close()
 				return err
 			}
@@ -147,7 +142,7 @@ func (s *Store) FoldCounts(ctx context.Context) (int64, error) {
 			res, err := tx.ExecContext(ctx, s.q(`UPDATE webhooks SET total = total + ?, delivered = delivered + ?, failed = failed + ?,
 				finished = finished + ?, rt_sum_ms = rt_sum_ms + ?, rt_count = rt_count + ?,
 				last_delivery_at = CASE WHEN ? > COALESCE(last_delivery_at, 0) THEN ? ELSE last_delivery_at END WHERE id = ?`),
-				t.events, t.delivered, t.failed, t.finished, t.rtSum, t.rtCount, t.last, t.last, id)
+				t.Events, t.Delivered, t.Failed, t.finished, t.RTSumMS, t.RTCount, t.last, t.last, id)
 			if err != nil {
 				return fmt.Errorf("fold counts: %w", err)
 			}
@@ -159,7 +154,7 @@ func (s *Store) FoldCounts(ctx context.Context) (int64, error) {
 			if gone[k.webhook] {
 				continue
 			}
-			if err := s.rollup(ctx, tx, k.webhook, k.hour, *c[k]); err != nil {
+			if err := s.rollup(ctx, tx, k.webhook, k.hour, c[k].Rollup); err != nil {
 				return err
 			}
 		}
@@ -170,7 +165,7 @@ func (s *Store) FoldCounts(ctx context.Context) (int64, error) {
 }
 
 // rollup adds d to the webhook's rollup of hour.
-func (s *Store) rollup(ctx context.Context, tx *sql.Tx, webhookID string, hour int64, d countDelta) error {
+func (s *Store) rollup(ctx context.Context, tx *sql.Tx, webhookID string, hour int64, d store.Rollup) error {
 	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO webhook_rollups (webhook_id, hour, events, attempts, successes, failures, delivered, failed, rt_sum_ms, rt_count)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (webhook_id, hour) DO UPDATE SET events = webhook_rollups.events + excluded.events,
@@ -178,7 +173,7 @@ func (s *Store) rollup(ctx context.Context, tx *sql.Tx, webhookID string, hour i
 			failures = webhook_rollups.failures + excluded.failures, delivered = webhook_rollups.delivered + excluded.delivered,
 			failed = webhook_rollups.failed + excluded.failed, rt_sum_ms = webhook_rollups.rt_sum_ms + excluded.rt_sum_ms,
 			rt_count = webhook_rollups.rt_count + excluded.rt_count`),
-		webhookID, hour, d.events, d.attempts, d.successes, d.failures, d.delivered, d.failed, d.rtSum, d.rtCount)
+		webhookID, hour, d.Events, d.Attempts, d.Successes, d.Failures, d.Delivered, d.Failed, d.RTSumMS, d.RTCount)
 	if err != nil {
 		return fmt.Errorf("rollup: %w", err)
 	}

@@ -152,13 +152,16 @@ type lease struct {
 	owner int64
 }
 
-func (l *lostJobs) add(jobs []store.Job, owner int64) {
-	var ls []lease
-	for _, j := range jobs {
-		ls = append(ls, lease{j.DeliveryID, j.Lease, owner})
+// leasesOf are the leases of jobs, as owner holds them.
+func leasesOf(jobs []store.Job, owner int64) []lease {
+	ls := make([]lease, len(jobs))
+	for i, j := range jobs {
+		ls[i] = lease{j.DeliveryID, j.Lease, owner}
 	}
-	l.put(ls)
+	return ls
 }
+
+func (l *lostJobs) add(jobs []store.Job, owner int64) { l.put(leasesOf(jobs, owner)) }
 
 func (l *lostJobs) put(ls []lease) {
 	if len(ls) == 0 {
@@ -268,11 +271,7 @@ func (s *Store) Complete(ctx context.Context, outcomes []store.Outcome) error {
 
 // Release makes claimed deliveries due again at now.
 func (s *Store) Release(ctx context.Context, jobs []store.Job, now time.Time) error {
-	ls := make([]lease, len(jobs))
-	for i, j := range jobs {
-		ls[i] = lease{id: j.DeliveryID, lease: j.Lease, owner: anyOwner}
-	}
-	return s.release(ctx, ls, now)
+	return s.release(ctx, leasesOf(jobs, anyOwner), now)
 }
 
 // anyOwner, as a lease's owner, matches whoever holds it (never a lease's owner: an instance

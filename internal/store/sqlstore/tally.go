@@ -24,17 +24,17 @@ func tally(outcomes []store.Outcome, moved []bool) tallied {
 		}
 		a := o.Attempt
 		d := t.counts.at(a.WebhookID, hourOf(a.CreatedAt))
-		d.attempts++
+		d.Attempts++
 		standing := webhook.StatusFailed
 		if a.Succeeded() {
-			d.successes++
+			d.Successes++
 			standing = webhook.StatusDelivered
 		} else {
-			d.failures++
+			d.Failures++
 		}
 		if a.StatusCode > 0 {
-			d.rtSum += a.DurationMS
-			d.rtCount++
+			d.RTSumMS += a.DurationMS
+			d.RTCount++
 		}
 		d.last = max(d.last, ms(a.CreatedAt))
 		if o.NextAt == nil {
@@ -51,9 +51,9 @@ func tally(outcomes []store.Outcome, moved []bool) tallied {
 			}{{o.Job.Counted, -1}, {standing, 1}} {
 				switch move.status {
 				case webhook.StatusDelivered:
-					e.delivered += move.by
+					e.Delivered += move.by
 				case webhook.StatusFailed:
-					e.failed += move.by
+					e.Failed += move.by
 				}
 			}
 		}

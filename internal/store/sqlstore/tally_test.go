@@ -37,10 +37,10 @@ func TestTally(t *testing.T) {
 
 	attemptHour, eventHour := hourOf(at), hourOf(evAt)
 	wantCounts := counts{
-		{"wh_p", attemptHour}: {attempts: 3, successes: 1, failures: 2, rtSum: 20, rtCount: 2, finished: 2, last: ms(at.Add(2 * time.Second))},
-		{"wh_p", eventHour}:   {delivered: 1, failed: 1},
-		{"wh_o", attemptHour}: {attempts: 3, successes: 1, failures: 2, rtSum: 30, rtCount: 3, finished: 3, last: ms(at.Add(5 * time.Second))},
-		{"wh_o", eventHour}:   {delivered: 0, failed: 2}, // o2 pending → delivered, o1 delivered → failed, o3 pending → failed
+		{"wh_p", attemptHour}: {Rollup: store.Rollup{Attempts: 3, Successes: 1, Failures: 2, RTSumMS: 20, RTCount: 2}, finished: 2, last: ms(at.Add(2 * time.Second))},
+		{"wh_p", eventHour}:   {Rollup: store.Rollup{Delivered: 1, Failed: 1}},
+		{"wh_o", attemptHour}: {Rollup: store.Rollup{Attempts: 3, Successes: 1, Failures: 2, RTSumMS: 30, RTCount: 3}, finished: 3, last: ms(at.Add(5 * time.Second))},
+		{"wh_o", eventHour}:   {Rollup: store.Rollup{Delivered: 0, Failed: 2}}, // o2 pending → delivered, o1 delivered → failed, o3 pending → failed
 	}
 	if !reflect.DeepEqual(got.counts, wantCounts) {
 		for k, d := range got.counts {

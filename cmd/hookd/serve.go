@@ -200,6 +200,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	beatDone := make(chan struct{})
 	go func() { defer close(beatDone); _ = (&store.Heartbeat{Store: st, Log: log}).Run(beatCtx) }()
 	wg.Go(func() { _ = (&store.CountFolder{Store: st, Log: log}).Run(poolCtx) })
+	wg.Go(func() { _ = (&store.LogDays{Store: st, Log: log}).Run(poolCtx) })
 	if cfg.retention > 0 {
 		wg.Go(func() { _ = (&store.Retention{Store: st, Age: cfg.retention, Log: log}).Run(poolCtx) })
 	}

@@ -34,6 +34,9 @@ type Monitor interface {
 	// (last attempt before the cutoff), events no delivery refers to and idempotency keys.
 	// Counters and rollups stay.
 	Purge(ctx context.Context, before time.Time, batch int) (Purged, error)
+	// PrepareLog makes the log ready to take the rows of the days ahead of now (PostgreSQL:
+	// their partitions). LogDays calls it every hour.
+	PrepareLog(ctx context.Context, now time.Time) error
 }
 
 // Not-found errors of the monitoring reads.
@@ -122,10 +125,13 @@ func (r *Rollup) Add(o Rollup) {
 // Purged counts what one Purge call deleted.
 type Purged struct {
 	Attempts, Deliveries, Events, IdempotencyKeys int64
+	Partitions                                    int64 // whole days of the log dropped (PostgreSQL)
 }
 
-// Total is every row deleted.
-func (p Purged) Total() int64 { return p.Attempts + p.Deliveries + p.Events + p.IdempotencyKeys }
+// Total is every row deleted, and every partition dropped.
+func (p Purged) Total() int64 {
+	return p.Attempts + p.Deliveries + p.Events + p.IdempotencyKeys + p.Partitions
+}
 
 // Retention defaults: seed 003 keeps calls 60 days.
 const (
@@ -155,7 +161,7 @@ func (r *Retention) Run(ctx context.Context) error {
 		if p, err := r.Once(ctx); err != nil && ctx.Err() == nil {
 			log.Error("retention", "err", err)
 		} else if p.Total() > 0 {
-			log.Info("retention", "attempts", p.Attempts, "deliveries", p.Deliveries, "events", p.Events, "idempotency_keys", p.IdempotencyKeys)
+			log.Info("retention", "attempts", p.Attempts, "deliveries", p.Deliveries, "events", p.Events, "idempotency_keys", p.IdempotencyKeys, "partitions", p.Partitions)
 		}
 		select {
 		case <-ctx.Done():
@@ -180,6 +186,7 @@ func (r *Retention) Once(ctx context.Context) (Purged, error) {
 		total.Deliveries += p.Deliveries
 		total.Events += p.Events
 		total.IdempotencyKeys += p.IdempotencyKeys
+		total.Partitions += p.Partitions
 		if err != nil || p.Total() == 0 {
 			return total, err
 		}
@@ -187,6 +194,27 @@ func (r *Retention) Once(ctx context.Context) (Purged, error) {
 		case <-ctx.Done():
 			return total, ctx.Err()
 		case <-time.After(wait):
+		}
+	}
+}
+
+// LogDays keeps the log ready for the days ahead (Store.PrepareLog), at start and every hour.
+type LogDays struct {
+	Store Monitor
+	Log   *slog.Logger // default slog.Default()
+}
+
+// Run prepares the log at once and then every hour, until ctx ends.
+func (l *LogDays) Run(ctx context.Context) error {
+	log := cmp.Or(l.Log, slog.Default())
+	for {
+		if err := l.Store.PrepareLog(ctx, time.Now()); err != nil && ctx.Err() == nil {
+			log.Error("prepare the log for the days ahead", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(time.Hour):
 		}
 	}
 }

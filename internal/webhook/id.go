@@ -71,6 +71,24 @@ func FirstID(prefix string, t time.Time) string {
 	return prefix + string(out[:])
 }
 
+// IDTime returns the millisecond id, which begins with prefix, was made at: the time FirstID
+// was given for it, or NewID.
+func IDTime(prefix, id string) (time.Time, bool) {
+	body, ok := strings.CutPrefix(id, prefix)
+	if !ok || len(body) < 10 || body[0] > '7' {
+		return time.Time{}, false
+	}
+	var ms int64
+	for i := range 10 {
+		v := strings.IndexByte(crockford, body[i])
+		if v < 0 {
+			return time.Time{}, false
+		}
+		ms = ms<<5 | int64(v)
+	}
+	return time.UnixMilli(ms).UTC(), true
+}
+
 func incr(r *[10]byte) {
 	for i := len(r) - 1; i >= 0; i-- {
 		r[i]++

@@ -49,6 +49,20 @@ func TestFirstIDBoundsIDsByTime(t *testing.T) {
 	}
 }
 
+func TestIDTime(t *testing.T) {
+	t1 := time.Date(2026, 12, 2, 23, 59, 59, 999e6, time.UTC)
+	for _, id := range []string{FirstID(PrefixEvent, t1), NewID(PrefixEvent, t1)} {
+		if got, ok := IDTime(PrefixEvent, id); !ok || !got.Equal(t1) {
+			t.Errorf("IDTime(%s) = %v, %v; want %v", id, got, ok, t1)
+		}
+	}
+	for _, id := range []string{"", "msg_", "msg_0123", "dlv_" + FirstID("", t1), "msg_0123456U89ABCDEFGHJKMNPQRS", "msg_8ZZZZZZZZZ0000000000000000"} {
+		if got, ok := IDTime(PrefixEvent, id); ok {
+			t.Errorf("IDTime(%q) = %v, want not an id", id, got)
+		}
+	}
+}
+
 func TestNewIDIsSortableAndValid(t *testing.T) {
 	now := time.Now()
 	var ids []string

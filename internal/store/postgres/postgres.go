@@ -57,10 +57,15 @@ func Open(ctx context.Context, url string) (*sqlstore.Store, error) {
 		Migrations:   migs,
 		Unavailable:  unavailable,
 		Duplicate:    duplicate,
+		Partitions:   logDays{},
 	}, db, db)
 	if err := s.Migrate(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	if err := s.PrepareLog(ctx, time.Now()); err != nil {
+		s.Close()
+		return nil, err
 	}
 	return s, nil
 }

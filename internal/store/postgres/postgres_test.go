@@ -97,3 +97,34 @@ func TestCommitsLockNoWebhookRow(t *testing.T) {
 		return func() { once.Do(func() { _ = tx.Rollback() }) }
 	})
 }
+
+// TestPostgresLogDays: see storetest.LogDays.
+func TestPostgresLogDays(t *testing.T) {
+	url := pgtest.Schema(t)
+	s, err := postgres.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	storetest.LogDays(t, s, func(t *testing.T, table string) []string {
+		rows, err := db.Query(`SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = $1::regclass`, table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var names []string
+		for rows.Next() {
+			var n string
+			if err := rows.Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			names = append(names, n)
+		}
+		return names
+	})
+}

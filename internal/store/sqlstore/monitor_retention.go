@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -18,8 +19,21 @@ import (
 // cost, never a scan of the log, and holds no long snapshot. Rows it must keep (a delivery
 // still open or attempted after the cutoff, an event some delivery still refers to) are read
 // past again in each round; they are few beside the log.
+//
+// Where the dialect keeps a table in day partitions, Purge first drops the days past the
+// cutoff, and its batches delete only below the id the dialect names (rows older than the
+// partitioning, events of a past day a delivery still refers to): a day's rows go with their
+// partition, not one by one as the cutoff passes them.
 func (s *Store) Purge(ctx context.Context, before time.Time, batch int) (store.Purged, error) {
 	var p store.Purged
+	var batchesBelow map[string]string
+	if s.d.Partitions != nil {
+		var err error
+		p.Partitions, batchesBelow, err = s.d.Partitions.Drop(ctx, s.w, before)
+		if err != nil {
+			return p, fmt.Errorf("purge partitions: %w", err)
+		}
+	}
 	cut := ms(before)
 	steps := purgeSteps(&p)
 	// Idempotency keys older than the cutoff are long past their 24-hour window.
@@ -36,7 +50,11 @@ func (s *Store) Purge(ctx context.Context, before time.Time, batch int) (store.P
 		p.IdempotencyKeys, _ = res.RowsAffected()
 	}
 	for _, st := range steps {
-		ids, err := s.ids(ctx, st.find, webhook.FirstID(st.prefix, before), cut, batch)
+		below := webhook.FirstID(st.prefix, before)
+		if b, ok := batchesBelow[st.what]; ok {
+			below = min(below, b)
+		}
+		ids, err := s.ids(ctx, st.find, below, cut, batch)
 		if err != nil {
 			return p, fmt.Errorf("purge %s: %w", st.what, err)
 		}
@@ -50,6 +68,27 @@ func (s *Store) Purge(ctx context.Context, before time.Time, batch int) (store.P
 		*st.n, _ = res.RowsAffected()
 	}
 	return p, nil
+}
+
+// Partitions keeps a dialect's log tables in day partitions (PostgreSQL's attempts and
+// events): Prepare makes the partitions of the days ahead of now; Drop drops those whose
+// every row was made before the day of before began (and may go), says how many, and by
+// table the id below which Purge's batches delete.
+type Partitions interface {
+	Prepare(ctx context.Context, db *sql.DB, now time.Time) error
+	Drop(ctx context.Context, db *sql.DB, before time.Time) (dropped int64, batchesBelow map[string]string, err error)
+}
+
+// PrepareLog makes the log ready for the days ahead of now: where the dialect partitions it,
+// their partitions.
+func (s *Store) PrepareLog(ctx context.Context, now time.Time) error {
+	if s.d.Partitions == nil {
+		return nil
+	}
+	if err := s.d.Partitions.Prepare(ctx, s.w, now); err != nil {
+		return fmt.Errorf("prepare log partitions: %w", err)
+	}
+	return nil
 }
 
 // purgeStep is one kind of log row Purge deletes: its id prefix, the find (arguments: the

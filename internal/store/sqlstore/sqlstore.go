@@ -38,6 +38,8 @@ type Dialect struct {
 	Unavailable func(error) bool
 	// Duplicate recognizes a unique constraint's refusal.
 	Duplicate func(error) bool
+	// Partitions, when set, keeps some log tables in day partitions (monitor_retention.go).
+	Partitions Partitions
 
 	// How hard a commit waits for the disk. Events are committed durably: their 202 promises
 	// it. Claims and attempt records are committed "relaxed": a power cut may undo the last of

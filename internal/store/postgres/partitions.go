@@ -1,0 +1,180 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/hookd/hookd/internal/webhook"
+)
+
+// The log's attempts and events are partitioned by id, a day (UTC) per partition
+// (migration 015): a day's ids are the range from webhook.FirstID at its midnight to the next.
+// logDays creates the days ahead and drops the days past retention; rows that are in no day
+// partition (those older than the partitioning, in the history partition) go by batches.
+
+// daysAhead is how many days past today have their partitions ready: an instance down or
+// kept from its hourly preparation for that long still finds a partition for every id.
+const daysAhead = 7
+
+const day = 24 * time.Hour
+
+// partitionsLock keeps instances from preparing or dropping partitions at the same time.
+const partitionsLock = 7215002
+
+type logTable struct{ name, prefix string }
+
+var logTables = []logTable{{"attempts", webhook.PrefixAttempt}, {"events", webhook.PrefixEvent}}
+
+// logDays implements sqlstore.Partitions.
+type logDays struct{}
+
+// partition is one partition of a log table: ids from lo (empty: MINVALUE) up to hi.
+type partition struct {
+	name, lo, hi string
+	detaching    bool // a DETACH ... CONCURRENTLY that did not finish
+}
+
+var boundRE = regexp.MustCompile(`^FOR VALUES FROM \((MINVALUE|'[^']*')\) TO \('([^']*)'\)$`)
+
+func partitions(ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, table string) ([]partition, error) {
+	rows, err := q.QueryContext(ctx, `SELECT c.relname, pg_get_expr(c.relpartbound, c.oid), i.inhdetachpending
+		FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = $1::regclass`, table)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []partition
+	for rows.Next() {
+		var p partition
+		var bound string
+		if err := rows.Scan(&p.name, &bound, &p.detaching); err != nil {
+			return nil, err
+		}
+		m := boundRE.FindStringSubmatch(bound)
+		if m == nil {
+			return nil, fmt.Errorf("partition %s of %s: unexpected bound %q", p.name, table, bound)
+		}
+		if m[1] != "MINVALUE" {
+			p.lo = m[1][1 : len(m[1])-1]
+		}
+		p.hi = m[2]
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// Prepare creates the partitions of the days from the newest one up to daysAhead days after
+// now. A new day is made as a table of its own and then attached, which locks out neither
+// readers nor writers of the log (CREATE TABLE ... PARTITION OF would take them all).
+func (logDays) Prepare(ctx context.Context, db *sql.DB, now time.Time) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, partitionsLock); err != nil {
+		return err
+	}
+	until := now.UTC().Truncate(day).Add((daysAhead + 1) * day)
+	for _, t := range logTables {
+		parts, err := partitions(ctx, tx, t.name)
+		if err != nil {
+			return fmt.Errorf("partitions of %s: %w", t.name, err)
+		}
+		var newest string
+		for _, p := range parts {
+			newest = max(newest, p.hi)
+		}
+		from, ok := webhook.IDTime(t.prefix, newest)
+		if !ok {
+			return fmt.Errorf("partitions of %s: the newest ends at %q, not an id", t.name, newest)
+		}
+		for d := from.Truncate(day); d.Before(until); d = d.Add(day) {
+			lo, hi := max(newest, webhook.FirstID(t.prefix, d)), webhook.FirstID(t.prefix, d.Add(day))
+			if hi <= newest {
+				continue
+			}
+			name := t.name + "_" + d.Format("20060102")
+			if _, err := tx.ExecContext(ctx, fmt.Sprintf(`CREATE TABLE %s (LIKE %s INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`, name, t.name)); err != nil {
+				return fmt.Errorf("create partition %s: %w", name, err)
+			}
+			if _, err := tx.ExecContext(ctx, fmt.Sprintf(`ALTER TABLE %s ATTACH PARTITION %s FOR VALUES FROM ('%s') TO ('%s')`, t.name, name, lo, hi)); err != nil {
+				return fmt.Errorf("attach partition %s: %w", name, err)
+			}
+			newest = hi
+		}
+	}
+	return tx.Commit()
+}
+
+// Drop drops the partitions whose every id was made before the day of before began; for
+// events, only those no delivery refers to (a claim reads the payload from its event). It
+// detaches each one CONCURRENTLY first, so that neither ingestion nor delivery waits for it;
+// a detach left unfinished (a lost connection) is finished on the next call. It returns how
+// many partitions it dropped, and by table the id below which Purge's batches delete: the
+// rows of the history partition, and of a past day it still could not drop a day later (the
+// events some open delivery refers to), never the rows of a day that is to go whole.
+func (logDays) Drop(ctx context.Context, db *sql.DB, before time.Time) (int64, map[string]string, error) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer conn.Close()
+	var locked bool
+	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, partitionsLock).Scan(&locked); err != nil {
+		return 0, nil, err
+	}
+	if locked {
+		defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, partitionsLock)
+	}
+	var dropped int64
+	batchesBelow := map[string]string{}
+	for _, t := range logTables {
+		cut := webhook.FirstID(t.prefix, before.UTC().Truncate(day))
+		parts, err := partitions(ctx, conn, t.name)
+		if err != nil {
+			return dropped, nil, fmt.Errorf("partitions of %s: %w", t.name, err)
+		}
+		batchesBelow[t.name] = webhook.FirstID(t.prefix, before.UTC().Truncate(day).Add(-day))
+		for _, p := range parts {
+			if p.lo == "" {
+				batchesBelow[t.name] = max(batchesBelow[t.name], p.hi)
+			}
+		}
+		if !locked {
+			continue // another instance is dropping them
+		}
+		for _, p := range parts {
+			if p.hi > cut {
+				continue
+			}
+			if t.name == "events" {
+				var referred bool
+				if err := conn.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM deliveries WHERE event_id >= $1 AND event_id < $2)`,
+					p.lo, p.hi).Scan(&referred); err != nil {
+					return dropped, nil, fmt.Errorf("deliveries of %s: %w", p.name, err)
+				}
+				if referred {
+					continue // its unreferenced events go by batches
+				}
+			}
+			how := "CONCURRENTLY"
+			if p.detaching {
+				how = "FINALIZE"
+			}
+			if _, err := conn.ExecContext(ctx, fmt.Sprintf(`ALTER TABLE %s DETACH PARTITION %s %s`, t.name, p.name, how)); err != nil {
+				return dropped, nil, fmt.Errorf("detach %s: %w", p.name, err)
+			}
+			if _, err := conn.ExecContext(ctx, `DROP TABLE `+p.name); err != nil {
+				return dropped, nil, fmt.Errorf("drop %s: %w", p.name, err)
+			}
+			dropped++
+		}
+	}
+	return dropped, batchesBelow, nil
+}

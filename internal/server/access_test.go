@@ -113,7 +113,7 @@ var accessRoutes = []accessRoute{
 	{"HEAD /api/v1/health/ping", "handleSvixHealth", "", sx, "/api/v1/health/ping", "", 204, 204},
 	{"POST /api/v1/auth/app-portal-access/{app_ref}", "handleSvixPortalAccess", webhook.ScopeWebhookWrite, sx, "/api/v1/auth/app-portal-access/{app}", "{}", 200, 404},
 	{"POST /api/v1/auth/dashboard-access/{app_ref}", "handleSvixPortalAccess", webhook.ScopeWebhookWrite, sx, "/api/v1/auth/dashboard-access/{app}", "", 200, 404},
-	// Only a portal session logs out (TestSvixPortalTokens); a key is refused.
+	// Only a portal session logs out (portalAnswers; TestSvixSDK); a key is refused.
 	{"POST /api/v1/auth/logout", "handleSvixLogout", credentialOnly, sx, "/api/v1/auth/logout", "", 403, 403},
 	{"GET /api/v1/event-type", "handleSvixEventTypeList", credentialOnly, sx, "/api/v1/event-type", "", 200, 200},
 	{"POST /api/v1/event-type", "handleSvixEventTypeCreate", webhook.ScopeAdmin, sx, "/api/v1/event-type", `{"name":"user.created","description":"d"}`, 201, 201},
@@ -524,6 +524,40 @@ func TestEveryRouteChecksCredentials(t *testing.T) {
 					t.Errorf("status %d %s, want %d", got.status, got.body, rt.ok)
 				}
 			})
+			// Portal sessions (SPEC §3): the app's webhook routes their scopes allow, read-only ones
+			// only reads; never events, admin, Svix's organisation routes or new sessions; another
+			// app's session sees what another app's key sees; revoked and expired ones nothing.
+			t.Run("portal sessions", func(t *testing.T) {
+				f := newAccessFixture(t, Options{})
+				for _, ro := range []bool{false, true} {
+					want := portalStatus(rt, ro)
+					if got := f.do(method, rt.path, rt.body, f.portalSession(f.appA, ro, time.Hour).cred, "bearer"); got.status != want {
+						t.Errorf("read-only %v: status %d %s, want %d", ro, got.status, got.body, want)
+					}
+				}
+				if rt.scope == "" {
+					return
+				}
+				other := 403
+				if answer, ok := portalAnswers[rt.pattern]; ok {
+					other = answer
+				} else if portalStatus(rt, false) != 403 {
+					other = rt.other
+				}
+				if got := f.do(method, rt.path, rt.body, f.portalSession(f.ids["appB"], false, time.Hour).cred, "bearer"); got.status != other {
+					t.Errorf("another app's session: status %d %s, want %d", got.status, got.body, other)
+				}
+				revoked := f.portalSession(f.appA, false, time.Hour)
+				if got := f.do("DELETE", "/api/v0/portal/sessions/"+revoked.id, "", revoked.cred, "bearer"); got.status != 204 {
+					t.Fatalf("revoke = %d %s", got.status, got.body)
+				}
+				if got := f.do(method, rt.path, rt.body, revoked.cred, "bearer"); got.status != 401 {
+					t.Errorf("revoked session: status %d %s, want 401", got.status, got.body)
+				}
+				if got := f.do(method, rt.path, rt.body, f.expiredSession(f.appA), "bearer"); got.status != 401 {
+					t.Errorf("expired session: status %d %s, want 401", got.status, got.body)
+				}
+			})
 			for _, auth := range []string{"headers", "bearer"} {
 				t.Run("right key, "+auth, func(t *testing.T) {
 					f := newAccessFixture(t, Options{})
@@ -582,4 +616,48 @@ func TestMalformedIDsAre400(t *testing.T) {
 	if strings.Contains(f.logs.String(), "request failed") {
 		t.Errorf("malformed ids logged internal errors:\n%s", f.logs.String())
 	}
+}
+
+// portalStatus is what a portal session of the route's app gets from rt: rt.ok where the
+// session's scopes allow the route and it is not one sessions are refused, else 403.
+func portalStatus(rt accessRoute, readOnly bool) int {
+	if answer, ok := portalAnswers[rt.pattern]; ok {
+		return answer
+	}
+	if rt.scope == "" {
+		return rt.ok
+	}
+	if portalRefused[rt.pattern] || (rt.scope != credentialOnly && !slices.Contains(webhook.PortalScopes(readOnly), rt.scope)) {
+		return 403
+	}
+	return rt.ok
+}
+
+// portalRefused are the routes a session's scopes would allow but sessions may not call.
+var portalRefused = map[string]bool{
+	"POST /api/v0/portal/sessions":                  true,
+	"POST /api/v1/auth/app-portal-access/{app_ref}": true,
+	"POST /api/v1/auth/dashboard-access/{app_ref}":  true,
+}
+
+// portalAnswers are the routes that answer every session alike: Svix's logout signs the
+// session out (a key is refused), and a session revokes only itself (the fixture's {ps} is
+// another session, as missing to it as to another app).
+var portalAnswers = map[string]int{
+	"POST /api/v1/auth/logout":            204,
+	"DELETE /api/v0/portal/sessions/{id}": 404,
+}
+
+// expiredSession stores a session of appID whose time was up an instant ago.
+func (f *accessFixture) expiredSession(appID string) accessCred {
+	f.t.Helper()
+	ck, secret := webhook.NewKeyCredentials()
+	now := time.Now()
+	ended := now.Add(-time.Millisecond)
+	k := &webhook.Key{ID: webhook.NewID(webhook.PrefixPortal, now), AppID: appID, Name: "portal session", ClientKey: ck, SecretHash: webhook.HashSecret(secret),
+		Scopes: webhook.PortalScopes(false), Env: webhook.EnvProduction, Active: true, Portal: true, CreatedAt: now.Add(-time.Hour), ExpiresAt: &ended}
+	if err := f.st.CreateKey(context.Background(), k); err != nil {
+		f.t.Fatal(err)
+	}
+	return accessCred{ck, secret}
 }

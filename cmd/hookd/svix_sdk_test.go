@@ -200,6 +200,23 @@ func TestSvixSDK(t *testing.T) {
 	if err != nil || again.Id != app.Id {
 		t.Errorf("GetOrCreate = %+v, %v; want the app %s", again, err, app.Id)
 	}
+	// An idempotency-key (the SDK sends one with every POST, and retries with it): a retry
+	// after a lost answer gets the first answer, not a second application; the key sent with
+	// another body is refused.
+	once := &svix.ApplicationCreateOptions{IdempotencyKey: ptr("create-billing-once")}
+	first, err := svx.Application.Create(ctx, models.ApplicationIn{Name: "Billing"}, once)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if retried, err := svx.Application.Create(ctx, models.ApplicationIn{Name: "Billing"}, once); err != nil || retried.Id != first.Id {
+		t.Errorf("Create retried with its idempotency-key = %+v, %v; want the first answer, app %s", retried, err, first.Id)
+	}
+	if _, err := svx.Application.Create(ctx, models.ApplicationIn{Name: "Payroll"}, once); svixStatus(err) != 422 {
+		t.Errorf("the key with another body: %v, want 422", err)
+	}
+	if err := svx.Application.Delete(ctx, first.Id); err != nil {
+		t.Fatal(err)
+	}
 	if got, err := svx.Application.Get(ctx, "customer-1"); err != nil || got.Id != app.Id {
 		t.Errorf("Application.Get by uid = %+v, %v", got, err)
 	}

@@ -17,6 +17,7 @@ type Store interface {
 	Security // keys, limits and secrets (security.go)
 	Control  // delivery control actions (control.go)
 	Catalog  // the event type catalog (catalog.go)
+	Replies  // answers kept under idempotency keys (replies.go)
 
 	CreateApp(ctx context.Context, app *webhook.App) error
 	GetApp(ctx context.Context, id string) (*webhook.App, error)

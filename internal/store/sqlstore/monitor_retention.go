@@ -49,6 +49,14 @@ func (s *Store) Purge(ctx context.Context, before time.Time, batch int) (store.P
 		}
 		p.IdempotencyKeys, _ = res.RowsAffected()
 	}
+	// So are the answers kept under Svix's idempotency keys (a day).
+	res, err := s.w.ExecContext(ctx, s.q(`DELETE FROM replies WHERE (scope, idem_key) IN
+		(SELECT scope, idem_key FROM replies WHERE created_at < ? LIMIT ?)`), cut, batch)
+	if err != nil {
+		return p, fmt.Errorf("purge replies: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	p.IdempotencyKeys += n
 	for _, st := range steps {
 		below := webhook.FirstID(st.prefix, before)
 		if b, ok := batchesBelow[st.what]; ok {

@@ -33,6 +33,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"DeleteDropsQueue", testDeleteDropsQueue},
 		{"ConcurrentClaims", testConcurrentClaims},
 		{"Handoff", testHandoff},
+		{"Replies", testReplies},
 	}
 	tests = append(tests, monitorTests...)
 	tests = append(tests, securityTests...)

@@ -128,8 +128,9 @@ type svixFlow struct {
 		MsgID, EndpointID                       string
 		TriggerType, Status, ResponseStatusCode int
 	}
-	Stats  struct{ Success, Pending, Sending, Fail int }
-	Portal struct {
+	Stats   struct{ Success, Pending, Sending, Fail int }
+	Recover struct{ ID, Status, Task string }
+	Portal  struct {
 		URL       string
 		Endpoints []string
 		OtherApp  int
@@ -186,6 +187,7 @@ func TestSvixNode(t *testing.T) {
 			a.Status == 0 && a.ResponseStatusCode == 200, a)
 	}
 	want("endpoint stats", got.Stats.Success == 4 && got.Stats.Pending == 0 && got.Stats.Sending == 0 && got.Stats.Fail == 0, got.Stats)
+	want("recover task", strings.HasPrefix(got.Recover.ID, "job_") && got.Recover.Status == "running" && got.Recover.Task == "endpoint.recover", got.Recover)
 	want("portal token", got.Portal.URL != "" && slices.Equal(got.Portal.Endpoints, []string{got.Endpoint.ID}) && got.Portal.OtherApp == 404, got.Portal)
 	want("missing application", got.MissingApp.Code == 404 && got.MissingApp.Error == "not_found", got.MissingApp)
 

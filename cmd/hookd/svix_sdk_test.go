@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -318,6 +319,71 @@ func TestSvixSDK(t *testing.T) {
 	stats, err := svx.Endpoint.GetStats(ctx, "customer-1", "main", nil)
 	if err != nil || stats.Success != 4 || stats.Fail != 0 || stats.Pending != 0 {
 		t.Errorf("GetStats = %+v, %v; want 4 delivered", stats, err)
+	}
+	hourAgo, inAnHour := time.Now().Add(-time.Hour), time.Now().Add(time.Hour)
+	if win, err := svx.Endpoint.GetStats(ctx, "customer-1", "main", &svix.EndpointGetStatsOptions{Since: &hourAgo}); err != nil || win.Success != 4 {
+		t.Errorf("GetStats since an hour ago = %+v, %v; want the 4", win, err)
+	}
+	if win, err := svx.Endpoint.GetStats(ctx, "customer-1", "main", &svix.EndpointGetStatsOptions{Since: &inAnHour}); err != nil || win.Success != 0 {
+		t.Errorf("GetStats from an hour on = %+v, %v; want none", win, err)
+	}
+
+	// The lists' filters, with an endpoint whose receiver answers 503.
+	failing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusServiceUnavailable) }))
+	defer failing.Close()
+	if _, err := svx.Endpoint.Create(ctx, "customer-1", models.EndpointIn{Url: failing.URL + "/hook", Uid: ptr("broken"), FilterTypes: []string{"user.created"}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	failed, err := svx.Message.Create(ctx, "customer-1", models.MessageIn{EventType: "user.created", Payload: map[string]any{"n": 100}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "the failed attempt is recorded", func() bool {
+		got, err := svx.MessageAttempt.ListByEndpoint(ctx, "customer-1", "broken", nil)
+		return err == nil && len(got.Data) == 1
+	})
+	status := func(s models.MessageStatus) *models.MessageStatus { return &s }
+	class := func(c models.StatusCodeClass) *models.StatusCodeClass { return &c }
+	for _, c := range []struct {
+		name     string
+		endpoint string
+		o        svix.MessageAttemptListByEndpointOptions
+		want     int
+	}{
+		{"failed ones of the failing endpoint", "broken", svix.MessageAttemptListByEndpointOptions{Status: status(models.MESSAGESTATUS_FAIL)}, 1},
+		{"successful ones of the failing endpoint", "broken", svix.MessageAttemptListByEndpointOptions{Status: status(models.MESSAGESTATUS_SUCCESS)}, 0},
+		{"5xx of the failing endpoint", "broken", svix.MessageAttemptListByEndpointOptions{StatusCodeClass: class(models.STATUSCODECLASS_CODE5XX)}, 1},
+		{"2xx of the failing endpoint", "broken", svix.MessageAttemptListByEndpointOptions{StatusCodeClass: class(models.STATUSCODECLASS_CODE2XX)}, 0},
+		{"failed ones of main", "main", svix.MessageAttemptListByEndpointOptions{Status: status(models.MESSAGESTATUS_FAIL)}, 0},
+		{"2xx of main", "main", svix.MessageAttemptListByEndpointOptions{StatusCodeClass: class(models.STATUSCODECLASS_CODE2XX)}, 5},
+		{"main's before an hour ago", "main", svix.MessageAttemptListByEndpointOptions{Before: &hourAgo}, 0},
+		{"main's after an hour ago", "main", svix.MessageAttemptListByEndpointOptions{After: &hourAgo}, 5},
+		{"main's of another event type", "main", svix.MessageAttemptListByEndpointOptions{EventTypes: &[]string{"user.created"}}, 0},
+		{"main's of its event type", "main", svix.MessageAttemptListByEndpointOptions{EventTypes: &[]string{"invoice.paid"}}, 5},
+	} {
+		got, err := svx.MessageAttempt.ListByEndpoint(ctx, "customer-1", c.endpoint, &c.o)
+		if err != nil || len(got.Data) != c.want || !got.Done {
+			t.Errorf("ListByEndpoint, %s = %+v, %v; want %d", c.name, got, err, c.want)
+		}
+	}
+	if got, err := svx.MessageAttempt.ListByEndpoint(ctx, "customer-1", "main", &svix.MessageAttemptListByEndpointOptions{WithContent: ptr(false)}); err != nil ||
+		len(got.Data) != 5 || got.Data[0].Response != "" {
+		t.Errorf("ListByEndpoint without content = %+v, %v; want no response bodies", got, err)
+	}
+	if got, err := svx.MessageAttempt.ListByMsg(ctx, "customer-1", msg.Id, &svix.MessageAttemptListByMsgOptions{Status: status(models.MESSAGESTATUS_FAIL)}); err != nil || len(got.Data) != 0 {
+		t.Errorf("ListByMsg of failed ones = %+v, %v; want none", got, err)
+	}
+	if got, err := svx.MessageAttempt.ListByMsg(ctx, "customer-1", failed.Id, &svix.MessageAttemptListByMsgOptions{StatusCodeClass: class(models.STATUSCODECLASS_CODE5XX)}); err != nil || len(got.Data) != 1 {
+		t.Errorf("ListByMsg of 5xx = %+v, %v; want the failed attempt", got, err)
+	}
+	for st, want := range map[models.MessageStatus]int{models.MESSAGESTATUS_PENDING: 1, models.MESSAGESTATUS_SUCCESS: 0, models.MESSAGESTATUS_FAIL: 0} {
+		got, err := svx.MessageAttempt.ListAttemptedMessages(ctx, "customer-1", "broken", &svix.MessageAttemptListAttemptedMessagesOptions{Status: status(st)})
+		if err != nil || len(got.Data) != want {
+			t.Errorf("ListAttemptedMessages with status %d = %+v, %v; want %d (a 503 is retried: pending)", st, got, err, want)
+		}
+	}
+	if err := svx.Endpoint.Delete(ctx, "customer-1", "broken"); err != nil {
+		t.Fatal(err)
 	}
 
 	// Headers, then an example of the catalog's type.

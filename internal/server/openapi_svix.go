@@ -23,6 +23,20 @@ func openAPISvix() openAPIPart {
 	eventTypes := listOf("event_types", text(""), "Event types (comma-separated or repeated): any of")
 	channel := queryParam("channel", text(""), "Only messages on this channel")
 	byEndpoint := queryParam("endpoint_id", text(""), "Only the attempts to this endpoint (wh_…)")
+	before := queryParam("before", timestamp(""), "Only those made before this time")
+	after := queryParam("after", timestamp(""), "Only those made after this time")
+	messageStatus := queryParam("status", obj{"type": "integer", "enum": []int{0, 1, 2, 3}},
+		"Only messages whose delivery there stands so: 0 success, 1 pending (retrying included), 2 fail, 3 sending (never reported: none)")
+	attemptFilters := []obj{
+		queryParam("status", obj{"type": "integer", "enum": []int{0, 1, 2, 3}}, "Only attempts that got this: 0 success (2xx), 2 fail; 1 and 3 match none"),
+		queryParam("status_code_class", obj{"type": "integer", "enum": []int{0, 100, 200, 300, 400, 500}},
+			"Only attempts answered with a status of this class; 0: no answer"),
+		before, after,
+		queryParam("with_content", boolean(""), "false leaves each response body out (default true)"),
+		listOf("event_types", text(""), "Only attempts of messages of these event types"),
+		queryParam("channel", text(""), "Only attempts of messages on this channel"),
+	}
+	attemptList := func(params ...obj) []obj { return append(params, attemptFilters...) }
 	created := func(result obj) obj { return obj{"201": svixOK(http.StatusCreated, result)} }
 	ops := []operation{
 		{method: "GET", path: "/api/v1/health", id: "svixGetHealth", summary: "Health: 204 while the store answers",
@@ -100,7 +114,10 @@ func openAPISvix() openAPIPart {
 			params:  []obj{app, endpoint}, status: http.StatusNoContent, errors: []int{404}},
 		{method: "GET", path: "/api/v1/app/{app_id}/endpoint/{endpoint_id}/stats", id: "svixGetEndpointStats", scope: r,
 			summary: "Count an endpoint's deliveries by where they stand",
-			params:  []obj{app, endpoint}, status: http.StatusOK, result: ref("SvixEndpointStats"), errors: []int{404}},
+			note:    "With since or until, the deliveries made in that window (whole hours), by where they stand now.",
+			params: []obj{app, endpoint, queryParam("since", timestamp(""), "Only deliveries made from this time"),
+				queryParam("until", timestamp(""), "Only deliveries made before this time")},
+			status: http.StatusOK, result: ref("SvixEndpointStats"), errors: []int{404, 422}},
 		{method: "GET", path: "/api/v1/app/{app_id}/endpoint/{endpoint_id}/headers", id: "svixGetEndpointHeaders", scope: r,
 			summary: "An endpoint's custom headers: values read as " + maskShown + " without webhook:secret, and every name is sensitive",
 			params:  []obj{app, endpoint}, status: http.StatusOK, result: ref("SvixEndpointHeaders"), errors: []int{404}},
@@ -125,7 +142,7 @@ func openAPISvix() openAPIPart {
 			params:  []obj{app, endpoint}, body: ref("SvixEventExampleIn"), status: http.StatusOK, result: ref("SvixMessage"), errors: []int{404, 413, 422}},
 		{method: "GET", path: "/api/v1/app/{app_id}/endpoint/{endpoint_id}/msg", id: "svixListEndpointMessages", scope: r,
 			summary: "List the messages sent to an endpoint, newest first, with where each stands there",
-			params:  []obj{app, endpoint, limit, iterator, withContent, channel, eventTypes},
+			params:  []obj{app, endpoint, limit, iterator, withContent, channel, eventTypes, messageStatus, before, after},
 			status:  http.StatusOK, result: ref("SvixEndpointMessagePage"), errors: []int{404, 422}},
 
 		{method: "GET", path: "/api/v1/app/{app_id}/msg", id: "svixListMessages", scope: r, summary: "List an application's messages, newest first",
@@ -145,14 +162,14 @@ func openAPISvix() openAPIPart {
 			summary: "Delete a message's payload (it reads {} from then on) once none of its deliveries is waiting; it is never sent again",
 			params:  []obj{app, msg}, status: http.StatusNoContent, errors: []int{404, 409}},
 		{method: "GET", path: "/api/v1/app/{app_id}/msg/{msg_id}/endpoint", id: "svixListAttemptedDestinations", scope: r,
-			summary: "List the endpoints a message went to, with where it stands at each (one page: every one)",
-			params:  []obj{app, msg}, status: http.StatusOK, result: ref("SvixMessageEndpointPage"), errors: []int{404}},
+			summary: "List the endpoints a message went to, with where it stands at each, by endpoint id",
+			params:  []obj{app, msg, limit, iterator}, status: http.StatusOK, result: ref("SvixMessageEndpointPage"), errors: []int{404, 422}},
 		{method: "GET", path: "/api/v1/app/{app_id}/msg/{msg_id}/attempt", id: "svixListAttemptsByMsgDeprecated", scope: r,
 			summary: "List a message's attempts, newest first (Svix's deprecated path of …/attempt/msg/{msg_id})",
-			params:  []obj{app, msg, limit, iterator, byEndpoint}, status: http.StatusOK, result: ref("SvixAttemptPage"), errors: []int{404, 422}},
+			params:  attemptList(app, msg, limit, iterator, byEndpoint), status: http.StatusOK, result: ref("SvixAttemptPage"), errors: []int{404, 422}},
 		{method: "GET", path: "/api/v1/app/{app_id}/msg/{msg_id}/endpoint/{endpoint_id}/attempt", id: "svixListAttemptsByMsgAndEndpoint", scope: r,
 			summary: "List a message's attempts to one endpoint, newest first",
-			params:  []obj{app, msg, endpoint, limit, iterator}, status: http.StatusOK, result: ref("SvixAttemptPage"), errors: []int{404, 422}},
+			params:  attemptList(app, msg, endpoint, limit, iterator), status: http.StatusOK, result: ref("SvixAttemptPage"), errors: []int{404, 422}},
 		{method: "GET", path: "/api/v1/app/{app_id}/msg/{msg_id}/attempt/{attempt_id}", id: "svixGetAttempt", scope: r, summary: "An attempt",
 			params: []obj{app, msg, pathParam("attempt_id", "Attempt id (atmpt_…)")}, status: http.StatusOK, result: ref("SvixAttempt"), errors: []int{404}},
 		{method: "DELETE", path: "/api/v1/app/{app_id}/msg/{msg_id}/attempt/{attempt_id}/content", id: "svixExpungeAttemptContent", scope: w,
@@ -163,13 +180,23 @@ func openAPISvix() openAPIPart {
 			params:  []obj{app, msg, endpoint}, status: http.StatusAccepted, result: ref("SvixEmpty"), errors: []int{404, 409}},
 		{method: "GET", path: "/api/v1/app/{app_id}/attempt/msg/{msg_id}", id: "svixListAttemptsByMsg", scope: r,
 			summary: "List a message's attempts, newest first",
-			params:  []obj{app, msg, limit, iterator, byEndpoint}, status: http.StatusOK, result: ref("SvixAttemptPage"), errors: []int{404, 422}},
+			params:  attemptList(app, msg, limit, iterator, byEndpoint), status: http.StatusOK, result: ref("SvixAttemptPage"), errors: []int{404, 422}},
 		{method: "GET", path: "/api/v1/app/{app_id}/attempt/endpoint/{endpoint_id}", id: "svixListAttemptsByEndpoint", scope: r,
 			summary: "List an endpoint's attempts, newest first",
-			params:  []obj{app, endpoint, limit, iterator}, status: http.StatusOK, result: ref("SvixAttemptPage"), errors: []int{404, 422}},
+			note:    "Filters are applied as the attempts are read, 2,500 a page at most: a page may hold fewer than limit, with done false and an iterator to read on.",
+			params:  attemptList(app, endpoint, limit, iterator), status: http.StatusOK, result: ref("SvixAttemptPage"), errors: []int{404, 422}},
 	}
 	for i := range ops {
 		ops[i].tag, ops[i].family = "svix", sx
+		if ops[i].method == "POST" && ops[i].id != "svixCreateMessage" { // svixOnce
+			ops[i].params = append(ops[i].params, obj{"name": "idempotency-key", "in": "header", "schema": text(""),
+				"description": "A retry with the same key within a day gets the first (2xx) answer; 409 while that one is still being answered, 422 with another request"})
+			for _, st := range []int{409, 422} {
+				if !slices.Contains(ops[i].errors, st) {
+					ops[i].errors = append(ops[i].errors, st)
+				}
+			}
+		}
 	}
 	return openAPIPart{operations: ops, schemas: svixSchemas()}
 }

@@ -43,6 +43,10 @@ func (s *Server) svixRoute(scope string, h func(http.ResponseWriter, *http.Reque
 				return
 			}
 		}
+		if key := strings.TrimSpace(r.Header.Get("idempotency-key")); key != "" && r.Method == http.MethodPost && r.Pattern != "POST /api/v1/app/{app_id}/msg" {
+			s.svixOnce(w, r, c, key, h)
+			return
+		}
 		h(w, r, c)
 	})
 }

@@ -32,7 +32,8 @@ type svixAttemptOut struct {
 	Timestamp          jsonTime `json:"timestamp"`
 }
 
-func toSvixAttempt(a *webhook.Attempt, url string) svixAttemptOut {
+// toSvixAttempt is a as Svix shows it; without content, its response body is left out.
+func toSvixAttempt(a *webhook.Attempt, url string, content bool) svixAttemptOut {
 	st := svixFail
 	if a.Succeeded() {
 		st = svixSuccess
@@ -41,7 +42,11 @@ func toSvixAttempt(a *webhook.Attempt, url string) svixAttemptOut {
 	if a.Trigger == webhook.TriggerManual {
 		trigger = 1
 	}
-	return svixAttemptOut{ID: a.ID, MsgID: a.EventID, EndpointID: a.WebhookID, URL: url, Response: a.ResponseBody,
+	body := a.ResponseBody
+	if !content {
+		body = ""
+	}
+	return svixAttemptOut{ID: a.ID, MsgID: a.EventID, EndpointID: a.WebhookID, URL: url, Response: body,
 		ResponseStatusCode: a.StatusCode, ResponseDurationMs: int64(a.DurationMS), Status: st, StatusText: svixStatusText[st],
 		TriggerType: trigger, Timestamp: jsonTime(a.CreatedAt)}
 }
@@ -57,7 +62,9 @@ func svixDeliveryStatus(status string) int {
 	return svixPending
 }
 
-// handleSvixAttemptsByEndpoint pages one endpoint's attempts, newest first.
+// handleSvixAttemptsByEndpoint pages one endpoint's attempts, newest first. Its filters are
+// applied as the attempts are read, up to svixScanRows rows a page: a page may then hold
+// fewer than limit attempts, with an iterator to read on from.
 func (s *Server) handleSvixAttemptsByEndpoint(w http.ResponseWriter, r *http.Request, c *svixCall) {
 	hook, err := s.svixEndpoint(r, c)
 	if err != nil {
@@ -69,24 +76,92 @@ func (s *Server) handleSvixAttemptsByEndpoint(w http.ResponseWriter, r *http.Req
 		s.writeSvixError(w, r, err)
 		return
 	}
-	q := store.CallQuery{Sort: []store.CallSort{{Field: store.CallID, Desc: true}}, Limit: limit + 1}
-	if iterator != "" {
-		q.Filters = append(q.Filters, store.CallFilter{Field: store.CallID, Op: store.OpLt, Values: []any{iterator}})
-	}
-	attempts, _, err := s.store.ListCalls(r.Context(), c.app.ID, hook.ID, q)
+	f, err := parseSvixAttemptFilter(r)
 	if err != nil {
 		s.writeSvixError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, newSvixPage(attempts, limit, func(a *webhook.Attempt) string { return a.ID },
-		func(a *webhook.Attempt) svixAttemptOut { return toSvixAttempt(a, hook.URL) }))
+	events := map[string]bool{} // event id → passes event_types and channel
+	match := func(a *webhook.Attempt) (bool, error) {
+		if !f.matchAttempt(a) {
+			return false, nil
+		}
+		if len(f.eventTypes) == 0 && f.channel == "" {
+			return true, nil
+		}
+		if ok, seen := events[a.EventID]; seen {
+			return ok, nil
+		}
+		ev, err := s.store.GetEvent(r.Context(), c.app.ID, a.EventID)
+		if webhook.ErrorCode(err) == webhook.ENotFound {
+			events[a.EventID] = false
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		events[a.EventID] = f.matchEvent(ev)
+		return events[a.EventID], nil
+	}
+	batch := limit + 1
+	if f.status != nil || f.class != nil || len(f.eventTypes) > 0 || f.channel != "" {
+		batch = svixScanBatch
+	}
+	var found []webhook.Attempt
+	cursor, done := iterator, false
+	for scanned := 0; len(found) <= limit && !done && scanned < svixScanRows; scanned += batch {
+		q := store.CallQuery{Sort: []store.CallSort{{Field: store.CallID, Desc: true}}, Limit: batch}
+		if cursor != "" {
+			q.Filters = append(q.Filters, store.CallFilter{Field: store.CallID, Op: store.OpLt, Values: []any{cursor}})
+		}
+		if f.before != nil {
+			q.Filters = append(q.Filters, store.CallFilter{Field: store.CallCreatedAt, Op: store.OpLt, Values: []any{*f.before}})
+		}
+		if f.after != nil {
+			q.Filters = append(q.Filters, store.CallFilter{Field: store.CallCreatedAt, Op: store.OpGt, Values: []any{*f.after}})
+		}
+		rows, _, err := s.store.ListCalls(r.Context(), c.app.ID, hook.ID, q)
+		if err != nil {
+			s.writeSvixError(w, r, err)
+			return
+		}
+		done = len(rows) < batch
+		for i := range rows {
+			cursor = rows[i].ID
+			ok, err := match(&rows[i])
+			if err != nil {
+				s.writeSvixError(w, r, err)
+				return
+			}
+			if ok {
+				if found = append(found, rows[i]); len(found) > limit {
+					break
+				}
+			}
+		}
+	}
+	page := newSvixPage(found, limit, func(a *webhook.Attempt) string { return a.ID },
+		func(a *webhook.Attempt) svixAttemptOut { return toSvixAttempt(a, hook.URL, f.content) })
+	if len(found) <= limit && !done { // the scan stopped before the end: read on from where it did
+		page.Done, page.Iterator = false, &cursor
+	}
+	writeJSON(w, http.StatusOK, page)
 }
 
+// How far one page of a filtered attempt list reads: rows per read, and in all.
+const (
+	svixScanBatch = 250
+	svixScanRows  = 10 * svixScanBatch
+)
+
 // msgAttempts are the attempts of one message to every endpoint (or one, with endpoint_id),
-// newest first, below the iterator.
-func (s *Server) msgAttempts(r *http.Request, c *svixCall, ev *webhook.Event, endpointID, iterator string, limit int) ([]webhook.Attempt, map[string]string, error) {
+// newest first, below the iterator, that pass f.
+func (s *Server) msgAttempts(r *http.Request, c *svixCall, ev *webhook.Event, endpointID, iterator string, f svixAttemptFilter) ([]webhook.Attempt, map[string]string, error) {
 	urls := map[string]string{}
 	var all []webhook.Attempt
+	if !f.matchEvent(ev) {
+		return nil, urls, nil
+	}
 	for _, d := range ev.Deliveries {
 		if endpointID != "" && d.WebhookID != endpointID {
 			continue
@@ -99,15 +174,23 @@ func (s *Server) msgAttempts(r *http.Request, c *svixCall, ev *webhook.Event, en
 		} else {
 			urls[d.WebhookID] = ""
 		}
-		as, err := s.store.ListAttempts(r.Context(), c.app.ID, d.WebhookID, ev.ID, iterator, limit)
+		// A delivery's attempts are few (its retry schedule, and manual ones): all of them.
+		as, err := s.store.ListAttempts(r.Context(), c.app.ID, d.WebhookID, ev.ID, iterator, maxDeliveryAttempts)
 		if err != nil && webhook.ErrorCode(err) != webhook.ENotFound {
 			return nil, nil, err
 		}
-		all = append(all, as...)
+		for i := range as {
+			if f.matchAttempt(&as[i]) {
+				all = append(all, as[i])
+			}
+		}
 	}
 	slices.SortFunc(all, func(a, b webhook.Attempt) int { return strings.Compare(b.ID, a.ID) })
 	return all, urls, nil
 }
+
+// maxDeliveryAttempts bounds the attempts of one delivery msgAttempts reads.
+const maxDeliveryAttempts = 1000
 
 func (s *Server) handleSvixAttemptsByMessage(w http.ResponseWriter, r *http.Request, c *svixCall) {
 	ev, err := s.svixMessage(r, c)
@@ -116,6 +199,11 @@ func (s *Server) handleSvixAttemptsByMessage(w http.ResponseWriter, r *http.Requ
 		return
 	}
 	limit, iterator, err := svixList(r)
+	if err != nil {
+		s.writeSvixError(w, r, err)
+		return
+	}
+	f, err := parseSvixAttemptFilter(r)
 	if err != nil {
 		s.writeSvixError(w, r, err)
 		return
@@ -129,13 +217,13 @@ func (s *Server) handleSvixAttemptsByMessage(w http.ResponseWriter, r *http.Requ
 		}
 		endpointID = hook.ID
 	}
-	attempts, urls, err := s.msgAttempts(r, c, ev, endpointID, iterator, limit+1)
+	attempts, urls, err := s.msgAttempts(r, c, ev, endpointID, iterator, f)
 	if err != nil {
 		s.writeSvixError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, newSvixPage(attempts, limit, func(a *webhook.Attempt) string { return a.ID },
-		func(a *webhook.Attempt) svixAttemptOut { return toSvixAttempt(a, urls[a.WebhookID]) }))
+		func(a *webhook.Attempt) svixAttemptOut { return toSvixAttempt(a, urls[a.WebhookID], f.content) }))
 }
 
 func (s *Server) handleSvixAttemptGet(w http.ResponseWriter, r *http.Request, c *svixCall) {
@@ -158,7 +246,7 @@ func (s *Server) handleSvixAttemptGet(w http.ResponseWriter, r *http.Request, c 
 		if hook, err := s.store.GetWebhook(r.Context(), c.app.ID, d.WebhookID, s.now()); err == nil {
 			url = hook.URL
 		}
-		writeJSON(w, http.StatusOK, toSvixAttempt(a, url))
+		writeJSON(w, http.StatusOK, toSvixAttempt(a, url, true))
 		return
 	}
 	s.writeSvixError(w, r, errSvixNotFound)
@@ -200,8 +288,21 @@ func (s *Server) handleSvixAttemptedEndpoints(w http.ResponseWriter, r *http.Req
 		StatusText  string    `json:"statusText"`
 		NextAttempt *jsonTime `json:"nextAttempt,omitempty"`
 	}
+	limit, iterator, err := svixList(r)
+	if err != nil {
+		s.writeSvixError(w, r, err)
+		return
+	}
+	deliveries := slices.Clone(ev.Deliveries)
+	slices.SortFunc(deliveries, func(a, b webhook.Delivery) int { return strings.Compare(a.WebhookID, b.WebhookID) })
 	var rows []out
-	for _, d := range ev.Deliveries {
+	for _, d := range deliveries {
+		if iterator != "" && d.WebhookID <= iterator {
+			continue
+		}
+		if len(rows) > limit {
+			break
+		}
 		hook, err := s.store.GetWebhook(r.Context(), c.app.ID, d.WebhookID, s.now())
 		if webhook.ErrorCode(err) == webhook.ENotFound {
 			continue // deleted since
@@ -217,6 +318,5 @@ func (s *Server) handleSvixAttemptedEndpoints(w http.ResponseWriter, r *http.Req
 		}
 		rows = append(rows, o)
 	}
-	// Every endpoint of one message fits a page: an event fans out to at most --max-webhooks.
-	writeJSON(w, http.StatusOK, newSvixPage(rows, len(rows), func(o *out) string { return o.ID }, func(o *out) out { return *o }))
+	writeJSON(w, http.StatusOK, newSvixPage(rows, limit, func(o *out) string { return o.ID }, func(o *out) out { return *o }))
 }

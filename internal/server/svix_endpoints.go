@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hookd/hookd/internal/signature"
+	"github.com/hookd/hookd/internal/store"
 	"github.com/hookd/hookd/internal/webhook"
 )
 
@@ -225,8 +226,42 @@ func (s *Server) handleSvixEndpointStats(w http.ResponseWriter, r *http.Request,
 		s.writeSvixError(w, r, err)
 		return
 	}
-	st := hook.Stats
-	writeJSON(w, http.StatusOK, map[string]int64{"success": st.Delivered, "fail": st.Failed, "pending": st.Pending(), "sending": 0})
+	since, err := timeParam(r, "since")
+	var until *time.Time
+	if err == nil {
+		until, err = timeParam(r, "until")
+	}
+	if err != nil {
+		s.writeSvixError(w, r, err)
+		return
+	}
+	if since == nil && until == nil {
+		st := hook.Stats
+		writeJSON(w, http.StatusOK, map[string]int64{"success": st.Delivered, "fail": st.Failed, "pending": st.Pending(), "sending": 0})
+		return
+	}
+	// A window: the deliveries made in it, by where they stand now, from the hourly rollups
+	// (whole hours: an hour counts when it begins in the window).
+	from, to := time.Unix(0, 0), s.now().Add(time.Hour)
+	if since != nil {
+		from = since.Truncate(time.Hour)
+		if from.Before(*since) {
+			from = from.Add(time.Hour)
+		}
+	}
+	if until != nil {
+		to = *until
+	}
+	rollups, err := s.store.Rollups(r.Context(), hook.ID, from, to)
+	if err != nil {
+		s.writeSvixError(w, r, err)
+		return
+	}
+	var sum store.Rollup
+	for _, ru := range rollups {
+		sum.Add(ru)
+	}
+	writeJSON(w, http.StatusOK, map[string]int64{"success": sum.Delivered, "fail": sum.Failed, "pending": sum.Events - sum.Delivered - sum.Failed, "sending": 0})
 }
 
 func (s *Server) handleSvixSecretGet(w http.ResponseWriter, r *http.Request, c *svixCall) {

@@ -161,7 +161,24 @@ func (s *Server) handleSvixEndpointMessages(w http.ResponseWriter, r *http.Reque
 	if iterator != "" && webhook.ValidIDFormat(webhook.PrefixEvent, iterator) {
 		f.Before = iterator
 	}
-	events, err := s.store.ListEvents(r.Context(), c.app.ID, f)
+	status, err := svixIntParam(r, "status", svixSuccess, svixPending, svixFail, 3)
+	if err == nil {
+		f.Until, err = timeParam(r, "before")
+	}
+	if err == nil {
+		f.Since, err = timeParam(r, "after")
+	}
+	if err != nil {
+		s.writeSvixError(w, r, err)
+		return
+	}
+	var events []webhook.Event
+	if status != nil {
+		f.Statuses = svixStatuses(*status)
+	}
+	if status == nil || len(f.Statuses) > 0 { // "sending" is never reported: none are
+		events, err = s.store.ListEvents(r.Context(), c.app.ID, f)
+	}
 	if err != nil {
 		s.writeSvixError(w, r, err)
 		return

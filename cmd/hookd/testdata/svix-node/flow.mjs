@@ -1,6 +1,6 @@
 // A Node service moving from Svix to hookd, with Svix's own JavaScript SDK pointed at hookd
 // (serverUrl) and nothing else changed: the catalog, an application with a uid, an endpoint,
-// messages, pages of messages and attempts, resend, stats, secret rotation, a portal token.
+// messages, pages of messages and attempts, resend, stats, recover, secret rotation, a portal token.
 //
 // The environment names hookd (HOOKD_URL), an operator's token (HOOKD_TOKEN) and the
 // receiver the endpoint points at (RECEIVER_URL). Each request the receiver gets arrives on
@@ -113,6 +113,8 @@ async function main() {
   check(byMsg.data.length === 2, "two attempts of the first message after the resend", byMsg.data);
 
   const stats = await svix.endpoint.getStats("customer-1", "main");
+  // Recover: send again what failed in the last hour (nothing did), as a background task.
+  const recovered = await svix.endpoint.recover("customer-1", "main", { since: new Date(Date.now() - 3600_000) });
 
   // Rotate: the next delivery verifies with the new secret.
   await svix.endpoint.rotateSecret("customer-1", "main", {});
@@ -143,6 +145,7 @@ async function main() {
     attempts, // the message of each attempt
     resend: byMsg.data.map((a) => ({ msgId: a.msgId, endpointId: a.endpointId, triggerType: a.triggerType, status: a.status, responseStatusCode: a.responseStatusCode })),
     stats,
+    recover: { id: recovered.id, status: recovered.status, task: recovered.task },
     portal: { url: access.url, endpoints: portalEndpoints.data.map((e) => e.id), otherApp: portalOther.code },
     missingApp: { code: missing.code, error: missing.body?.code },
   }));

@@ -249,6 +249,20 @@ func TestSvixSDK(t *testing.T) {
 	if got := verifyWith(t, secret.Key, rc.next(t, 10*time.Second)); got["n"] != float64(0) {
 		t.Errorf("delivered payload = %v", got)
 	}
+	// A message to an application that does not exist yet: with "application" the operator's
+	// makes it (uid from the path), without it is a 404.
+	if _, err := svx.Message.Create(ctx, "customer-9", models.MessageIn{EventType: "invoice.paid", Payload: map[string]any{}}, nil); svixStatus(err) != 404 {
+		t.Errorf("a message to a missing application: %v, want 404", err)
+	}
+	if _, err := svx.Message.Create(ctx, "customer-9", models.MessageIn{EventType: "invoice.paid", Payload: map[string]any{},
+		Application: &models.ApplicationIn{Name: "Customer 9"}}, nil); err != nil {
+		t.Errorf("a message making its application: %v", err)
+	}
+	if made, err := svx.Application.Get(ctx, "customer-9"); err != nil || made.Name != "Customer 9" {
+		t.Errorf("the application the message made = %+v, %v", made, err)
+	} else if err := svx.Application.Delete(ctx, made.Id); err != nil {
+		t.Fatal(err)
+	}
 	if got, err := svx.Message.Get(ctx, "customer-1", "evt-0", nil); err != nil || got.Id != msg.Id {
 		t.Errorf("Message.Get by eventId = %+v, %v; want %s", got, err, msg.Id)
 	}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -69,5 +70,34 @@ func TestAdminNamesAreText(t *testing.T) {
 		if msg, _ := got.json(t)["message"].(string); got.status != 400 || !strings.HasPrefix(msg, "name must not contain control characters") {
 			t.Errorf("POST %s %s: %d %s, want 400 naming name", tc.path, tc.body, got.status, got.body)
 		}
+	}
+}
+
+// TestOnlyTheOperatorMakesAppsThroughSvix: a call naming an application that does not exist,
+// with "application" in its body, makes it for the operator's key only; a tenant key (and its
+// portal token) gets the 404 of a missing application, and no app is made.
+func TestOnlyTheOperatorMakesAppsThroughSvix(t *testing.T) {
+	f := newAccessFixture(t, Options{})
+	tenant := f.key(f.appA, webhook.AllScopes[:len(webhook.AllScopes)-1], true) // every scope but admin
+	operator := f.key(f.ids["spareApp"], []string{webhook.ScopeAdmin}, true)
+	calls := []struct{ path, body string }{
+		{"/api/v1/auth/app-portal-access/new-customer", `{"application":{"name":"New"}}`},
+		{"/api/v1/app/new-customer/msg", `{"eventType":"invoice.paid","payload":{},"application":{"name":"New"}}`},
+	}
+	for _, c := range calls {
+		if got := f.do("POST", c.path, c.body, tenant, "bearer"); got.status != 404 {
+			t.Errorf("tenant key: POST %s = %d %s, want 404", c.path, got.status, got.body)
+		}
+	}
+	if _, err := f.st.AppByUID(context.Background(), "new-customer"); webhook.ErrorCode(err) != webhook.ENotFound {
+		t.Fatalf("an app was made for a tenant key: %v", err)
+	}
+	for i, want := range []int{200, 202} { // the first call makes it, the second finds it
+		if got := f.do("POST", calls[i].path, calls[i].body, operator, "bearer"); got.status != want {
+			t.Errorf("operator key: POST %s = %d %s, want %d", calls[i].path, got.status, got.body, want)
+		}
+	}
+	if app, err := f.st.AppByUID(context.Background(), "new-customer"); err != nil || app.Name != "New" {
+		t.Errorf("the operator's app = %+v, %v", app, err)
 	}
 }

@@ -38,12 +38,14 @@ func (s *Server) svixRoute(scope string, h func(http.ResponseWriter, *http.Reque
 		r = r.WithContext(context.WithValue(r.Context(), keyCtx, k))
 		c := &svixCall{key: k}
 		if ref := r.PathValue("app_id"); ref != "" {
-			if c.app, err = s.svixApp(r.Context(), k, ref); err != nil {
+			c.app, err = s.svixApp(r.Context(), k, ref)
+			// A message may name its application, made if missing (handleSvixMessageCreate).
+			if err != nil && !(err == errSvixNotFound && r.Pattern == svixMessageCreate) {
 				s.writeSvixError(w, r, err)
 				return
 			}
 		}
-		if key := strings.TrimSpace(r.Header.Get("idempotency-key")); key != "" && r.Method == http.MethodPost && r.Pattern != "POST /api/v1/app/{app_id}/msg" {
+		if key := strings.TrimSpace(r.Header.Get("idempotency-key")); key != "" && r.Method == http.MethodPost && r.Pattern != svixMessageCreate {
 			s.svixOnce(w, r, c, key, h)
 			return
 		}

@@ -142,6 +142,15 @@ func (s *Server) handleSvixAppCreate(w http.ResponseWriter, r *http.Request, c *
 	writeJSON(w, http.StatusCreated, toSvixApp(app))
 }
 
+// createSvixAppAt makes the app a call to a missing {app_id} names in its body
+// ("application"): with that path as its uid unless the body gives one.
+func (s *Server) createSvixAppAt(r *http.Request, ref string, in *svixAppIn) (*webhook.App, error) {
+	if in.UID == nil {
+		in.UID = &ref
+	}
+	return s.createSvixApp(r, in)
+}
+
 func (s *Server) createSvixApp(r *http.Request, in *svixAppIn) (*webhook.App, error) {
 	now := s.now()
 	app := &webhook.App{ID: webhook.NewID(webhook.PrefixApp, now), CreatedAt: now, UpdatedAt: now}

@@ -14,7 +14,8 @@ import (
 // (webhook.MaxPortalTTL), so a longer expiry is shortened to that.
 
 // handleSvixPortalAccess makes a portal session for the app (by id or uid); given
-// "application", an app that does not exist yet is made first, with the path as its uid.
+// "application", an app that does not exist yet is made first, with the path as its uid
+// (by the operator: only its keys make apps).
 func (s *Server) handleSvixPortalAccess(w http.ResponseWriter, r *http.Request, c *svixCall) {
 	if c.key.Portal {
 		s.writeSvixError(w, r, errSessionFromSession)
@@ -32,11 +33,8 @@ func (s *Server) handleSvixPortalAccess(w http.ResponseWriter, r *http.Request, 
 	}
 	ref := r.PathValue("app_ref")
 	app, err := s.svixApp(r.Context(), c.key, ref)
-	if webhook.ErrorCode(err) == webhook.ENotFound && in.Application != nil {
-		if in.Application.UID == nil {
-			in.Application.UID = &ref
-		}
-		app, err = s.createSvixApp(r, in.Application)
+	if webhook.ErrorCode(err) == webhook.ENotFound && in.Application != nil && c.key.HasScope(webhook.ScopeAdmin) {
+		app, err = s.createSvixAppAt(r, ref, in.Application)
 	}
 	if err != nil {
 		s.writeSvixError(w, r, err)

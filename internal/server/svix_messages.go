@@ -34,19 +34,36 @@ func toSvixMessage(ev *webhook.Event, withContent bool) svixMessageOut {
 
 func withContent(r *http.Request) bool { return r.URL.Query().Get("with_content") != "false" }
 
+// svixMessageCreate is the pattern of handleSvixMessageCreate, whose app may not exist yet.
+const svixMessageCreate = "POST /api/v1/app/{app_id}/msg"
+
 // handleSvixMessageCreate commits an event; 202 once it and its deliveries are committed.
+// Given "application", the operator's message to an app that does not exist makes it first.
 // The idempotency-key header (Svix's SDKs send one with every POST) or else the eventId makes
 // a retry of the same message return the first one.
 func (s *Server) handleSvixMessageCreate(w http.ResponseWriter, r *http.Request, c *svixCall) {
 	var in struct {
-		EventType string          `json:"eventType"`
-		Payload   json.RawMessage `json:"payload"`
-		Channels  []string        `json:"channels"`
-		EventID   string          `json:"eventId,omitempty"`
+		EventType   string          `json:"eventType"`
+		Payload     json.RawMessage `json:"payload"`
+		Channels    []string        `json:"channels"`
+		EventID     string          `json:"eventId,omitempty"`
+		Application *svixAppIn      `json:"application"`
 	}
 	if err := svixDecode(w, r, s.opts.MaxPayload+64<<10, &in); err != nil {
 		s.writeSvixError(w, r, err)
 		return
+	}
+	if c.app == nil { // {app_id} names no app: the operator may make it with the message
+		if in.Application == nil || !c.key.HasScope(webhook.ScopeAdmin) {
+			s.writeSvixError(w, r, errSvixNotFound)
+			return
+		}
+		app, err := s.createSvixAppAt(r, r.PathValue("app_id"), in.Application)
+		if err != nil {
+			s.writeSvixError(w, r, err)
+			return
+		}
+		c.app = app
 	}
 	if p := strings.TrimSpace(string(in.Payload)); !strings.HasPrefix(p, "{") {
 		s.writeSvixError(w, r, webhook.Errorf(webhook.EInvalid, "payload: must be a JSON object"))

@@ -59,6 +59,17 @@ func Open(ctx context.Context, url string) (*sqlstore.Store, error) {
 		Duplicate:    duplicate,
 		Partitions:   logDays{},
 	}, db, db)
+	// Claims and attempt records commit on sessions that are relaxed from the start, instead
+	// of a SET LOCAL in each transaction (see sqlstore.Dialect).
+	relaxed, err := sql.Open("pgx", withParam(url, "synchronous_commit", "off"))
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	relaxed.SetMaxOpenConns(8) // claims and attempt records: a few batches at a time
+	relaxed.SetMaxIdleConns(8)
+	relaxed.SetConnMaxIdleTime(5 * time.Minute)
+	s.UseRelaxed(relaxed)
 	if err := s.Migrate(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("migrate: %w", err)
@@ -138,4 +149,17 @@ func Unreachable(err error) bool {
 func duplicate(err error) bool {
 	var pgErr *pgconn.PgError
 	return errors.As(err, &pgErr) && pgErr.Code == "23505"
+}
+
+// withParam adds a run-time parameter to a connection URL or key=value string: pgx sends the
+// parameters it does not know itself to the server for the session.
+func withParam(url, name, value string) string {
+	if strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://") {
+		sep := "?"
+		if strings.Contains(url, "?") {
+			sep = "&"
+		}
+		return url + sep + name + "=" + value
+	}
+	return url + " " + name + "=" + value
 }

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"regexp"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/hookd/hookd/internal/webhook"
@@ -70,14 +72,17 @@ func partitions(ctx context.Context, q interface {
 
 // Prepare creates the partitions of the days from the newest one up to daysAhead days after
 // now. A new day is made as a table of its own and then attached, which locks out neither
-// readers nor writers of the log (CREATE TABLE ... PARTITION OF would take them all).
+// readers nor writers of the log (CREATE TABLE ... PARTITION OF would take them all). While
+// another instance prepares or drops partitions it does nothing: that one is at it, and the
+// days ahead are ready for a week (a start never waits behind a long detach).
 func (logDays) Prepare(ctx context.Context, db *sql.DB, now time.Time) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, partitionsLock); err != nil {
+	var locked bool
+	if err := tx.QueryRowContext(ctx, `SELECT pg_try_advisory_xact_lock($1)`, partitionsLock).Scan(&locked); err != nil || !locked {
 		return err
 	}
 	until := now.UTC().Truncate(day).Add((daysAhead + 1) * day)
@@ -114,11 +119,13 @@ func (logDays) Prepare(ctx context.Context, db *sql.DB, now time.Time) error {
 
 // Drop drops the partitions whose every id was made before the day of before began; for
 // events, only those no delivery refers to (a claim reads the payload from its event). It
-// detaches each one CONCURRENTLY first, so that neither ingestion nor delivery waits for it;
-// a detach left unfinished (a lost connection) is finished on the next call. It returns how
-// many partitions it dropped, and by table the id below which Purge's batches delete: the
-// rows of the history partition, and of a past day it still could not drop a day later (the
-// events some open delivery refers to), never the rows of a day that is to go whole.
+// detaches each one CONCURRENTLY first, so that neither ingestion nor delivery waits for it.
+// PostgreSQL lets one partition of a table be pending detach at a time: one left so (an
+// interrupted detach) is finished first (FINALIZE), and a table detached but not dropped is
+// dropped. It returns how many partitions it dropped, and by table the id below which Purge's
+// batches delete: the rows of the history partition, and of a past day it still could not
+// drop a day later (the events some open delivery refers to), never the rows of a day that is
+// to go whole.
 func (logDays) Drop(ctx context.Context, db *sql.DB, before time.Time) (int64, map[string]string, error) {
 	conn, err := db.Conn(ctx)
 	if err != nil {
@@ -149,32 +156,80 @@ func (logDays) Drop(ctx context.Context, db *sql.DB, before time.Time) (int64, m
 		if !locked {
 			continue // another instance is dropping them
 		}
-		for _, p := range parts {
-			if p.hi > cut {
-				continue
-			}
-			if t.name == "events" {
-				var referred bool
-				if err := conn.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM deliveries WHERE event_id >= $1 AND event_id < $2)`,
-					p.lo, p.hi).Scan(&referred); err != nil {
-					return dropped, nil, fmt.Errorf("deliveries of %s: %w", p.name, err)
-				}
-				if referred {
-					continue // its unreferenced events go by batches
-				}
-			}
-			how := "CONCURRENTLY"
-			if p.detaching {
-				how = "FINALIZE"
-			}
-			if _, err := conn.ExecContext(ctx, fmt.Sprintf(`ALTER TABLE %s DETACH PARTITION %s %s`, t.name, p.name, how)); err != nil {
-				return dropped, nil, fmt.Errorf("detach %s: %w", p.name, err)
-			}
-			if _, err := conn.ExecContext(ctx, `DROP TABLE `+p.name); err != nil {
-				return dropped, nil, fmt.Errorf("drop %s: %w", p.name, err)
-			}
-			dropped++
+		n, err := dropDays(ctx, conn, t, parts, cut)
+		dropped += n
+		if err != nil {
+			return dropped, nil, err
 		}
 	}
 	return dropped, batchesBelow, nil
+}
+
+// dropDays drops t's partitions that end at or before cut and may go, and the tables of its
+// days left detached by an earlier call.
+func dropDays(ctx context.Context, conn *sql.Conn, t logTable, parts []partition, cut string) (int64, error) {
+	var dropped int64
+	// The pending detach first: no other can start before it is finished.
+	slices.SortFunc(parts, func(a, b partition) int {
+		if a.detaching != b.detaching {
+			if a.detaching {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.lo, b.lo)
+	})
+	for _, p := range parts {
+		if !p.detaching && p.hi > cut {
+			continue
+		}
+		if t.name == "events" && !p.detaching {
+			var referred bool
+			if err := conn.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM deliveries WHERE event_id >= $1 AND event_id < $2)`,
+				p.lo, p.hi).Scan(&referred); err != nil {
+				return dropped, fmt.Errorf("deliveries of %s: %w", p.name, err)
+			}
+			if referred {
+				continue // its unreferenced events go by batches
+			}
+		}
+		how := "CONCURRENTLY"
+		if p.detaching {
+			how = "FINALIZE"
+		}
+		if _, err := conn.ExecContext(ctx, fmt.Sprintf(`ALTER TABLE %s DETACH PARTITION %s %s`, t.name, p.name, how)); err != nil {
+			return dropped, fmt.Errorf("detach %s: %w", p.name, err)
+		}
+		if _, err := conn.ExecContext(ctx, `DROP TABLE `+p.name); err != nil {
+			return dropped, fmt.Errorf("drop %s: %w", p.name, err)
+		}
+		dropped++
+	}
+	// A day detached by a call that stopped before its DROP is a table of its own now.
+	rows, err := conn.QueryContext(ctx, `SELECT c.relname FROM pg_class c
+		WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r' AND c.relname ~ ('^' || $1 || '_[0-9]{8}$')
+		AND NOT EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid)`, t.name)
+	if err != nil {
+		return dropped, fmt.Errorf("detached days of %s: %w", t.name, err)
+	}
+	var left []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			rows.Close()
+			return dropped, err
+		}
+		left = append(left, name)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return dropped, err
+	}
+	for _, name := range left {
+		if _, err := conn.ExecContext(ctx, `DROP TABLE IF EXISTS `+name); err != nil {
+			return dropped, fmt.Errorf("drop %s: %w", name, err)
+		}
+		dropped++
+	}
+	return dropped, nil
 }

@@ -89,8 +89,12 @@ func TestOnlyTheOperatorMakesAppsThroughSvix(t *testing.T) {
 			t.Errorf("tenant key: POST %s = %d %s, want 404", c.path, got.status, got.body)
 		}
 	}
+	// The operator's message that is not valid makes no app either.
+	if got := f.do("POST", "/api/v1/app/new-customer/msg", `{"eventType":"invoice.paid","payload":5,"application":{"name":"New"}}`, operator, "bearer"); got.status != 422 {
+		t.Errorf("operator key, invalid message: %d %s, want 422", got.status, got.body)
+	}
 	if _, err := f.st.AppByUID(context.Background(), "new-customer"); webhook.ErrorCode(err) != webhook.ENotFound {
-		t.Fatalf("an app was made for a tenant key: %v", err)
+		t.Fatalf("an app was made for a tenant key or an invalid message: %v", err)
 	}
 	for i, want := range []int{200, 202} { // the first call makes it, the second finds it
 		if got := f.do("POST", calls[i].path, calls[i].body, operator, "bearer"); got.status != want {

@@ -45,7 +45,7 @@ func (s *Server) svixRoute(scope string, h func(http.ResponseWriter, *http.Reque
 				return
 			}
 		}
-		if key := strings.TrimSpace(r.Header.Get("idempotency-key")); key != "" && r.Method == http.MethodPost && r.Pattern != svixMessageCreate {
+		if key := strings.TrimSpace(r.Header.Get("idempotency-key")); key != "" && r.Method == http.MethodPost && !svixNotReplayed[r.Pattern] {
 			s.svixOnce(w, r, c, key, h)
 			return
 		}
@@ -54,6 +54,14 @@ func (s *Server) svixRoute(scope string, h func(http.ResponseWriter, *http.Reque
 }
 
 var errSvixNotFound = webhook.Errorf(webhook.ENotFound, "Entity not found")
+
+// svixNotReplayed are the POSTs svixOnce leaves alone: a message has its event's idempotency,
+// and a portal session's token is never kept in the clear for a replay.
+var svixNotReplayed = map[string]bool{
+	svixMessageCreate: true,
+	"POST /api/v1/auth/app-portal-access/{app_ref}": true,
+	"POST /api/v1/auth/dashboard-access/{app_ref}":  true,
+}
 
 // svixApp finds the app ref names (an id, else a uid) among those k may see: every app for
 // the operator, its own for any other key. Another app is not found, as a missing one is.

@@ -142,13 +142,20 @@ func (s *Server) handleSvixAppCreate(w http.ResponseWriter, r *http.Request, c *
 	writeJSON(w, http.StatusCreated, toSvixApp(app))
 }
 
-// createSvixAppAt makes the app a call to a missing {app_id} names in its body
-// ("application"): with that path as its uid unless the body gives one.
-func (s *Server) createSvixAppAt(r *http.Request, ref string, in *svixAppIn) (*webhook.App, error) {
+// svixAppFor makes the app a call to a missing {app_id} (ref) names in its body
+// ("application"): with ref as its uid unless the body gives one. A call that made it first
+// (the same uid at once) is found instead.
+func (s *Server) svixAppFor(r *http.Request, k *webhook.Key, ref string, in *svixAppIn) (*webhook.App, error) {
 	if in.UID == nil {
 		in.UID = &ref
 	}
-	return s.createSvixApp(r, in)
+	app, err := s.createSvixApp(r, in)
+	if webhook.ErrorCode(err) == webhook.EConflict {
+		if found, ferr := s.svixApp(r.Context(), k, *in.UID); ferr == nil {
+			return found, nil
+		}
+	}
+	return app, err
 }
 
 func (s *Server) createSvixApp(r *http.Request, in *svixAppIn) (*webhook.App, error) {

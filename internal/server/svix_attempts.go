@@ -81,6 +81,11 @@ func (s *Server) handleSvixAttemptsByEndpoint(w http.ResponseWriter, r *http.Req
 		s.writeSvixError(w, r, err)
 		return
 	}
+	if f.status != nil && *f.status != svixSuccess && *f.status != svixFail { // an attempt is never pending or sending
+		writeJSON(w, http.StatusOK, newSvixPage([]webhook.Attempt{}, limit, func(a *webhook.Attempt) string { return a.ID },
+			func(a *webhook.Attempt) svixAttemptOut { return toSvixAttempt(a, hook.URL, f.content) }))
+		return
+	}
 	events := map[string]bool{} // event id → passes event_types and channel
 	match := func(a *webhook.Attempt) (bool, error) {
 		if !f.matchAttempt(a) {

@@ -34,7 +34,7 @@ func (s *Server) handleSvixPortalAccess(w http.ResponseWriter, r *http.Request, 
 	ref := r.PathValue("app_ref")
 	app, err := s.svixApp(r.Context(), c.key, ref)
 	if webhook.ErrorCode(err) == webhook.ENotFound && in.Application != nil && c.key.HasScope(webhook.ScopeAdmin) {
-		app, err = s.createSvixAppAt(r, ref, in.Application)
+		app, err = s.svixAppFor(r, c.key, ref, in.Application)
 	}
 	if err != nil {
 		s.writeSvixError(w, r, err)

@@ -24,9 +24,9 @@ func (s *Server) svixOnce(w http.ResponseWriter, r *http.Request, c *svixCall, k
 		return
 	}
 	sum := sha256.Sum256(body)
-	request := r.Method + " " + r.URL.Path + " " + hex.EncodeToString(sum[:])
-	scope := c.key.AppID
-	prior, err := s.store.BeginReply(r.Context(), scope, key, request, s.now())
+	request := r.Method + " " + r.URL.Path + "?" + r.URL.RawQuery + " " + hex.EncodeToString(sum[:])
+	scope, now := c.key.AppID, s.now()
+	prior, err := s.store.BeginReply(r.Context(), scope, key, request, now)
 	switch {
 	case err != nil:
 		s.writeSvixError(w, r, err)
@@ -34,15 +34,18 @@ func (s *Server) svixOnce(w http.ResponseWriter, r *http.Request, c *svixCall, k
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		rec := &replyRecorder{ResponseWriter: w, status: http.StatusOK}
 		h(rec, r, c)
-		if err := s.store.FinishReply(context.WithoutCancel(r.Context()), scope, key, rec.status, rec.body.Bytes()); err != nil {
+		if err := s.store.FinishReply(context.WithoutCancel(r.Context()), scope, key, now, rec.status, rec.body.Bytes()); err != nil {
 			s.log.Warn("keep the answer to an idempotency-key", "path", r.URL.Path, "err", err)
 		}
 	case prior.Request != request:
-		s.writeSvixError(w, r, webhook.Errorf(webhook.EInvalid, "idempotency-key: this key was sent with another request (%s)", strings.SplitN(prior.Request, " ", 3)[1]))
+		path, _, _ := strings.Cut(strings.SplitN(prior.Request, " ", 3)[1], "?")
+		s.writeSvixError(w, r, webhook.Errorf(webhook.EInvalid, "idempotency-key: this key was sent with another request (%s)", path))
 	case prior.Status == 0:
 		s.writeSvixError(w, r, webhook.Errorf(webhook.EConflict, "A request with this idempotency-key is still being answered; retry in a moment"))
 	default:
-		w.Header().Set("Content-Type", "application/json")
+		if len(prior.Body) > 0 {
+			w.Header().Set("Content-Type", "application/json")
+		}
 		w.WriteHeader(prior.Status)
 		_, _ = w.Write(prior.Body)
 	}

@@ -53,18 +53,6 @@ func (s *Server) handleSvixMessageCreate(w http.ResponseWriter, r *http.Request,
 		s.writeSvixError(w, r, err)
 		return
 	}
-	if c.app == nil { // {app_id} names no app: the operator may make it with the message
-		if in.Application == nil || !c.key.HasScope(webhook.ScopeAdmin) {
-			s.writeSvixError(w, r, errSvixNotFound)
-			return
-		}
-		app, err := s.createSvixAppAt(r, r.PathValue("app_id"), in.Application)
-		if err != nil {
-			s.writeSvixError(w, r, err)
-			return
-		}
-		c.app = app
-	}
 	if p := strings.TrimSpace(string(in.Payload)); !strings.HasPrefix(p, "{") {
 		s.writeSvixError(w, r, webhook.Errorf(webhook.EInvalid, "payload: must be a JSON object"))
 		return
@@ -79,12 +67,23 @@ func (s *Server) handleSvixMessageCreate(w http.ResponseWriter, r *http.Request,
 			return
 		}
 	}
+	if c.app == nil && (in.Application == nil || !c.key.HasScope(webhook.ScopeAdmin)) {
+		s.writeSvixError(w, r, errSvixNotFound) // the operator may make it with the message
+		return
+	}
 	key := cmp.Or(strings.TrimSpace(r.Header.Get("idempotency-key")), in.EventID)
-	ne, err := s.check(c.app.ID, eventInput{EventType: in.EventType, Payload: in.Payload, IdempotencyKey: key}, "")
+	ne, err := s.check("", eventInput{EventType: in.EventType, Payload: in.Payload, IdempotencyKey: key}, "")
 	if err != nil {
 		s.writeSvixError(w, r, err)
 		return
 	}
+	if c.app == nil { // only now that the message is known to be valid
+		if c.app, err = s.svixAppFor(r, c.key, r.PathValue("app_id"), in.Application); err != nil {
+			s.writeSvixError(w, r, err)
+			return
+		}
+	}
+	ne.AppID = c.app.ID
 	ne.Channels, ne.UID, ne.Raw = in.Channels, in.EventID, true
 	out, err := s.ingest.Submit(r.Context(), []store.NewEvent{ne})
 	if err != nil {

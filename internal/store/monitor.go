@@ -180,6 +180,7 @@ func (r *Retention) Once(ctx context.Context) (Purged, error) {
 	cutoff := now().Add(-cmp.Or(r.Age, DefaultRetention))
 	batch, wait := cmp.Or(r.Batch, DefaultPurgeBatch), cmp.Or(r.Wait, DefaultPurgeBatchWait)
 	var total Purged
+	var firstErr error
 	for {
 		p, err := r.Store.Purge(ctx, cutoff, batch)
 		total.Attempts += p.Attempts
@@ -187,8 +188,11 @@ func (r *Retention) Once(ctx context.Context) (Purged, error) {
 		total.Events += p.Events
 		total.IdempotencyKeys += p.IdempotencyKeys
 		total.Partitions += p.Partitions
-		if err != nil || p.Total() == 0 {
-			return total, err
+		firstErr = cmp.Or(firstErr, err)
+		// A batch that deleted something goes on even if a part of it failed (partitions that
+		// could not be dropped): the rest of the log still goes.
+		if p.Total() == 0 || (err != nil && p.Total() == p.Partitions) {
+			return total, firstErr
 		}
 		select { // let ingestion and delivery have the writer between batches
 		case <-ctx.Done():

@@ -14,9 +14,10 @@ type Replies interface {
 	// while it is still being answered. A claim left unanswered for ReplyPending (its process
 	// died) is taken over.
 	BeginReply(ctx context.Context, scope, key, request string, now time.Time) (*Reply, error)
-	// FinishReply saves the answer to a claimed key, or forgets the key when the status is not
-	// 2xx, so that a retry of a failed request runs again.
-	FinishReply(ctx context.Context, scope, key string, status int, body []byte) error
+	// FinishReply saves the answer to the key claimed at claimedAt (BeginReply's now), or
+	// forgets the key when the status is not 2xx, so that a retry of a failed request runs
+	// again. A claim taken over meanwhile (this one was over ReplyPending old) is left alone.
+	FinishReply(ctx context.Context, scope, key string, claimedAt time.Time, status int, body []byte) error
 }
 
 // Reply is what a claimed idempotency key holds.

@@ -27,11 +27,11 @@ import (
 func (s *Store) Purge(ctx context.Context, before time.Time, batch int) (store.Purged, error) {
 	var p store.Purged
 	var batchesBelow map[string]string
+	var dropErr error // the batches go on without the drop: what is past goes row by row then
 	if s.d.Partitions != nil {
-		var err error
-		p.Partitions, batchesBelow, err = s.d.Partitions.Drop(ctx, s.w, before)
-		if err != nil {
-			return p, fmt.Errorf("purge partitions: %w", err)
+		p.Partitions, batchesBelow, dropErr = s.d.Partitions.Drop(ctx, s.w, before)
+		if dropErr != nil {
+			dropErr = fmt.Errorf("purge partitions: %w", dropErr)
 		}
 	}
 	cut := ms(before)
@@ -75,7 +75,7 @@ func (s *Store) Purge(ctx context.Context, before time.Time, batch int) (store.P
 		}
 		*st.n, _ = res.RowsAffected()
 	}
-	return p, nil
+	return p, dropErr
 }
 
 // Partitions keeps a dialect's log tables in day partitions (PostgreSQL's attempts and

@@ -41,9 +41,13 @@ func (s *Store) BeginReply(ctx context.Context, scope, key, request string, now 
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			prior = &r // taken over by another request just now: it is being answered
-			prior.Status = 0
+		if n, _ := res.RowsAffected(); n != 1 { // taken over by another request just now
+			if err := tx.QueryRowContext(ctx, s.q(`SELECT request, status, body FROM replies WHERE scope = ? AND idem_key = ?`),
+				scope, key).Scan(&r.Request, &r.Status, &body); err != nil {
+				return err
+			}
+			r.Body = []byte(body)
+			prior = &r
 		}
 		return nil
 	})
@@ -54,12 +58,13 @@ func (s *Store) BeginReply(ctx context.Context, scope, key, request string, now 
 }
 
 // FinishReply implements store.Replies.
-func (s *Store) FinishReply(ctx context.Context, scope, key string, status int, body []byte) error {
+func (s *Store) FinishReply(ctx context.Context, scope, key string, claimedAt time.Time, status int, body []byte) error {
 	var err error
 	if status >= 200 && status <= 299 {
-		_, err = s.w.ExecContext(ctx, s.q(`UPDATE replies SET status = ?, body = ? WHERE scope = ? AND idem_key = ?`), status, string(body), scope, key)
+		_, err = s.w.ExecContext(ctx, s.q(`UPDATE replies SET status = ?, body = ? WHERE scope = ? AND idem_key = ? AND created_at = ? AND status = 0`),
+			status, string(body), scope, key, ms(claimedAt))
 	} else {
-		_, err = s.w.ExecContext(ctx, s.q(`DELETE FROM replies WHERE scope = ? AND idem_key = ?`), scope, key)
+		_, err = s.w.ExecContext(ctx, s.q(`DELETE FROM replies WHERE scope = ? AND idem_key = ? AND created_at = ? AND status = 0`), scope, key, ms(claimedAt))
 	}
 	if err != nil {
 		return fmt.Errorf("finish reply: %w", err)

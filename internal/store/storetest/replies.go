@@ -31,7 +31,7 @@ func testReplies(t *testing.T, s store.Store) {
 	if r := begin("app_b", "k1", "POST /app h1", t0); r != nil {
 		t.Errorf("another scope's key = %+v, want free", r)
 	}
-	if err := s.FinishReply(ctx, "app_a", "k1", 201, []byte(`{"id":"app_1"}`)); err != nil {
+	if err := s.FinishReply(ctx, "app_a", "k1", t0, 201, []byte(`{"id":"app_1"}`)); err != nil {
 		t.Fatal(err)
 	}
 	if r := begin("app_a", "k1", "POST /app h1", t0.Add(time.Hour)); r == nil || r.Status != 201 || string(r.Body) != `{"id":"app_1"}` {
@@ -46,7 +46,7 @@ func testReplies(t *testing.T, s store.Store) {
 
 	// A failed answer frees its key; an abandoned claim is taken over after ReplyPending.
 	begin("app_a", "k2", "POST /app h", t0)
-	if err := s.FinishReply(ctx, "app_a", "k2", 422, []byte(`{}`)); err != nil {
+	if err := s.FinishReply(ctx, "app_a", "k2", t0, 422, []byte(`{}`)); err != nil {
 		t.Fatal(err)
 	}
 	if r := begin("app_a", "k2", "POST /app h", t0.Add(time.Second)); r != nil {
@@ -55,8 +55,25 @@ func testReplies(t *testing.T, s store.Store) {
 	if r := begin("app_a", "k2", "POST /app h", t0.Add(store.ReplyPending-time.Second)); r == nil || r.Status != 0 {
 		t.Errorf("claim a little under a minute old = %+v, want it still held", r)
 	}
-	if r := begin("app_a", "k2", "POST /app h", t0.Add(store.ReplyPending+2*time.Second)); r != nil {
+	taken := t0.Add(store.ReplyPending + 2*time.Second)
+	if r := begin("app_a", "k2", "POST /app h", taken); r != nil {
 		t.Errorf("claim abandoned for over a minute = %+v, want it taken over", r)
+	}
+	// The first request, finishing late, neither overwrites nor frees the claim that took over.
+	if err := s.FinishReply(ctx, "app_a", "k2", t0.Add(time.Second), 500, nil); err != nil {
+		t.Fatal(err)
+	}
+	if r := begin("app_a", "k2", "POST /app h", taken.Add(time.Second)); r == nil || r.Status != 0 {
+		t.Errorf("after a late failure of the claim taken over = %+v, want the new claim still held", r)
+	}
+	if err := s.FinishReply(ctx, "app_a", "k2", t0.Add(time.Second), 201, []byte(`{"late":true}`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.FinishReply(ctx, "app_a", "k2", taken, 201, []byte(`{"id":"app_2"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if r := begin("app_a", "k2", "POST /app h", taken.Add(2*time.Second)); r == nil || string(r.Body) != `{"id":"app_2"}` {
+		t.Errorf("answer kept = %+v, want the claim that took over's", r)
 	}
 
 	// Racing requests: one claim wins.

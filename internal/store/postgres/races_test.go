@@ -179,3 +179,55 @@ func TestLostLeaseIsOnlyOurs(t *testing.T) {
 		t.Errorf("A's next claim = %d jobs, %v; want none: B holds the delivery (lease %d)", len(again), err, got[0].Lease)
 	}
 }
+
+// A claim holds a delivery and its webhook's row and parks the delivery (a paused webhook, an
+// open breaker, an ordered line) while the webhook is being deleted: the delete skips the held row, waits for the webhook row, and
+// must then take the parked delivery too, or it stays for good (never due, never purged).
+func TestDeletedWebhookLeavesNoParkedDelivery(t *testing.T) {
+	ctx := context.Background()
+	f := newPGFixture(t)
+	w := f.webhook(t, func(w *webhook.Webhook) {})
+	f.send(t, f.now)
+	f.send(t, f.now)
+	var held string
+	if err := f.raw.QueryRow(`SELECT id FROM deliveries WHERE webhook_id = $1 ORDER BY id LIMIT 1`, w.ID).Scan(&held); err != nil {
+		t.Fatal(err)
+	}
+	claim, err := f.raw.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer claim.Rollback()
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{
+		{`UPDATE deliveries SET next_at = $1, lease = lease + 1, leased = 1 WHERE id = $2`, []any{f.now.Add(time.Minute).UnixMilli(), held}},
+		{`UPDATE webhooks SET throttle_us = throttle_us WHERE id = $1`, []any{w.ID}},
+	} {
+		if _, err := claim.Exec(q.sql, q.args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	done := make(chan error, 1)
+	go func() { done <- f.s.DeleteWebhook(ctx, f.app.ID, w.ID) }()
+	select {
+	case err := <-done:
+		t.Fatalf("the delete did not wait for the claim holding the webhook row (err %v)", err)
+	case <-time.After(500 * time.Millisecond):
+	}
+	// The delivery is parked, as controlWebhook does, and the claim ends.
+	if _, err := claim.Exec(`UPDATE deliveries SET next_at = NULL, leased = 0 WHERE id = $1`, held); err != nil {
+		t.Fatal(err)
+	}
+	if err := claim.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	var left int
+	if err := f.raw.QueryRow(`SELECT count(*) FROM deliveries WHERE webhook_id = $1`, w.ID).Scan(&left); err != nil || left != 0 {
+		t.Errorf("%d deliveries of the deleted webhook left (%v), want none", left, err)
+	}
+}

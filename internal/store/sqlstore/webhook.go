@@ -272,12 +272,18 @@ func (s *Store) DeleteWebhook(ctx context.Context, appID, id string) error {
 		// The deliveries first, then the webhook row (the store's lock order, sqlstore.go). Rows
 		// a claim or a completion holds this moment are skipped: a claim that finds one again,
 		// its webhook gone, deletes it; a late completion of a deleted one moves nothing.
-		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries
-			WHERE webhook_id = ? AND `+openStatus+s.skipLocked()+`)`), id); err != nil {
+		deleteQueue := s.q(`DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries
+			WHERE webhook_id = ? AND ` + openStatus + s.skipLocked() + `)`)
+		if _, err := tx.ExecContext(ctx, deleteQueue, id); err != nil {
 			return fmt.Errorf("delete webhook's queue: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM webhooks WHERE id = ? AND app_id = ?`), id, appID); err != nil {
 			return fmt.Errorf("delete webhook: %w", err)
+		}
+		// Once more: a claim that held the webhook row may have parked a skipped row (next_at
+		// NULL: never due again, so never found by a claim) before the delete above got the row.
+		if _, err := tx.ExecContext(ctx, deleteQueue, id); err != nil {
+			return fmt.Errorf("delete webhook's queue: %w", err)
 		}
 		return nil
 	})

@@ -29,6 +29,15 @@ var migrations embed.FS
 const claimSQL = `WITH due AS (SELECT id FROM deliveries WHERE next_at <= ? ORDER BY next_at LIMIT ? FOR UPDATE SKIP LOCKED)
 	UPDATE deliveries d SET next_at = ?, lease = d.lease + 1, leased = ? FROM due WHERE d.id = due.id RETURNING d.id, d.lease`
 
+// claimReadSQL is claimSQL returning, in the same statement, each claimed delivery with its
+// event (sqlstore.scanJob's columns; the event LEFT JOINed, so a delivery whose event is gone
+// is still counted as claimed).
+const claimReadSQL = `WITH due AS (SELECT id FROM deliveries WHERE next_at <= ? ORDER BY next_at LIMIT ? FOR UPDATE SKIP LOCKED),
+	claimed AS (UPDATE deliveries d SET next_at = ?, lease = d.lease + 1, leased = ? FROM due WHERE d.id = due.id
+		RETURNING d.id, d.lease, d.attempts, d.status, d.last_error, d.manual, d.webhook_id, d.event_id)
+	SELECT c.id, c.lease, c.attempts, c.status, c.last_error, c.manual, c.webhook_id, e.id, e.app_id, e.type, e.payload, e.created_at, e.raw
+	FROM claimed c LEFT JOIN events e ON e.id = c.event_id ORDER BY c.id`
+
 // Channel is the LISTEN/NOTIFY channel that tells every instance new deliveries are due.
 const Channel = "hookd_deliveries"
 
@@ -47,11 +56,12 @@ func Open(ctx context.Context, url string) (*sqlstore.Store, error) {
 	}
 	migs, _ := fs.Sub(migrations, "migrations")
 	s := sqlstore.New(sqlstore.Dialect{
-		Name:      "postgres",
-		Numbered:  true,
-		ClaimSQL:  claimSQL,
-		LockSQL:   `SELECT pg_advisory_xact_lock(7215001)`,
-		NotifySQL: `NOTIFY ` + Channel,
+		Name:         "postgres",
+		Numbered:     true,
+		ClaimSQL:     claimSQL,
+		ClaimReadSQL: claimReadSQL,
+		LockSQL:      `SELECT pg_advisory_xact_lock(7215001)`,
+		NotifySQL:    `NOTIFY ` + Channel,
 		// A crash of the server may undo the last such commits; the deliveries are sent again.
 		RelaxedTxSQL: `SET LOCAL synchronous_commit = off`,
 		Migrations:   migs,

@@ -27,6 +27,9 @@ type Dialect struct {
 	// ClaimSQL leases due deliveries. Arguments: now, limit, lease-until, owner (instance.go).
 	// Returns id, lease.
 	ClaimSQL string
+	// ClaimReadSQL, when set, claims as ClaimSQL does and returns in the same statement what
+	// the jobs need (scanJob's columns, the event's LEFT JOINed): one round trip less a claim.
+	ClaimReadSQL string
 	// NotifySQL, when set, wakes the other instances when deliveries are due (control.go).
 	NotifySQL string
 	// LockSQL, when set, runs first in the migration transaction so instances migrate one at a time.

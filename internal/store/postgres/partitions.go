@@ -23,7 +23,9 @@ const daysAhead = 7
 
 const day = 24 * time.Hour
 
-// partitionsLock keeps instances from preparing or dropping partitions at the same time.
+// partitionsLock keeps instances from preparing or dropping partitions at the same time. It is
+// taken with the schema (hashtext(current_schema())) as its first half, so that stores in other
+// schemas of the database do not wait for each other.
 const partitionsLock = 7215002
 
 type logTable struct{ name, prefix string }
@@ -72,20 +74,22 @@ func partitions(ctx context.Context, q interface {
 
 // Prepare creates the partitions of the days from the newest one up to daysAhead days after
 // now. A new day is made as a table of its own and then attached, which locks out neither
-// readers nor writers of the log (CREATE TABLE ... PARTITION OF would take them all). While
-// another instance prepares or drops partitions it does nothing: that one is at it, and the
-// days ahead are ready for a week (a start never waits behind a long detach).
+// readers nor writers of the log (CREATE TABLE ... PARTITION OF would take them all). When
+// the days ahead are there already it takes no lock, so a start does not wait behind another
+// instance's detach.
 func (logDays) Prepare(ctx context.Context, db *sql.DB, now time.Time) error {
+	until := now.UTC().Truncate(day).Add((daysAhead + 1) * day)
+	if ready, err := readyUntil(ctx, db, until); err != nil || ready {
+		return err
+	}
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	var locked bool
-	if err := tx.QueryRowContext(ctx, `SELECT pg_try_advisory_xact_lock($1)`, partitionsLock).Scan(&locked); err != nil || !locked {
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext(current_schema()), $1)`, partitionsLock); err != nil {
 		return err
 	}
-	until := now.UTC().Truncate(day).Add((daysAhead + 1) * day)
 	for _, t := range logTables {
 		parts, err := partitions(ctx, tx, t.name)
 		if err != nil {
@@ -117,6 +121,24 @@ func (logDays) Prepare(ctx context.Context, db *sql.DB, now time.Time) error {
 	return tx.Commit()
 }
 
+// readyUntil reports whether every log table has its partitions up to until.
+func readyUntil(ctx context.Context, db *sql.DB, until time.Time) (bool, error) {
+	for _, t := range logTables {
+		parts, err := partitions(ctx, db, t.name)
+		if err != nil {
+			return false, fmt.Errorf("partitions of %s: %w", t.name, err)
+		}
+		var newest string
+		for _, p := range parts {
+			newest = max(newest, p.hi)
+		}
+		if newest < webhook.FirstID(t.prefix, until) {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
 // Drop drops the partitions whose every id was made before the day of before began; for
 // events, only those no delivery refers to (a claim reads the payload from its event). It
 // detaches each one CONCURRENTLY first, so that neither ingestion nor delivery waits for it.
@@ -133,11 +155,11 @@ func (logDays) Drop(ctx context.Context, db *sql.DB, before time.Time) (int64, m
 	}
 	defer conn.Close()
 	var locked bool
-	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, partitionsLock).Scan(&locked); err != nil {
+	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock(hashtext(current_schema()), $1)`, partitionsLock).Scan(&locked); err != nil {
 		return 0, nil, err
 	}
 	if locked {
-		defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, partitionsLock)
+		defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(hashtext(current_schema()), $1)`, partitionsLock)
 	}
 	var dropped int64
 	batchesBelow := map[string]string{}

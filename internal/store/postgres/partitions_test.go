@@ -104,3 +104,86 @@ func TestPostgresDropFinishesWhatWasLeft(t *testing.T) {
 		t.Errorf("purge dropped %d tables, want %d: both histories and days 1 to 5 of both tables", p.Partitions, want)
 	}
 }
+
+// TestPostgresPrepareTakesItsSchemasLock: a store starting on a schema with no days ahead
+// yet waits for another instance that holds that schema's partitions lock, then makes them,
+// instead of starting without any; a lock held for another schema of the database is not its
+// to wait for.
+func TestPostgresPrepareTakesItsSchemasLock(t *testing.T) {
+	base := os.Getenv("HOOKD_TEST_POSTGRES_URL")
+	if base == "" {
+		t.Skip("HOOKD_TEST_POSTGRES_URL is not set")
+	}
+	ctx := context.Background()
+	hold := func(t *testing.T, url string) func() {
+		t.Helper()
+		db, err := sql.Open("pgx", url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn, err := db.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(hashtext(current_schema()), $1)`, partitionsLock); err != nil {
+			t.Fatal(err)
+		}
+		return func() { conn.Close(); db.Close() }
+	}
+	mine, dropMine, err := NewSchema(ctx, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = dropMine() })
+	other, dropOther, err := NewSchema(ctx, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = dropOther() })
+
+	release := hold(t, other)
+	start := time.Now()
+	s, err := Open(ctx, mine)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	release()
+	if waited := time.Since(start); waited > 5*time.Second {
+		t.Errorf("Open waited %v for another schema's lock", waited)
+	}
+
+	fresh, dropFresh, err := NewSchema(ctx, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = dropFresh() })
+	// The schema's lock is held by "another instance" from before its tables exist.
+	release = hold(t, fresh)
+	opened := make(chan error, 1)
+	go func() {
+		s, err := Open(ctx, fresh)
+		if err == nil {
+			s.Close()
+		}
+		opened <- err
+	}()
+	select {
+	case err := <-opened:
+		release()
+		t.Fatalf("Open returned (%v) while its schema's partitions lock was held and no day was ready", err)
+	case <-time.After(time.Second):
+	}
+	release()
+	if err := <-opened; err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("pgx", fresh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if ready, err := readyUntil(ctx, db, time.Now().UTC().Truncate(day).Add((daysAhead+1)*day)); err != nil || !ready {
+		t.Errorf("days ahead ready after the wait = %v, %v; want a week", ready, err)
+	}
+}

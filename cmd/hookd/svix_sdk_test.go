@@ -146,13 +146,25 @@ func verifyWith(t *testing.T, secret string, got received) map[string]any {
 // TestSvixSDK drives hookd through the official Svix Go SDK, as a team moving from Svix
 // would: the catalog, an application with a uid, an endpoint, messages, attempts, resend,
 // stats, headers, secret rotation, recover, an example, a portal token and its logout.
+// It runs on both stores.
 func TestSvixSDK(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		storeArgs func(t *testing.T) []string
+	}{
+		{"sqlite", func(t *testing.T) []string { return []string{"--data-dir", t.TempDir()} }},
+		{"postgres", func(t *testing.T) []string { return []string{"--database-url", postgresSchema(t)} }},
+	} {
+		t.Run(tc.name, func(t *testing.T) { svixSDKFlow(t, tc.storeArgs(t)) })
+	}
+}
+
+func svixSDKFlow(t *testing.T, storeArgs []string) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	cli(t, "migrate", "--data-dir", dir)
-	own := cli(t, "apps", "create", "--name", "platform", "--data-dir", dir)
-	op := cli(t, "keys", "create", "--app", own["id"].(string), "--operator", "--data-dir", dir)
-	h := serve(t, "--data-dir", dir, "--allow-network", loopback)
+	cli(t, append([]string{"migrate"}, storeArgs...)...)
+	own := cli(t, append([]string{"apps", "create", "--name", "platform"}, storeArgs...)...)
+	op := cli(t, append([]string{"keys", "create", "--app", own["id"].(string), "--operator"}, storeArgs...)...)
+	h := serve(t, append(storeArgs, "--allow-network", loopback)...)
 	svx := svixClient(t, h.URL, op["token"].(string))
 
 	resp, err := checkingClient(t).Get(h.URL + "/api/v1/health")

@@ -30,7 +30,7 @@ const claimSQL = `WITH due AS (SELECT id FROM deliveries WHERE next_at <= ? ORDE
 	UPDATE deliveries d SET next_at = ?, lease = d.lease + 1, leased = ? FROM due WHERE d.id = due.id RETURNING d.id, d.lease`
 
 // claimReadSQL is claimSQL returning, in the same statement, each claimed delivery with its
-// event (sqlstore.scanJob's columns; the event LEFT JOINed, so a delivery whose event is gone
+// event, as sqlstore's claimedColumns (the event LEFT JOINed: a delivery whose event is gone
 // is still counted as claimed).
 const claimReadSQL = `WITH due AS (SELECT id FROM deliveries WHERE next_at <= ? ORDER BY next_at LIMIT ? FOR UPDATE SKIP LOCKED),
 	claimed AS (UPDATE deliveries d SET next_at = ?, lease = d.lease + 1, leased = ? FROM due WHERE d.id = due.id

@@ -35,11 +35,23 @@ func (s *Store) Claim(ctx context.Context, now time.Time, lease time.Duration, l
 	owner := s.owner()
 	err := s.relaxedTx(ctx, func(tx *sql.Tx) error {
 		jobs, claimed = jobs[:0], claimed[:0]
+		rows, err := s.claimRows(ctx, tx, now, lease, limit, owner)
+		if err != nil || rows == nil {
+			return err
+		}
 		webhooks := map[string]*webhook.Webhook{}
 		modes := map[string]int{}
 		var hookIDs []any
-		// add keeps a claimed delivery's job, read with its event.
-		add := func(j store.Job, mode int, hookID string) {
+		for rows.Next() {
+			j, mode, hookID, hasEvent, err := scanJob(rows.Scan)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			claimed = append(claimed, store.Job{DeliveryID: j.DeliveryID, Lease: j.Lease})
+			if !hasEvent {
+				continue
+			}
 			j.Trigger = webhook.TriggerScheduled
 			if mode != scheduled {
 				j.Trigger, modes[j.DeliveryID] = webhook.TriggerManual, mode
@@ -51,79 +63,14 @@ func (s *Store) Claim(ctx context.Context, now time.Time, lease time.Duration, l
 			j.Webhook = &webhook.Webhook{ID: hookID} // replaced below
 			jobs = append(jobs, j)
 		}
-		if s.d.ClaimReadSQL != "" {
-			// One statement claims and reads what the jobs need.
-			rows, err := tx.QueryContext(ctx, s.q(s.d.ClaimReadSQL), ms(now), limit, ms(now.Add(lease)), owner)
-			if err != nil {
-				return fmt.Errorf("claim: %w", err)
-			}
-			for rows.Next() {
-				var id sql.NullString
-				var l int64
-				j, mode, hookID, err := scanJob(rows.Scan, &id, &l)
-				if err != nil {
-					rows.Close()
-					return err
-				}
-				claimed = append(claimed, store.Job{DeliveryID: j.DeliveryID, Lease: l})
-				if id.Valid { // its event is there
-					j.Lease = l
-					add(j, mode, hookID)
-				}
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return err
-			}
-		} else {
-			rows, err := tx.QueryContext(ctx, s.q(s.d.ClaimSQL), ms(now), limit, ms(now.Add(lease)), owner)
-			if err != nil {
-				return fmt.Errorf("claim: %w", err)
-			}
-			leases := map[string]int64{}
-			var ids []any
-			for rows.Next() {
-				var id string
-				var l int64
-				if err := rows.Scan(&id, &l); err != nil {
-					rows.Close()
-					return err
-				}
-				leases[id] = l
-				ids = append(ids, id)
-				claimed = append(claimed, store.Job{DeliveryID: id, Lease: l})
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return err
-			}
-			if len(ids) == 0 {
-				return nil
-			}
-			rows, err = tx.QueryContext(ctx, s.q(`SELECT d.id, d.attempts, d.status, d.last_error, d.manual, d.webhook_id, e.id, e.app_id, e.type, e.payload, e.created_at, e.raw
-				FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.id IN (`+marks(len(ids))+`) ORDER BY d.id`), ids...)
-			if err != nil {
-				return fmt.Errorf("claimed deliveries: %w", err)
-			}
-			for rows.Next() {
-				var eventID sql.NullString
-				j, mode, hookID, err := scanJob(func(dest ...any) error { return rows.Scan(append(dest[:1:1], dest[2:]...)...) }, &eventID, nil)
-				if err != nil {
-					rows.Close()
-					return err
-				}
-				j.Lease = leases[j.DeliveryID]
-				add(j, mode, hookID)
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return err
-			}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
 		}
 		if len(jobs) == 0 {
 			return nil
 		}
-		rows, err := tx.QueryContext(ctx, s.q(`SELECT `+webhookColumns+` FROM webhooks WHERE id IN (`+marks(len(hookIDs))+`)`), hookIDs...)
+		rows, err = tx.QueryContext(ctx, s.q(`SELECT `+webhookColumns+` FROM webhooks WHERE id IN (`+marks(len(hookIDs))+`)`), hookIDs...)
 		if err != nil {
 			return fmt.Errorf("claimed webhooks: %w", err)
 		}
@@ -163,30 +110,62 @@ func (s *Store) Claim(ctx context.Context, now time.Time, lease time.Duration, l
 	return jobs, nil
 }
 
-// scanJob reads a claimed delivery and its event from a row whose columns are: the
-// delivery's id and lease (read only when lease is set), attempts, status, last error, mode
-// and webhook, then its event's id (into eventID: NULL when the event is gone), app, type,
-// payload, creation time and raw flag.
-func scanJob(scan func(...any) error, eventID *sql.NullString, lease *int64) (store.Job, int, string, error) {
-	var j store.Job
+// claimedColumns are what a claim reads of each delivery it leased, in scanJob's order; the
+// event is LEFT JOINed, so a delivery whose event is gone is still counted as claimed.
+const claimedColumns = `d.id, d.lease, d.attempts, d.status, d.last_error, d.manual, d.webhook_id, e.id, e.app_id, e.type, e.payload, e.created_at, e.raw`
+
+// claimRows leases up to limit due deliveries and returns them (claimedColumns), nil when
+// none: in one statement where the dialect has ClaimReadSQL, else with ClaimSQL and a read.
+func (s *Store) claimRows(ctx context.Context, tx *sql.Tx, now time.Time, lease time.Duration, limit int, owner int64) (*sql.Rows, error) {
+	args := []any{ms(now), limit, ms(now.Add(lease)), owner}
+	if s.d.ClaimReadSQL != "" {
+		rows, err := tx.QueryContext(ctx, s.q(s.d.ClaimReadSQL), args...)
+		if err != nil {
+			return nil, fmt.Errorf("claim: %w", err)
+		}
+		return rows, nil
+	}
+	rows, err := tx.QueryContext(ctx, s.q(s.d.ClaimSQL), args...)
+	if err != nil {
+		return nil, fmt.Errorf("claim: %w", err)
+	}
+	var ids []any
+	for rows.Next() {
+		var id string
+		var l int64
+		if err := rows.Scan(&id, &l); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	rows, err = tx.QueryContext(ctx, s.q(`SELECT `+claimedColumns+` FROM deliveries d LEFT JOIN events e ON e.id = d.event_id
+		WHERE d.id IN (`+marks(len(ids))+`) ORDER BY d.id`), ids...)
+	if err != nil {
+		return nil, fmt.Errorf("claimed deliveries: %w", err)
+	}
+	return rows, nil
+}
+
+// scanJob reads a claimed delivery and its event (claimedColumns); hasEvent is false when
+// the event is gone.
+func scanJob(scan func(...any) error) (j store.Job, mode int, hookID string, hasEvent bool, err error) {
 	var d webhook.Delivery
-	var appID, typ, payload sql.NullString
+	var eventID, appID, typ, payload sql.NullString
 	var created sql.NullInt64
 	var raw sql.NullBool
-	var mode int
-	var hookID string
-	var l int64
-	if lease == nil {
-		lease = &l
-	}
-	if err := scan(&j.DeliveryID, lease, &j.Attempts, &d.Status, &d.LastError, &mode, &hookID, eventID, &appID, &typ, &payload, &created, &raw); err != nil {
-		return j, 0, "", err
+	if err := scan(&j.DeliveryID, &j.Lease, &j.Attempts, &d.Status, &d.LastError, &mode, &hookID, &eventID, &appID, &typ, &payload, &created, &raw); err != nil {
+		return j, 0, "", false, err
 	}
 	d.Attempts = j.Attempts
 	j.Counted = d.Outcome()
 	j.Event = &webhook.Event{ID: eventID.String, AppID: appID.String, Type: typ.String, Payload: json.RawMessage(payload.String),
 		CreatedAt: fromMS(created.Int64), Raw: raw.Bool}
-	return j, mode, hookID, nil
+	return j, mode, hookID, eventID.Valid, nil
 }
 
 // lostJobs are the leases of transactions that failed, perhaps after committing, to release:

@@ -128,6 +128,15 @@ type Purged struct {
 	Partitions                                    int64 // whole days of the log dropped (PostgreSQL)
 }
 
+// Add adds o's counts to p.
+func (p *Purged) Add(o Purged) {
+	p.Attempts += o.Attempts
+	p.Deliveries += o.Deliveries
+	p.Events += o.Events
+	p.IdempotencyKeys += o.IdempotencyKeys
+	p.Partitions += o.Partitions
+}
+
 // Total is every row deleted, and every partition dropped.
 func (p Purged) Total() int64 {
 	return p.Attempts + p.Deliveries + p.Events + p.IdempotencyKeys + p.Partitions
@@ -183,11 +192,7 @@ func (r *Retention) Once(ctx context.Context) (Purged, error) {
 	var firstErr error
 	for {
 		p, err := r.Store.Purge(ctx, cutoff, batch)
-		total.Attempts += p.Attempts
-		total.Deliveries += p.Deliveries
-		total.Events += p.Events
-		total.IdempotencyKeys += p.IdempotencyKeys
-		total.Partitions += p.Partitions
+		total.Add(p)
 		firstErr = cmp.Or(firstErr, err)
 		// A batch that deleted something goes on even if a part of it failed (partitions that
 		// could not be dropped): the rest of the log still goes.

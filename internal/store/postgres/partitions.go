@@ -95,10 +95,7 @@ func (logDays) Prepare(ctx context.Context, db *sql.DB, now time.Time) error {
 		if err != nil {
 			return fmt.Errorf("partitions of %s: %w", t.name, err)
 		}
-		var newest string
-		for _, p := range parts {
-			newest = max(newest, p.hi)
-		}
+		newest := newestBound(parts)
 		from, ok := webhook.IDTime(t.prefix, newest)
 		if !ok {
 			return fmt.Errorf("partitions of %s: the newest ends at %q, not an id", t.name, newest)
@@ -121,6 +118,15 @@ func (logDays) Prepare(ctx context.Context, db *sql.DB, now time.Time) error {
 	return tx.Commit()
 }
 
+// newestBound is where the newest of parts ends.
+func newestBound(parts []partition) string {
+	var newest string
+	for _, p := range parts {
+		newest = max(newest, p.hi)
+	}
+	return newest
+}
+
 // readyUntil reports whether every log table has its partitions up to until.
 func readyUntil(ctx context.Context, db *sql.DB, until time.Time) (bool, error) {
 	for _, t := range logTables {
@@ -128,11 +134,7 @@ func readyUntil(ctx context.Context, db *sql.DB, until time.Time) (bool, error) 
 		if err != nil {
 			return false, fmt.Errorf("partitions of %s: %w", t.name, err)
 		}
-		var newest string
-		for _, p := range parts {
-			newest = max(newest, p.hi)
-		}
-		if newest < webhook.FirstID(t.prefix, until) {
+		if newestBound(parts) < webhook.FirstID(t.prefix, until) {
 			return false, nil
 		}
 	}

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"database/sql"
-	"os"
 	"testing"
 	"time"
 )
@@ -13,16 +12,8 @@ import (
 // another detach on the table; a day detached without its DROP is a table of its own. The
 // next Purge finishes the one, drops the other, and goes on with the days due.
 func TestPostgresDropFinishesWhatWasLeft(t *testing.T) {
-	base := os.Getenv("HOOKD_TEST_POSTGRES_URL")
-	if base == "" {
-		t.Skip("HOOKD_TEST_POSTGRES_URL is not set")
-	}
 	ctx := context.Background()
-	url, drop, err := NewSchema(ctx, base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = drop() })
+	url := testSchema(t)
 	s, err := Open(ctx, url)
 	if err != nil {
 		t.Fatal(err)
@@ -110,10 +101,6 @@ func TestPostgresDropFinishesWhatWasLeft(t *testing.T) {
 // instead of starting without any; a lock held for another schema of the database is not its
 // to wait for.
 func TestPostgresPrepareTakesItsSchemasLock(t *testing.T) {
-	base := os.Getenv("HOOKD_TEST_POSTGRES_URL")
-	if base == "" {
-		t.Skip("HOOKD_TEST_POSTGRES_URL is not set")
-	}
 	ctx := context.Background()
 	hold := func(t *testing.T, url string) func() {
 		t.Helper()
@@ -130,16 +117,7 @@ func TestPostgresPrepareTakesItsSchemasLock(t *testing.T) {
 		}
 		return func() { conn.Close(); db.Close() }
 	}
-	mine, dropMine, err := NewSchema(ctx, base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = dropMine() })
-	other, dropOther, err := NewSchema(ctx, base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = dropOther() })
+	mine, other := testSchema(t), testSchema(t)
 
 	release := hold(t, other)
 	start := time.Now()
@@ -153,11 +131,7 @@ func TestPostgresPrepareTakesItsSchemasLock(t *testing.T) {
 		t.Errorf("Open waited %v for another schema's lock", waited)
 	}
 
-	fresh, dropFresh, err := NewSchema(ctx, base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = dropFresh() })
+	fresh := testSchema(t)
 	// The schema's lock is held by "another instance" from before its tables exist.
 	release = hold(t, fresh)
 	opened := make(chan error, 1)

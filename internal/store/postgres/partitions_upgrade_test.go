@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"io/fs"
-	"os"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -21,16 +20,8 @@ import (
 // the history partition, whose range ends at the first id of tomorrow, and the next rows go
 // to the day partitions made ahead.
 func TestPostgresLogPartitionsUpgrade(t *testing.T) {
-	base := os.Getenv("HOOKD_TEST_POSTGRES_URL")
-	if base == "" {
-		t.Skip("HOOKD_TEST_POSTGRES_URL is not set")
-	}
 	ctx := context.Background()
-	url, drop, err := NewSchema(ctx, base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = drop() })
+	url := testSchema(t)
 
 	// The store as it was: migrations up to 014, no partitions.
 	before := fstest.MapFS{}

@@ -73,19 +73,9 @@ func TestAdminUpgrade(t *testing.T) {
 // TestCommitsLockNoWebhookRow: see storetest.CommitsLockNoWebhookRow; the row is held by
 // another connection's SELECT … FOR UPDATE.
 func TestCommitsLockNoWebhookRow(t *testing.T) {
-	url := pgtest.Schema(t)
-	s, err := postgres.Open(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	db, err := sql.Open("pgx", url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	storetest.CommitsLockNoWebhookRow(t, s, func(t *testing.T, webhookID string) func() {
-		tx, err := db.Begin()
+	f := newPGFixture(t)
+	storetest.CommitsLockNoWebhookRow(t, f.s, func(t *testing.T, webhookID string) func() {
+		tx, err := f.raw.Begin()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -100,19 +90,9 @@ func TestCommitsLockNoWebhookRow(t *testing.T) {
 
 // TestPostgresLogDays: see storetest.LogDays.
 func TestPostgresLogDays(t *testing.T) {
-	url := pgtest.Schema(t)
-	s, err := postgres.Open(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	db, err := sql.Open("pgx", url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	storetest.LogDays(t, s, func(t *testing.T, table string) []string {
-		rows, err := db.Query(`SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = $1::regclass`, table)
+	f := newPGFixture(t)
+	storetest.LogDays(t, f.s, func(t *testing.T, table string) []string {
+		rows, err := f.raw.Query(`SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = $1::regclass`, table)
 		if err != nil {
 			t.Fatal(err)
 		}

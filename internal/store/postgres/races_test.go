@@ -60,6 +60,22 @@ func (f *pgFixture) webhook(t *testing.T, mod func(*webhook.Webhook)) *webhook.W
 	return w
 }
 
+// stmt is one statement of a transaction a test takes step by step.
+type stmt struct {
+	sql  string
+	args []any
+}
+
+// execAll runs stmts in tx, in order.
+func execAll(t *testing.T, tx *sql.Tx, stmts ...stmt) {
+	t.Helper()
+	for _, q := range stmts {
+		if _, err := tx.Exec(q.sql, q.args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 func (f *pgFixture) send(t *testing.T, at time.Time) {
 	if _, err := f.s.CreateEvents(context.Background(), []store.NewEvent{{AppID: f.app.ID, Type: "a", Payload: json.RawMessage(`{}`)}}, at, nil); err != nil {
 		t.Fatal(err)
@@ -93,18 +109,10 @@ func TestOrderedLineMovesPastAClaim(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer claim.Rollback()
-	for _, q := range []struct {
-		sql  string
-		args []any
-	}{
-		{`UPDATE deliveries SET next_at = $1, lease = lease + 1, leased = 1 WHERE id = $2`, []any{t1.Add(time.Minute).UnixMilli(), n}},
-		{`UPDATE webhooks SET throttle_us = throttle_us WHERE id = $1`, []any{w.ID}},
-		{`UPDATE deliveries SET next_at = NULL, leased = 0 WHERE id = $1 AND (SELECT status FROM deliveries WHERE id = $2) = 'pending'`, []any{n, head.DeliveryID}},
-	} {
-		if _, err := claim.Exec(q.sql, q.args...); err != nil {
-			t.Fatal(err)
-		}
-	}
+	execAll(t, claim,
+		stmt{`UPDATE deliveries SET next_at = $1, lease = lease + 1, leased = 1 WHERE id = $2`, []any{t1.Add(time.Minute).UnixMilli(), n}},
+		stmt{`UPDATE webhooks SET throttle_us = throttle_us WHERE id = $1`, []any{w.ID}},
+		stmt{`UPDATE deliveries SET next_at = NULL, leased = 0 WHERE id = $1 AND (SELECT status FROM deliveries WHERE id = $2) = 'pending'`, []any{n, head.DeliveryID}})
 
 	done := make(chan error, 1)
 	go func() {
@@ -198,17 +206,9 @@ func TestDeletedWebhookLeavesNoParkedDelivery(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer claim.Rollback()
-	for _, q := range []struct {
-		sql  string
-		args []any
-	}{
-		{`UPDATE deliveries SET next_at = $1, lease = lease + 1, leased = 1 WHERE id = $2`, []any{f.now.Add(time.Minute).UnixMilli(), held}},
-		{`UPDATE webhooks SET throttle_us = throttle_us WHERE id = $1`, []any{w.ID}},
-	} {
-		if _, err := claim.Exec(q.sql, q.args...); err != nil {
-			t.Fatal(err)
-		}
-	}
+	execAll(t, claim,
+		stmt{`UPDATE deliveries SET next_at = $1, lease = lease + 1, leased = 1 WHERE id = $2`, []any{f.now.Add(time.Minute).UnixMilli(), held}},
+		stmt{`UPDATE webhooks SET throttle_us = throttle_us WHERE id = $1`, []any{w.ID}})
 	done := make(chan error, 1)
 	go func() { done <- f.s.DeleteWebhook(ctx, f.app.ID, w.ID) }()
 	select {

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"database/sql"
-	"os"
 	"testing"
 )
 
@@ -10,10 +9,7 @@ import (
 // waiting for the disk from the start (withParam's run-time parameter reaches the server),
 // and the others as the server is set.
 func TestPostgresRelaxedSessions(t *testing.T) {
-	base := os.Getenv("HOOKD_TEST_POSTGRES_URL")
-	if base == "" {
-		t.Skip("HOOKD_TEST_POSTGRES_URL is not set")
-	}
+	base := testBase(t)
 	for _, c := range []struct{ url, want string }{{withParam(base, "synchronous_commit", "off"), "off"}, {base, "on"}} {
 		db, err := sql.Open("pgx", c.url)
 		if err != nil {

@@ -71,10 +71,7 @@ func LogDays(t *testing.T, s store.Store, partitions func(t *testing.T, table st
 			if err != nil {
 				t.Fatal(err)
 			}
-			total.Attempts += p.Attempts
-			total.Deliveries += p.Deliveries
-			total.Events += p.Events
-			total.Partitions += p.Partitions
+			total.Add(p)
 			if p.Total() == 0 {
 				return total
 			}

@@ -389,9 +389,7 @@ func testMonitorPurge(t *testing.T, s store.Store) {
 		if p.Attempts > 2 || p.Deliveries > 2 || p.Events > 2 {
 			t.Fatalf("one batch deleted %+v, more than 2 of a kind", p)
 		}
-		total.Attempts += p.Attempts
-		total.Deliveries += p.Deliveries
-		total.Events += p.Events
+		total.Add(p)
 		if p.Total() == 0 {
 			break
 		}

@@ -1,0 +1,29 @@
+package postgres
+
+import (
+	"context"
+	"os"
+	"testing"
+)
+
+// testBase is the server this package's own tests use; without it they are skipped. (They
+// cannot use pgtest, which imports this package.)
+func testBase(t *testing.T) string {
+	t.Helper()
+	base := os.Getenv("HOOKD_TEST_POSTGRES_URL")
+	if base == "" {
+		t.Skip("HOOKD_TEST_POSTGRES_URL is not set")
+	}
+	return base
+}
+
+// testSchema is the URL of a fresh schema on testBase, dropped when the test ends.
+func testSchema(t *testing.T) string {
+	t.Helper()
+	url, drop, err := NewSchema(context.Background(), testBase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = drop() })
+	return url
+}

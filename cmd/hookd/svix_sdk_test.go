@@ -378,6 +378,7 @@ func svixSDKFlow(t *testing.T, storeArgs []string) {
 	}{
 		{"failed ones of the failing endpoint", "broken", svix.MessageAttemptListByEndpointOptions{Status: status(models.MESSAGESTATUS_FAIL)}, 1},
 		{"successful ones of the failing endpoint", "broken", svix.MessageAttemptListByEndpointOptions{Status: status(models.MESSAGESTATUS_SUCCESS)}, 0},
+		{"pending ones of the failing endpoint (an attempt never is)", "broken", svix.MessageAttemptListByEndpointOptions{Status: status(models.MESSAGESTATUS_PENDING)}, 0},
 		{"5xx of the failing endpoint", "broken", svix.MessageAttemptListByEndpointOptions{StatusCodeClass: class(models.STATUSCODECLASS_CODE5XX)}, 1},
 		{"2xx of the failing endpoint", "broken", svix.MessageAttemptListByEndpointOptions{StatusCodeClass: class(models.STATUSCODECLASS_CODE2XX)}, 0},
 		{"failed ones of main", "main", svix.MessageAttemptListByEndpointOptions{Status: status(models.MESSAGESTATUS_FAIL)}, 0},

@@ -14,6 +14,7 @@ const (
 	svixSuccess = 0
 	svixPending = 1
 	svixFail    = 2
+	svixSending = 3 // never reported: a delivery in flight reads pending
 )
 
 var svixStatusText = map[int]string{svixSuccess: "success", svixPending: "pending", svixFail: "fail"}
@@ -81,11 +82,6 @@ func (s *Server) handleSvixAttemptsByEndpoint(w http.ResponseWriter, r *http.Req
 		s.writeSvixError(w, r, err)
 		return
 	}
-	if f.status != nil && *f.status != svixSuccess && *f.status != svixFail { // an attempt is never pending or sending
-		writeJSON(w, http.StatusOK, newSvixPage([]webhook.Attempt{}, limit, func(a *webhook.Attempt) string { return a.ID },
-			func(a *webhook.Attempt) svixAttemptOut { return toSvixAttempt(a, hook.URL, f.content) }))
-		return
-	}
 	events := map[string]bool{} // event id → passes event_types and channel
 	match := func(a *webhook.Attempt) (bool, error) {
 		if !f.matchAttempt(a) {
@@ -113,7 +109,8 @@ func (s *Server) handleSvixAttemptsByEndpoint(w http.ResponseWriter, r *http.Req
 		batch = svixScanBatch
 	}
 	var found []webhook.Attempt
-	cursor, done := iterator, false
+	// An attempt is never pending or sending: filtered so, the list is empty without a read.
+	cursor, done := iterator, f.status != nil && *f.status != svixSuccess && *f.status != svixFail
 	for scanned := 0; len(found) <= limit && !done && scanned < svixScanRows; scanned += batch {
 		q := store.CallQuery{Sort: []store.CallSort{{Field: store.CallID, Desc: true}}, Limit: batch}
 		if cursor != "" {

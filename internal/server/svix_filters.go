@@ -24,7 +24,7 @@ type svixAttemptFilter struct {
 func parseSvixAttemptFilter(r *http.Request) (svixAttemptFilter, error) {
 	f := svixAttemptFilter{content: withContent(r), eventTypes: listParam(r, "event_types"), channel: r.URL.Query().Get("channel")}
 	var err error
-	if f.status, err = svixIntParam(r, "status", 0, 1, 2, 3); err != nil {
+	if f.status, err = svixIntParam(r, "status", svixSuccess, svixPending, svixFail, svixSending); err != nil {
 		return f, err
 	}
 	if f.class, err = svixIntParam(r, "status_code_class", 0, 100, 200, 300, 400, 500); err != nil {

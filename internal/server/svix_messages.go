@@ -177,7 +177,7 @@ func (s *Server) handleSvixEndpointMessages(w http.ResponseWriter, r *http.Reque
 	if iterator != "" && webhook.ValidIDFormat(webhook.PrefixEvent, iterator) {
 		f.Before = iterator
 	}
-	status, err := svixIntParam(r, "status", svixSuccess, svixPending, svixFail, 3)
+	status, err := svixIntParam(r, "status", svixSuccess, svixPending, svixFail, svixSending)
 	if err == nil {
 		f.Until, err = timeParam(r, "before")
 	}

@@ -188,7 +188,7 @@ func openAPISvix() openAPIPart {
 	}
 	for i := range ops {
 		ops[i].tag, ops[i].family = "svix", sx
-		if ops[i].method == "POST" && !slices.Contains([]string{"svixCreateMessage", "svixAppPortalAccess", "svixDashboardAccess"}, ops[i].id) { // svixOnce
+		if ops[i].method == "POST" && !svixNotReplayed[ops[i].method+" "+ops[i].path] { // svixOnce
 			ops[i].params = append(ops[i].params, obj{"name": "idempotency-key", "in": "header", "schema": text(""),
 				"description": "A retry with the same key within a day gets the first (2xx) answer; 409 while that one is still being answered, 422 with another request"})
 			for _, st := range []int{409, 422} {

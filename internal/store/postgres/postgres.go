@@ -30,13 +30,10 @@ const claimSQL = `WITH due AS (SELECT id FROM deliveries WHERE next_at <= ? ORDE
 	UPDATE deliveries d SET next_at = ?, lease = d.lease + 1, leased = ? FROM due WHERE d.id = due.id RETURNING d.id, d.lease`
 
 // claimReadSQL is claimSQL returning, in the same statement, each claimed delivery with its
-// event, as sqlstore's claimedColumns (the event LEFT JOINed: a delivery whose event is gone
-// is still counted as claimed).
+// event (sqlstore.ClaimedColumns).
 const claimReadSQL = `WITH due AS (SELECT id FROM deliveries WHERE next_at <= ? ORDER BY next_at LIMIT ? FOR UPDATE SKIP LOCKED),
-	claimed AS (UPDATE deliveries d SET next_at = ?, lease = d.lease + 1, leased = ? FROM due WHERE d.id = due.id
-		RETURNING d.id, d.lease, d.attempts, d.status, d.last_error, d.manual, d.webhook_id, d.event_id)
-	SELECT c.id, c.lease, c.attempts, c.status, c.last_error, c.manual, c.webhook_id, e.id, e.app_id, e.type, e.payload, e.created_at, e.raw
-	FROM claimed c LEFT JOIN events e ON e.id = c.event_id ORDER BY c.id`
+	claimed AS (UPDATE deliveries d SET next_at = ?, lease = d.lease + 1, leased = ? FROM due WHERE d.id = due.id RETURNING d.*)
+	SELECT ` + sqlstore.ClaimedColumns + ` FROM claimed d LEFT JOIN events e ON e.id = d.event_id ORDER BY d.id`
 
 // Channel is the LISTEN/NOTIFY channel that tells every instance new deliveries are due.
 const Channel = "hookd_deliveries"

@@ -110,11 +110,12 @@ func (s *Store) Claim(ctx context.Context, now time.Time, lease time.Duration, l
 	return jobs, nil
 }
 
-// claimedColumns are what a claim reads of each delivery it leased, in scanJob's order; the
-// event is LEFT JOINed, so a delivery whose event is gone is still counted as claimed.
-const claimedColumns = `d.id, d.lease, d.attempts, d.status, d.last_error, d.manual, d.webhook_id, e.id, e.app_id, e.type, e.payload, e.created_at, e.raw`
+// ClaimedColumns are what a claim reads of each delivery it leased (d) and its event (e), in
+// scanJob's order; the event is LEFT JOINed, so a delivery whose event is gone is still
+// counted as claimed.
+const ClaimedColumns = `d.id, d.lease, d.attempts, d.status, d.last_error, d.manual, d.webhook_id, e.id, e.app_id, e.type, e.payload, e.created_at, e.raw`
 
-// claimRows leases up to limit due deliveries and returns them (claimedColumns), nil when
+// claimRows leases up to limit due deliveries and returns them (ClaimedColumns), nil when
 // none: in one statement where the dialect has ClaimReadSQL, else with ClaimSQL and a read.
 func (s *Store) claimRows(ctx context.Context, tx *sql.Tx, now time.Time, lease time.Duration, limit int, owner int64) (*sql.Rows, error) {
 	args := []any{ms(now), limit, ms(now.Add(lease)), owner}
@@ -143,7 +144,7 @@ func (s *Store) claimRows(ctx context.Context, tx *sql.Tx, now time.Time, lease 
 	if err := rows.Err(); err != nil || len(ids) == 0 {
 		return nil, err
 	}
-	rows, err = tx.QueryContext(ctx, s.q(`SELECT `+claimedColumns+` FROM deliveries d LEFT JOIN events e ON e.id = d.event_id
+	rows, err = tx.QueryContext(ctx, s.q(`SELECT `+ClaimedColumns+` FROM deliveries d LEFT JOIN events e ON e.id = d.event_id
 		WHERE d.id IN (`+marks(len(ids))+`) ORDER BY d.id`), ids...)
 	if err != nil {
 		return nil, fmt.Errorf("claimed deliveries: %w", err)
@@ -151,7 +152,7 @@ func (s *Store) claimRows(ctx context.Context, tx *sql.Tx, now time.Time, lease 
 	return rows, nil
 }
 
-// scanJob reads a claimed delivery and its event (claimedColumns); hasEvent is false when
+// scanJob reads a claimed delivery and its event (ClaimedColumns); hasEvent is false when
 // the event is gone.
 func scanJob(scan func(...any) error) (j store.Job, mode int, hookID string, hasEvent bool, err error) {
 	var d webhook.Delivery

@@ -28,7 +28,7 @@ type Dialect struct {
 	// Returns id, lease.
 	ClaimSQL string
 	// ClaimReadSQL, when set, claims as ClaimSQL does and returns in the same statement what
-	// the jobs need (queue.go's claimedColumns): one round trip less a claim.
+	// the jobs need (queue.go's ClaimedColumns): one round trip less a claim.
 	ClaimReadSQL string
 	// NotifySQL, when set, wakes the other instances when deliveries are due (control.go).
 	NotifySQL string

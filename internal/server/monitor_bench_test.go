@@ -169,9 +169,9 @@ func loadMillion(b *testing.B, db string) (*monitorAPI, *webhook.Webhook, monito
 	stmts := []string{
 		gen(benchDeliveries-1, `{{WITH}}INSERT INTO events (id, app_id, type, payload, idempotency_key, created_at)
 			SELECT 'msg_' || `+pad+`, '`+tn.appID+`', 'invoice.paid', '{"amount":42}', NULL, `+fmt.Sprint(base)+` + n * 40 {{FROM}}`),
-		gen(benchDeliveries-1, `{{WITH}}INSERT INTO deliveries (id, app_id, webhook_id, event_id, event_type, status, attempts, next_at, lease, created_at, last_at, response_code, response_ms, last_error)
+		gen(benchDeliveries-1, `{{WITH}}INSERT INTO deliveries (id, app_id, webhook_id, event_id, event_type, status, attempts, lease, created_at, last_at, response_code, response_ms, last_error)
 			SELECT 'dlv_' || `+pad+`, '`+tn.appID+`', '`+hook.ID+`', 'msg_' || `+pad+`, 'invoice.paid',
-				CASE WHEN n % 10 = 0 THEN 'failed' ELSE 'delivered' END, 4, NULL, 0, `+fmt.Sprint(base)+` + n * 40, `+fmt.Sprint(base)+` + n * 40 + 30, 200, 120, '' {{FROM}}`),
+				CASE WHEN n % 10 = 0 THEN 'failed' ELSE 'delivered' END, 4, 4, `+fmt.Sprint(base)+` + n * 40, `+fmt.Sprint(base)+` + n * 40 + 30, 200, 120, '' {{FROM}}`),
 		gen(benchAttempts-1, `{{WITH}}INSERT INTO attempts (id, delivery_id, webhook_id, app_id, event_id, number, triggered_by, status_code, duration_ms, cause, error,
 				request_headers, response_headers, response_body, truncated, created_at)
 			SELECT 'atmpt_' || `+pad+`, 'dlv_' || `+pad0(db, "n / 4")+`, '`+hook.ID+`', '`+tn.appID+`', 'msg_' || `+pad0(db, "n / 4")+`, n % 4 + 1, 'scheduled',

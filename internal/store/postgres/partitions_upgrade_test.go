@@ -12,6 +12,7 @@ import (
 	"github.com/hookd/hookd/internal/signature"
 	"github.com/hookd/hookd/internal/store"
 	"github.com/hookd/hookd/internal/store/sqlstore"
+	"github.com/hookd/hookd/internal/store/storetest"
 	"github.com/hookd/hookd/internal/webhook"
 )
 
@@ -24,24 +25,7 @@ func TestPostgresLogPartitionsUpgrade(t *testing.T) {
 	url := testSchema(t)
 
 	// The store as it was: migrations up to 014, no partitions.
-	before := fstest.MapFS{}
-	names, _ := fs.Glob(migrations, "migrations/*.sql")
-	for _, n := range names {
-		if n < "migrations/015" {
-			body, _ := fs.ReadFile(migrations, n)
-			before[n[len("migrations/"):]] = &fstest.MapFile{Data: body}
-		}
-	}
-	db, err := sql.Open("pgx", url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	old := sqlstore.New(sqlstore.Dialect{Name: "postgres", Numbered: true, ClaimSQL: claimSQL, Migrations: before,
-		Unavailable: unavailable, Duplicate: duplicate}, db, db)
-	if err := old.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	old, db := storeBefore(t, url, "015")
 	now := time.Now()
 	app := &webhook.App{ID: webhook.NewID(webhook.PrefixApp, now), Name: "acme", CreatedAt: now}
 	if err := old.CreateApp(ctx, app); err != nil {
@@ -52,23 +36,27 @@ func TestPostgresLogPartitionsUpgrade(t *testing.T) {
 	if err := old.CreateWebhook(ctx, hook); err != nil {
 		t.Fatal(err)
 	}
-	var made []store.Created
+	// Rows as that schema held them: an event and its delivered delivery and attempt, of
+	// months ago and of today.
+	var made []string
 	for _, at := range []time.Time{now.AddDate(0, -3, 0), now} {
-		c, err := old.CreateEvents(ctx, []store.NewEvent{{AppID: app.ID, Type: "t", Payload: json.RawMessage(`{"at":"` + at.String() + `"}`)}}, at, nil)
-		if err != nil {
-			t.Fatal(err)
+		ev, d, a := webhook.NewID(webhook.PrefixEvent, at), webhook.NewID(webhook.PrefixDelivery, at), webhook.NewID(webhook.PrefixAttempt, at)
+		for _, q := range []struct {
+			sql  string
+			args []any
+		}{
+			{`INSERT INTO events (id, app_id, type, payload, created_at) VALUES ($1, $2, 't', '{}', $3)`, []any{ev, app.ID, at.UnixMilli()}},
+			{`INSERT INTO deliveries (id, app_id, webhook_id, event_id, event_type, status, attempts, lease, created_at, last_at, response_code)
+				VALUES ($1, $2, $3, $4, 't', 'delivered', 1, 1, $5, $5, 200)`, []any{d, app.ID, hook.ID, ev, at.UnixMilli()}},
+			{`INSERT INTO attempts (id, delivery_id, webhook_id, app_id, event_id, number, triggered_by, status_code, duration_ms, cause, error,
+				request_headers, response_headers, response_body, truncated, created_at) VALUES ($1, $2, $3, $4, $5, 1, 'scheduled', 200, 1, '', '', '{}', '{}', '', false, $6)`,
+				[]any{a, d, hook.ID, app.ID, ev, at.UnixMilli()}},
+		} {
+			if _, err := db.Exec(q.sql, q.args...); err != nil {
+				t.Fatal(err)
+			}
 		}
-		jobs, err := old.Claim(ctx, at, time.Minute, 10)
-		if err != nil || len(jobs) != 1 {
-			t.Fatalf("claim = %d, %v", len(jobs), err)
-		}
-		a := &webhook.Attempt{ID: webhook.NewID(webhook.PrefixAttempt, at), DeliveryID: jobs[0].DeliveryID, WebhookID: hook.ID, AppID: app.ID,
-			EventID: jobs[0].Event.ID, Number: 1, Trigger: webhook.TriggerScheduled, StatusCode: 200, RequestHeaders: map[string]string{},
-			ResponseHeaders: map[string]string{}, CreatedAt: at}
-		if err := old.Complete(ctx, []store.Outcome{{Job: jobs[0], Attempt: a, Status: webhook.StatusDelivered}}); err != nil {
-			t.Fatal(err)
-		}
-		made = append(made, c...)
+		made = append(made, ev)
 	}
 
 	s, err := Open(ctx, url)
@@ -76,12 +64,12 @@ func TestPostgresLogPartitionsUpgrade(t *testing.T) {
 		t.Fatalf("open with migration 015: %v", err)
 	}
 	defer s.Close()
-	for _, c := range made {
-		if _, err := s.GetEvent(ctx, app.ID, c.Event.ID); err != nil {
-			t.Errorf("event %s after partitioning: %v", c.Event.ID, err)
+	for _, ev := range made {
+		if _, err := s.GetEvent(ctx, app.ID, ev); err != nil {
+			t.Errorf("event %s after partitioning: %v", ev, err)
 		}
-		if as, err := s.ListAttempts(ctx, app.ID, hook.ID, c.Event.ID, "", 10); err != nil || len(as) != 1 {
-			t.Errorf("attempts of %s after partitioning = %d, %v; want 1", c.Event.ID, len(as), err)
+		if as, err := s.ListAttempts(ctx, app.ID, hook.ID, ev, "", 10); err != nil || len(as) != 1 {
+			t.Errorf("attempts of %s after partitioning = %d, %v; want 1", ev, len(as), err)
 		}
 	}
 	tomorrow := now.UTC().Truncate(day).Add(day)
@@ -109,4 +97,44 @@ func TestPostgresLogPartitionsUpgrade(t *testing.T) {
 	if err := db.QueryRow(`SELECT count(*) FROM events_` + tomorrow.Format("20060102")).Scan(&n); err != nil || n != 1 {
 		t.Errorf("tomorrow's events partition holds %d rows, %v; want 1", n, err)
 	}
+}
+
+// storeBefore is the store at url migrated up to (not including) migration number next, and
+// its database.
+func storeBefore(t *testing.T, url, next string) (*sqlstore.Store, *sql.DB) {
+	t.Helper()
+	before := fstest.MapFS{}
+	names, _ := fs.Glob(migrations, "migrations/*.sql")
+	for _, n := range names {
+		if n < "migrations/"+next {
+			body, _ := fs.ReadFile(migrations, n)
+			before[n[len("migrations/"):]] = &fstest.MapFile{Data: body}
+		}
+	}
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	old := sqlstore.New(sqlstore.Dialect{Name: "postgres", Numbered: true, ClaimSQL: claimSQL, Migrations: before,
+		Unavailable: unavailable, Duplicate: duplicate}, db, db)
+	if err := old.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return old, db
+}
+
+// TestPostgresQueueUpgrade: a store made before migration 017 keeps its open deliveries, now
+// in the queue table, as they were.
+func TestPostgresQueueUpgrade(t *testing.T) {
+	url := testSchema(t)
+	old, db := storeBefore(t, url, "017")
+	storetest.QueueUpgrade(t, old, db, func(t *testing.T) store.Store {
+		s, err := Open(context.Background(), url)
+		if err != nil {
+			t.Fatalf("open with migration 017: %v", err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
 }

@@ -26,14 +26,14 @@ import (
 var migrations embed.FS
 
 // claimSQL leases due deliveries; SKIP LOCKED lets instances claim side by side.
-const claimSQL = `WITH due AS (SELECT id FROM deliveries WHERE next_at <= ? ORDER BY next_at LIMIT ? FOR UPDATE SKIP LOCKED)
-	UPDATE deliveries d SET next_at = ?, lease = d.lease + 1, leased = ? FROM due WHERE d.id = due.id RETURNING d.id, d.lease`
+const claimSQL = `WITH due AS (SELECT delivery_id FROM queue WHERE next_at <= ? ORDER BY next_at LIMIT ? FOR UPDATE SKIP LOCKED)
+	UPDATE queue q SET next_at = ?, lease = q.lease + 1, leased = ? FROM due WHERE q.delivery_id = due.delivery_id RETURNING q.delivery_id, q.lease`
 
 // claimReadSQL is claimSQL returning, in the same statement, each claimed delivery with its
 // event (sqlstore.ClaimedColumns).
-const claimReadSQL = `WITH due AS (SELECT id FROM deliveries WHERE next_at <= ? ORDER BY next_at LIMIT ? FOR UPDATE SKIP LOCKED),
-	claimed AS (UPDATE deliveries d SET next_at = ?, lease = d.lease + 1, leased = ? FROM due WHERE d.id = due.id RETURNING d.*)
-	SELECT ` + sqlstore.ClaimedColumns + ` FROM claimed d LEFT JOIN events e ON e.id = d.event_id ORDER BY d.id`
+const claimReadSQL = `WITH due AS (SELECT delivery_id FROM queue WHERE next_at <= ? ORDER BY next_at LIMIT ? FOR UPDATE SKIP LOCKED),
+	claimed AS (UPDATE queue q SET next_at = ?, lease = q.lease + 1, leased = ? FROM due WHERE q.delivery_id = due.delivery_id RETURNING q.*)
+	SELECT ` + sqlstore.ClaimedColumns + ` FROM claimed q ` + sqlstore.ClaimedJoins + ` ORDER BY q.delivery_id`
 
 // Channel is the LISTEN/NOTIFY channel that tells every instance new deliveries are due.
 const Channel = "hookd_deliveries"

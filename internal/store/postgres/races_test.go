@@ -110,9 +110,9 @@ func TestOrderedLineMovesPastAClaim(t *testing.T) {
 	}
 	defer claim.Rollback()
 	execAll(t, claim,
-		stmt{`UPDATE deliveries SET next_at = $1, lease = lease + 1, leased = 1 WHERE id = $2`, []any{t1.Add(time.Minute).UnixMilli(), n}},
+		stmt{`UPDATE queue SET next_at = $1, lease = lease + 1, leased = 1 WHERE delivery_id = $2`, []any{t1.Add(time.Minute).UnixMilli(), n}},
 		stmt{`UPDATE webhooks SET throttle_us = throttle_us WHERE id = $1`, []any{w.ID}},
-		stmt{`UPDATE deliveries SET next_at = NULL, leased = 0 WHERE id = $1 AND (SELECT status FROM deliveries WHERE id = $2) = 'pending'`, []any{n, head.DeliveryID}})
+		stmt{`UPDATE queue SET next_at = NULL, leased = 0 WHERE delivery_id = $1 AND (SELECT status FROM deliveries WHERE id = $2) = 'pending'`, []any{n, head.DeliveryID}})
 
 	done := make(chan error, 1)
 	go func() {
@@ -136,7 +136,7 @@ func TestOrderedLineMovesPastAClaim(t *testing.T) {
 	got, err := f.s.Claim(ctx, t1.Add(time.Minute), time.Minute, 10)
 	if err != nil || len(got) != 1 || got[0].DeliveryID != n {
 		var next sql.NullInt64
-		_ = f.raw.QueryRow(`SELECT next_at FROM deliveries WHERE id = $1`, n).Scan(&next)
+		_ = f.raw.QueryRow(`SELECT next_at FROM queue WHERE delivery_id = $1`, n).Scan(&next)
 		t.Fatalf("claim after the head ended = %d jobs, %v; want N (its next_at: %v)", len(got), err, next)
 	}
 }
@@ -207,7 +207,7 @@ func TestDeletedWebhookLeavesNoParkedDelivery(t *testing.T) {
 	}
 	defer claim.Rollback()
 	execAll(t, claim,
-		stmt{`UPDATE deliveries SET next_at = $1, lease = lease + 1, leased = 1 WHERE id = $2`, []any{f.now.Add(time.Minute).UnixMilli(), held}},
+		stmt{`UPDATE queue SET next_at = $1, lease = lease + 1, leased = 1 WHERE delivery_id = $2`, []any{f.now.Add(time.Minute).UnixMilli(), held}},
 		stmt{`UPDATE webhooks SET throttle_us = throttle_us WHERE id = $1`, []any{w.ID}})
 	done := make(chan error, 1)
 	go func() { done <- f.s.DeleteWebhook(ctx, f.app.ID, w.ID) }()
@@ -217,7 +217,7 @@ func TestDeletedWebhookLeavesNoParkedDelivery(t *testing.T) {
 	case <-time.After(500 * time.Millisecond):
 	}
 	// The delivery is parked, as controlWebhook does, and the claim ends.
-	if _, err := claim.Exec(`UPDATE deliveries SET next_at = NULL, leased = 0 WHERE id = $1`, held); err != nil {
+	if _, err := claim.Exec(`UPDATE queue SET next_at = NULL, leased = 0 WHERE delivery_id = $1`, held); err != nil {
 		t.Fatal(err)
 	}
 	if err := claim.Commit(); err != nil {
@@ -227,7 +227,7 @@ func TestDeletedWebhookLeavesNoParkedDelivery(t *testing.T) {
 		t.Fatal(err)
 	}
 	var left int
-	if err := f.raw.QueryRow(`SELECT count(*) FROM deliveries WHERE webhook_id = $1`, w.ID).Scan(&left); err != nil || left != 0 {
-		t.Errorf("%d deliveries of the deleted webhook left (%v), want none", left, err)
+	if err := f.raw.QueryRow(`SELECT (SELECT count(*) FROM deliveries WHERE webhook_id = $1) + (SELECT count(*) FROM queue WHERE webhook_id = $1)`, w.ID).Scan(&left); err != nil || left != 0 {
+		t.Errorf("%d deliveries or queue rows of the deleted webhook left (%v), want none", left, err)
 	}
 }

@@ -24,8 +24,8 @@ import (
 var migrations embed.FS
 
 // claimSQL leases due deliveries; the single writer makes SKIP LOCKED unnecessary.
-const claimSQL = `WITH due AS (SELECT id FROM deliveries WHERE next_at <= ? ORDER BY next_at LIMIT ?)
-	UPDATE deliveries SET next_at = ?, lease = lease + 1, leased = ? WHERE id IN (SELECT id FROM due) RETURNING id, lease`
+const claimSQL = `WITH due AS (SELECT delivery_id FROM queue WHERE next_at <= ? ORDER BY next_at LIMIT ?)
+	UPDATE queue SET next_at = ?, lease = lease + 1, leased = ? WHERE delivery_id IN (SELECT delivery_id FROM due) RETURNING delivery_id, lease`
 
 // FileName is the database file inside the data directory.
 const FileName = "hookd.db"

@@ -13,7 +13,7 @@ import (
 	"github.com/hookd/hookd/internal/webhook"
 )
 
-// Values of deliveries.manual.
+// Values of queue.manual.
 const (
 	scheduled  = 0 // an ordinary delivery
 	manual     = 1 // attempts are recorded as manual; breaker, line and throttle still apply (recover)
@@ -33,45 +33,6 @@ func (s *Store) controlSettingsChanged(ctx context.Context, tx *sql.Tx, w *webho
 		w.Circuit, w.DisabledReason, w.DisabledAt = webhook.CircuitClosed, "", nil
 	}
 	return nil
-}
-
-// reopen is a delivery moved back into the queue by a retry or a recover.
-type reopen struct {
-	id, webhookID, status string
-}
-
-// requeue makes deliveries due at now with the given manual mode. Their statistics stay: a
-// delivery counts by its latest attempt until the next one is made. Final ones re-enter
-// pending, so their webhook's finished count (the queue depth) moves back. The lease moves on,
-// so an attempt still in flight for one of them cannot complete it.
-func (s *Store) requeue(ctx context.Context, tx *sql.Tx, ds []reopen, mode int, now time.Time) error {
-	reopened := map[string]int64{}
-	oldest := map[string]string{} // per webhook, the oldest delivery reopened
-	for _, d := range ds {
-		if o, ok := oldest[d.webhookID]; !ok || d.id < o {
-			oldest[d.webhookID] = d.id
-		}
-		if _, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET status = CASE WHEN `+openStatus+` THEN status ELSE ? END,
-			next_at = ?, manual = ?, lease = lease + 1, leased = 0 WHERE id = ?`), webhook.StatusPending, ms(now), mode, d.id); err != nil {
-			return fmt.Errorf("requeue delivery: %w", err)
-		}
-		if d.status == webhook.StatusDelivered || d.status == webhook.StatusFailed {
-			reopened[d.webhookID]++
-		}
-	}
-	for _, id := range sortedKeys(reopened) {
-		if _, err := tx.ExecContext(ctx, s.q(`UPDATE webhooks SET finished = finished - ? WHERE id = ?`), reopened[id], id); err != nil {
-			return fmt.Errorf("requeue counters: %w", err)
-		}
-	}
-	// An ordered line starts again at the oldest delivery reopened, if that is older than its head.
-	for _, id := range sortedKeys(oldest) {
-		o := oldest[id]
-		if _, err := tx.ExecContext(ctx, s.q(`UPDATE webhooks SET line_head = ? WHERE id = ? AND ordered = ? AND line_head > ?`), o, id, true, o); err != nil {
-			return fmt.Errorf("requeue into ordered line: %w", err)
-		}
-	}
-	return s.notify(ctx, tx)
 }
 
 func sortedKeys[V any](m map[string]V) []string {
@@ -117,13 +78,18 @@ func (s *Store) RetryDelivery(ctx context.Context, appID, webhookID, eventID str
 	var d *webhook.Delivery
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var err error
-		d, err = scanDelivery(tx.QueryRowContext(ctx, s.q(`SELECT `+deliveryColumns+` FROM deliveries WHERE webhook_id = ? AND event_id = ? AND app_id = ?`+s.forUpdate()),
-			webhookID, eventID, appID)) // locked: its status decides the counts requeue moves
+		d, err = scanDelivery(tx.QueryRowContext(ctx, s.q(`SELECT `+deliveryColumns+` FROM deliveries WHERE webhook_id = ? AND event_id = ? AND app_id = ?`),
+			webhookID, eventID, appID))
 		if errors.Is(err, sql.ErrNoRows) {
 			return store.ErrDeliveryNotFound
 		}
 		if err != nil {
 			return fmt.Errorf("find delivery: %w", err)
+		}
+		// requeue locks the delivery (its status decides the counts it moves); the event is
+		// read after that, so an expunge that held the delivery first is seen.
+		if _, err := s.requeue(ctx, tx, []any{d.ID}, manualNow, now, false, "true"); err != nil {
+			return err
 		}
 		var expunged bool
 		if err := tx.QueryRowContext(ctx, s.q(`SELECT expunged FROM events WHERE id = ?`), eventID).Scan(&expunged); err != nil {
@@ -132,7 +98,7 @@ func (s *Store) RetryDelivery(ctx context.Context, appID, webhookID, eventID str
 		if expunged {
 			return errExpunged
 		}
-		return s.requeue(ctx, tx, []reopen{{id: d.ID, webhookID: d.WebhookID, status: d.Status}}, manualNow, now)
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -158,8 +124,7 @@ func (s *Store) CreateTestEvent(ctx context.Context, w *webhook.Webhook, ne stor
 			ev.ID, ev.AppID, ev.Type, string(ev.Payload), ms(now), ev.Raw); err != nil {
 			return fmt.Errorf("insert test event: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO deliveries (id, app_id, webhook_id, event_id, event_type, status, next_at, created_at, manual)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`), d.ID, d.AppID, d.WebhookID, d.EventID, d.EventType, d.Status, ms(now), ms(now), manualNow); err != nil {
+		if err := s.insertDelivery(ctx, tx, d, manualNow); err != nil {
 			return fmt.Errorf("insert test delivery: %w", err)
 		}
 		var one int
@@ -244,8 +209,8 @@ func (s *Store) Trip(ctx context.Context, webhookIDs []string, p store.Policy, n
 			// Pending deliveries wait for reactivation, as with a manual pause. Rows a claim
 			// or a completion holds are skipped (the webhook row is ours): the next claim
 			// parks them, since the webhook is inactive.
-			if _, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = NULL WHERE id IN (SELECT id FROM deliveries
-				WHERE webhook_id = ? AND `+openStatus+s.skipLocked()+`)`), id); err != nil {
+			if _, err := tx.ExecContext(ctx, s.q(`UPDATE queue SET next_at = NULL WHERE delivery_id IN (SELECT delivery_id FROM queue
+				WHERE webhook_id = ?`+s.skipLocked()+`)`), id); err != nil {
 				return fmt.Errorf("pause disabled webhook: %w", err)
 			}
 		}

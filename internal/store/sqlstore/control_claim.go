@@ -54,7 +54,7 @@ func (s *Store) control(ctx context.Context, tx *sql.Tx, jobs []store.Job, modes
 		moves = append(moves, mv...)
 	}
 	for _, m := range moves {
-		if _, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = ?, leased = 0 WHERE id = ?`), m.at, m.id); err != nil {
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE queue SET next_at = ?, leased = 0 WHERE delivery_id = ?`), m.at, m.id); err != nil {
 			return nil, fmt.Errorf("hold delivery: %w", err)
 		}
 	}
@@ -189,10 +189,10 @@ const parkBatch = 1000
 // only to park them again. On PostgreSQL, rows another instance is claiming are skipped: that
 // instance parks them itself.
 func (s *Store) parkDue(ctx context.Context, tx *sql.Tx, webhookID, except string, now time.Time) error {
-	// webhook_id || '' keeps the planners on the due index: the webhook's index would walk its
-	// whole history, the due index only the queue.
-	_, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = NULL, leased = 0 WHERE id IN (SELECT id FROM deliveries WHERE next_at <= ? AND webhook_id || '' = ?
-		AND `+openStatus+` AND manual <> ? AND id <> ? LIMIT `+strconv.Itoa(parkBatch)+s.skipLocked()+`)`), ms(now), webhookID, manualNow, except)
+	// webhook_id || '' keeps the planners on the due index: the webhook's index would walk all
+	// its queue, parked and leased rows included, the due index only what is due.
+	_, err := tx.ExecContext(ctx, s.q(`UPDATE queue SET next_at = NULL, leased = 0 WHERE delivery_id IN (SELECT delivery_id FROM queue WHERE next_at <= ? AND webhook_id || '' = ?
+		AND manual <> ? AND delivery_id <> ? LIMIT `+strconv.Itoa(parkBatch)+s.skipLocked()+`)`), ms(now), webhookID, manualNow, except)
 	if err != nil {
 		return fmt.Errorf("park due deliveries: %w", err)
 	}
@@ -207,7 +207,7 @@ func (s *Store) forUpdate() string {
 	return ""
 }
 
-// skipLocked ends a subquery that picks delivery rows to move while a webhook row is locked:
+// skipLocked ends a subquery that picks queue rows to move while a webhook row is locked:
 // on PostgreSQL, rows another transaction holds are skipped instead of waited for, since that
 // transaction (a claim) may be waiting for the webhook row. SQLite has one writer.
 func (s *Store) skipLocked() string {

@@ -49,16 +49,16 @@ func (s *Store) closeCircuit(ctx context.Context, tx *sql.Tx, webhookID string, 
 	// while it waits, and it sends or parks them itself.
 	oldest := ""
 	if ordered {
-		oldest = " ORDER BY id LIMIT 1"
+		oldest = " ORDER BY delivery_id LIMIT 1"
 	}
-	if _, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = ? WHERE id IN (SELECT id FROM deliveries
-		WHERE webhook_id = ? AND next_at IS NULL AND `+openStatus+oldest+s.skipLocked()+`)`), now, webhookID); err != nil {
+	if _, err := tx.ExecContext(ctx, s.q(`UPDATE queue SET next_at = ? WHERE delivery_id IN (SELECT delivery_id FROM queue
+		WHERE webhook_id = ? AND next_at IS NULL`+oldest+s.skipLocked()+`)`), now, webhookID); err != nil {
 		return fmt.Errorf("release parked deliveries: %w", err)
 	}
 	// The due index from now on (an empty string appended to webhook_id keeps the planners on
 	// it): the open queue.
-	if _, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = ? WHERE id IN (SELECT id FROM deliveries
-		WHERE next_at > ? AND leased = 0 AND webhook_id || '' = ? AND `+openStatus+s.skipLocked()+`)`), now, now, webhookID); err != nil {
+	if _, err := tx.ExecContext(ctx, s.q(`UPDATE queue SET next_at = ? WHERE delivery_id IN (SELECT delivery_id FROM queue
+		WHERE next_at > ? AND leased = 0 AND webhook_id || '' = ?`+s.skipLocked()+`)`), now, now, webhookID); err != nil {
 		return fmt.Errorf("release held deliveries: %w", err)
 	}
 	return nil
@@ -79,8 +79,8 @@ type lineEnd struct {
 // retry), the claim likewise parks this one again.
 func (s *Store) advanceLines(ctx context.Context, tx *sql.Tx, lines map[string]lineEnd) error {
 	for id, end := range lines {
-		_, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = ? WHERE id IN (SELECT id FROM deliveries WHERE webhook_id = ? AND id > ? AND `+openStatus+`
-			ORDER BY id LIMIT 1`+s.skipLocked()+`) AND next_at IS NULL AND EXISTS (SELECT 1 FROM webhooks WHERE id = ? AND active = ?)`), end.at, id, end.after, id, true)
+		_, err := tx.ExecContext(ctx, s.q(`UPDATE queue SET next_at = ? WHERE delivery_id IN (SELECT delivery_id FROM queue WHERE webhook_id = ? AND delivery_id > ?
+			ORDER BY delivery_id LIMIT 1`+s.skipLocked()+`) AND next_at IS NULL AND EXISTS (SELECT 1 FROM webhooks WHERE id = ? AND active = ?)`), end.at, id, end.after, id, true)
 		if err != nil {
 			return fmt.Errorf("advance ordered line: %w", err)
 		}

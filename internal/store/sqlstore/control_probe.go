@@ -60,8 +60,8 @@ func (s *Store) releaseProbes(ctx context.Context, now time.Time, lease time.Dur
 		if s.d.Numbered {
 			lock = " FOR UPDATE OF w SKIP LOCKED"
 		}
-		rows, err := tx.QueryContext(ctx, s.q(`SELECT w.id, (SELECT d.id FROM deliveries d WHERE d.webhook_id = w.id AND d.next_at IS NULL
-			AND d.status IN ('pending', 'retrying') ORDER BY d.id LIMIT 1) FROM webhooks w
+		rows, err := tx.QueryContext(ctx, s.q(`SELECT w.id, (SELECT q.delivery_id FROM queue q WHERE q.webhook_id = w.id AND q.next_at IS NULL
+			ORDER BY q.delivery_id LIMIT 1) FROM webhooks w
 			WHERE w.circuit_state <> 'closed' AND w.circuit_until <= ? AND w.active = ? ORDER BY w.id`+lock), ms(now), true)
 		if err != nil {
 			return fmt.Errorf("find breakers to probe: %w", err)
@@ -85,9 +85,9 @@ func (s *Store) releaseProbes(ctx context.Context, now time.Time, lease time.Dur
 			return err
 		}
 		for _, p := range ps {
-			// The webhook row is held: a delivery row only with SKIP LOCKED (the lock order).
-			res, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = ? WHERE id IN (SELECT id FROM deliveries
-				WHERE id = ? AND next_at IS NULL`+s.skipLocked()+`)`), ms(now), p.deliveryID)
+			// The webhook row is held: a queue row only with SKIP LOCKED (the lock order).
+			res, err := tx.ExecContext(ctx, s.q(`UPDATE queue SET next_at = ? WHERE delivery_id IN (SELECT delivery_id FROM queue
+				WHERE delivery_id = ? AND next_at IS NULL`+s.skipLocked()+`)`), ms(now), p.deliveryID)
 			if err != nil {
 				return fmt.Errorf("release probe: %w", err)
 			}

@@ -14,7 +14,8 @@ import (
 // failedNow selects deliveries whose latest attempt failed: failed for good, or retrying; never
 // those of an event whose payload was deleted (ExpungeEvent).
 // A delivery a worker holds is left out: its attempt is the retry.
-const failedNow = `(status = 'failed' OR (status = 'retrying' AND last_error <> '' AND leased = 0))
+const failedNow = `(status = 'failed' OR (status = 'retrying' AND last_error <> ''
+		AND NOT EXISTS (SELECT 1 FROM queue q WHERE q.delivery_id = deliveries.id AND q.leased <> 0)))
 	AND NOT EXISTS (SELECT 1 FROM events e WHERE e.id = deliveries.event_id AND e.expunged)`
 
 const recoverColumns = `id, app_id, webhook_id, since_at, until_at, status, total, requeued, cursor_id, created_at, finished_at`
@@ -109,32 +110,30 @@ func (s *Store) ClaimRecover(ctx context.Context, now time.Time, lease time.Dura
 func (s *Store) RecoverStep(ctx context.Context, j *store.RecoverJob, limit int, now time.Time, lease time.Duration) (bool, error) {
 	done := false
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, s.q(`SELECT id, status FROM deliveries WHERE webhook_id = ? AND id > ? AND `+failedNow+`
-			AND created_at >= ? AND created_at < ? ORDER BY id LIMIT ?`+s.skipLocked()), j.WebhookID, j.Cursor, ms(j.Since), ms(j.Until), limit)
+		// Read without a lock; requeue locks them in the store's order and checks again.
+		rows, err := tx.QueryContext(ctx, s.q(`SELECT id FROM deliveries WHERE webhook_id = ? AND id > ? AND `+failedNow+`
+			AND created_at >= ? AND created_at < ? ORDER BY id LIMIT ?`), j.WebhookID, j.Cursor, ms(j.Since), ms(j.Until), limit)
 		if err != nil {
 			return fmt.Errorf("find failed deliveries: %w", err)
 		}
-		var ds []reopen
+		var ids []any
+		cursor := j.Cursor
 		for rows.Next() {
-			r := reopen{webhookID: j.WebhookID}
-			if err := rows.Scan(&r.id, &r.status); err != nil {
+			if err := rows.Scan(&cursor); err != nil {
 				rows.Close()
 				return err
 			}
-			ds = append(ds, r)
+			ids = append(ids, cursor)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		if err := s.requeue(ctx, tx, ds, manual, now); err != nil {
+		ds, err := s.requeue(ctx, tx, ids, manual, now, true, failedNow)
+		if err != nil {
 			return err
 		}
-		cursor := j.Cursor
-		if len(ds) > 0 {
-			cursor = ds[len(ds)-1].id
-		}
-		done = len(ds) < limit
+		done = len(ids) < limit
 		status, finished := store.RecoverRunning, sql.NullInt64{}
 		if done {
 			status, finished = store.RecoverCompleted, sql.NullInt64{Int64: ms(now), Valid: true}

@@ -24,7 +24,7 @@ func (s *Store) CreateEvents(ctx context.Context, events []store.NewEvent, now t
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		targets := map[string][]*webhook.Webhook{} // app id → active webhooks
 		seen := map[[2]string]int{}                // (app, idempotency key) → index in this batch
-		var evRows, dlvRows, idemRows []any
+		var evRows, dlvRows, queueRows, idemRows []any
 		due = false
 		perWebhook := map[string]int64{}
 		for i, ne := range events {
@@ -73,7 +73,8 @@ func (s *Store) CreateEvents(ctx context.Context, events []store.NewEvent, now t
 					}
 				}
 				due = due || lease == 0
-				dlvRows = append(dlvRows, id, ne.AppID, w.ID, ev.ID, ne.Type, webhook.StatusPending, ms(next), lease, leasedBy(lease, owner), ms(now))
+				dlvRows = append(dlvRows, id, ne.AppID, w.ID, ev.ID, ne.Type, webhook.StatusPending, ms(now))
+				queueRows = append(queueRows, id, w.ID, ms(next), lease, leasedBy(lease, owner))
 			}
 			if ne.IdempotencyKey != "" {
 				idemRows = append(idemRows, ne.AppID, ne.IdempotencyKey, ev.ID, n, ms(now))
@@ -83,8 +84,11 @@ func (s *Store) CreateEvents(ctx context.Context, events []store.NewEvent, now t
 		if err := s.insertRows(ctx, tx, `INSERT INTO events (id, app_id, type, payload, idempotency_key, created_at, channels, uid, raw) VALUES `, 9, evRows, ""); err != nil {
 			return fmt.Errorf("insert events: %w", err)
 		}
-		if err := s.insertRows(ctx, tx, `INSERT INTO deliveries (id, app_id, webhook_id, event_id, event_type, status, next_at, lease, leased, created_at) VALUES `, 10, dlvRows, ""); err != nil {
+		if err := s.insertRows(ctx, tx, `INSERT INTO deliveries (id, app_id, webhook_id, event_id, event_type, status, created_at) VALUES `, 7, dlvRows, ""); err != nil {
 			return fmt.Errorf("insert deliveries: %w", err)
+		}
+		if err := s.insertRows(ctx, tx, `INSERT INTO queue (delivery_id, webhook_id, next_at, lease, leased) VALUES `, 5, queueRows, ""); err != nil {
+			return fmt.Errorf("queue deliveries: %w", err)
 		}
 		if err := s.insertRows(ctx, tx, `INSERT INTO idempotency_keys (app_id, idem_key, event_id, deliveries, created_at) VALUES `, 5, idemRows,
 			` ON CONFLICT (app_id, idem_key) DO UPDATE SET event_id = excluded.event_id, deliveries = excluded.deliveries, created_at = excluded.created_at`); err != nil {
@@ -199,7 +203,10 @@ func (s *Store) GetEvent(ctx context.Context, appID, id string) (*webhook.Event,
 	return ev, rows.Err()
 }
 
-const deliveryColumns = `id, app_id, webhook_id, event_id, event_type, status, attempts, next_at, created_at, last_at, response_code, response_ms, last_error`
+// deliveryColumns are what scanDelivery reads of the deliveries table (unaliased) and, for
+// next_at, its queue row.
+const deliveryColumns = `id, app_id, webhook_id, event_id, event_type, status, attempts,
+	(SELECT q.next_at FROM queue q WHERE q.delivery_id = deliveries.id), created_at, last_at, response_code, response_ms, last_error`
 
 func scanDelivery(row scanner) (*webhook.Delivery, error) {
 	var d webhook.Delivery

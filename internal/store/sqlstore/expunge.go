@@ -15,8 +15,8 @@ var (
 )
 
 // ExpungeEvent deletes an event's payload once none of its deliveries is open. The delivery
-// rows are locked first (the lock order), so a retry reopening one waits and then finds the
-// event expunged, or goes first and makes this refuse.
+// rows are locked first, so a retry reopening one (which locks it before it reads the event)
+// waits and then finds the event expunged, or goes first and makes this refuse.
 func (s *Store) ExpungeEvent(ctx context.Context, appID, id string) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, s.q(`SELECT status FROM deliveries WHERE event_id = ? AND app_id = ?`+s.forUpdate()), id, appID)

@@ -73,7 +73,7 @@ func (s *Store) ReleaseLeases(ctx context.Context, staleBefore, now time.Time) (
 		if err := rows.Err(); err != nil || len(dead) == 0 {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = ?, leased = 0 WHERE leased IN (`+marks(len(dead))+`)`), append([]any{ms(now)}, dead...)...)
+		res, err := tx.ExecContext(ctx, s.q(`UPDATE queue SET next_at = ?, leased = 0 WHERE leased IN (`+marks(len(dead))+`)`), append([]any{ms(now)}, dead...)...)
 		if err != nil {
 			return fmt.Errorf("release dead instances' leases: %w", err)
 		}

@@ -145,8 +145,9 @@ func (s *Store) insertNotice(ctx context.Context, tx *sql.Tx, n notice, to []*we
 	}
 	created := map[string]int64{}
 	for _, w := range to {
-		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO deliveries (id, app_id, webhook_id, event_id, event_type, status, next_at, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`), webhook.NewID(webhook.PrefixDelivery, now), n.appID, w.ID, ev, n.typ, webhook.StatusPending, ms(now), ms(now)); err != nil {
+		d := webhook.Delivery{ID: webhook.NewID(webhook.PrefixDelivery, now), AppID: n.appID, WebhookID: w.ID, EventID: ev, EventType: n.typ,
+			Status: webhook.StatusPending, CreatedAt: now}
+		if err := s.insertDelivery(ctx, tx, d, scheduled); err != nil {
 			return fmt.Errorf("insert operational delivery: %w", err)
 		}
 		created[w.ID]++

@@ -96,7 +96,7 @@ func (s *Store) Claim(ctx context.Context, now time.Time, lease time.Duration, l
 			}
 		}
 		if len(orphans) > 0 {
-			if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM deliveries WHERE id IN (`+marks(len(orphans))+`)`), orphans...); err != nil {
+			if err := s.dropOpen(ctx, tx, orphans); err != nil {
 				return fmt.Errorf("drop deleted webhooks' deliveries: %w", err)
 			}
 		}
@@ -110,10 +110,13 @@ func (s *Store) Claim(ctx context.Context, now time.Time, lease time.Duration, l
 	return jobs, nil
 }
 
-// ClaimedColumns are what a claim reads of each delivery it leased (d) and its event (e), in
-// scanJob's order; the event is LEFT JOINed, so a delivery whose event is gone is still
-// counted as claimed.
-const ClaimedColumns = `d.id, d.lease, d.attempts, d.status, d.last_error, d.manual, d.webhook_id, e.id, e.app_id, e.type, e.payload, e.created_at, e.raw`
+// ClaimedColumns are what a claim reads of each queue row it leased (q), its delivery (d) and
+// its event (e), in scanJob's order, from the queue rows and ClaimedJoins; the event is LEFT
+// JOINed, so a delivery whose event is gone is still counted as claimed.
+const (
+	ClaimedColumns = `q.delivery_id, q.lease, d.attempts, d.status, d.last_error, q.manual, q.webhook_id, e.id, e.app_id, e.type, e.payload, e.created_at, e.raw`
+	ClaimedJoins   = `JOIN deliveries d ON d.id = q.delivery_id LEFT JOIN events e ON e.id = d.event_id`
+)
 
 // claimRows leases up to limit due deliveries and returns them (ClaimedColumns), nil when
 // none: in one statement where the dialect has ClaimReadSQL, else with ClaimSQL and a read.
@@ -144,8 +147,8 @@ func (s *Store) claimRows(ctx context.Context, tx *sql.Tx, now time.Time, lease 
 	if err := rows.Err(); err != nil || len(ids) == 0 {
 		return nil, err
 	}
-	rows, err = tx.QueryContext(ctx, s.q(`SELECT `+ClaimedColumns+` FROM deliveries d LEFT JOIN events e ON e.id = d.event_id
-		WHERE d.id IN (`+marks(len(ids))+`) ORDER BY d.id`), ids...)
+	rows, err = tx.QueryContext(ctx, s.q(`SELECT `+ClaimedColumns+` FROM queue q `+ClaimedJoins+`
+		WHERE q.delivery_id IN (`+marks(len(ids))+`) ORDER BY q.delivery_id`), ids...)
 	if err != nil {
 		return nil, fmt.Errorf("claimed deliveries: %w", err)
 	}
@@ -325,8 +328,8 @@ func (s *Store) release(ctx context.Context, ls []lease, now time.Time) error {
 				b.WriteString(`(CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS BIGINT))`)
 				args = append(args, l.id, l.lease, l.owner)
 			}
-			b.WriteString(`) UPDATE deliveries SET next_at = ?, leased = 0 FROM v WHERE deliveries.id = v.id AND deliveries.lease = v.lease
-				AND (v.owner = 0 OR deliveries.leased = v.owner)`)
+			b.WriteString(`) UPDATE queue SET next_at = ?, leased = 0 FROM v WHERE queue.delivery_id = v.id AND queue.lease = v.lease
+				AND (v.owner = 0 OR queue.leased = v.owner)`)
 			if _, err := tx.ExecContext(ctx, s.q(b.String()), append(args, ms(now))...); err != nil {
 				return fmt.Errorf("release: %w", err)
 			}
@@ -339,9 +342,9 @@ func (s *Store) release(ctx context.Context, ls []lease, now time.Time) error {
 // breaker with parked deliveries (a probe goes then), if that comes first.
 func (s *Store) NextDue(ctx context.Context) (time.Time, bool, error) {
 	var due, probe sql.NullInt64
-	if err := s.r.QueryRowContext(ctx, s.q(`SELECT (SELECT MIN(next_at) FROM deliveries WHERE next_at IS NOT NULL),
+	if err := s.r.QueryRowContext(ctx, s.q(`SELECT (SELECT MIN(next_at) FROM queue WHERE next_at IS NOT NULL),
 		(SELECT MIN(w.circuit_until) FROM webhooks w WHERE w.circuit_state <> 'closed' AND w.active = ?
-			AND EXISTS (SELECT 1 FROM deliveries d WHERE d.webhook_id = w.id AND d.next_at IS NULL AND d.status IN ('pending', 'retrying')))`), true).
+			AND EXISTS (SELECT 1 FROM queue q WHERE q.webhook_id = w.id AND q.next_at IS NULL))`), true).
 		Scan(&due, &probe); err != nil {
 		return time.Time{}, false, fmt.Errorf("next due: %w", err)
 	}
@@ -359,52 +362,105 @@ func (s *Store) QueueDepth(ctx context.Context) (int64, error) {
 	return n.Int64, err
 }
 
-// moveDeliveries applies the outcomes' next states in one statement per 200 outcomes and
-// reports which ones still held their lease.
+// moveDeliveries applies the outcomes' next states, about 200 outcomes a time, and reports
+// which ones still held their lease. The queue row goes first (the lock order): a final
+// outcome deletes it, a retry sets its next time; then the delivery's log row takes the
+// outcome, for the queue rows that matched. PostgreSQL does all three in one statement.
 func (s *Store) moveDeliveries(ctx context.Context, tx *sql.Tx, outcomes []store.Outcome) ([]bool, error) {
 	moved := make([]bool, len(outcomes))
-	type key struct {
-		id    string
-		lease int64
-	}
-	at := map[key]int{}
+	at := map[lease]int{}
 	for start := 0; start < len(outcomes); start += rowsPerInsert {
 		chunk := outcomes[start:min(len(outcomes), start+rowsPerInsert)]
-		args := make([]any, 0, 8*len(chunk))
-		var b strings.Builder
-		b.WriteString(`WITH v(id, lease, status, next_at, last_at, code, ms, err) AS (VALUES `)
 		for i, o := range chunk {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteString(`(CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS INTEGER), CAST(? AS DOUBLE PRECISION), CAST(? AS TEXT))`)
-			a := o.Attempt
-			args = append(args, o.Job.DeliveryID, o.Job.Lease, o.Status, nullMS(o.NextAt), ms(a.CreatedAt), a.StatusCode, a.DurationMS, lastError(a))
-			at[key{o.Job.DeliveryID, o.Job.Lease}] = start + i
+			at[lease{id: o.Job.DeliveryID, lease: o.Job.Lease}] = start + i
 		}
-		b.WriteString(`) UPDATE deliveries SET status = v.status, attempts = attempts + 1, next_at = v.next_at, last_at = v.last_at,
-			response_code = v.code, response_ms = v.ms, last_error = v.err, manual = 0, leased = 0
-			FROM v WHERE deliveries.id = v.id AND deliveries.lease = v.lease RETURNING deliveries.id, deliveries.lease`)
-		rows, err := tx.QueryContext(ctx, s.q(b.String()), args...)
+		var matched []lease
+		var err error
+		if s.d.Numbered {
+			matched, err = s.queryLeases(ctx, tx, outcomeValues(chunk)+`,
+				done AS (DELETE FROM queue q USING v WHERE q.delivery_id = v.id AND q.lease = v.lease AND `+finalIn("v")+` RETURNING q.delivery_id, q.lease),
+				again AS (UPDATE queue q SET next_at = v.next_at, leased = 0, manual = 0 FROM v
+					WHERE q.delivery_id = v.id AND q.lease = v.lease AND NOT `+finalIn("v")+` RETURNING q.delivery_id, q.lease),
+				m AS (SELECT * FROM done UNION ALL SELECT * FROM again)
+				`+logOutcomes+` FROM v JOIN m ON m.delivery_id = v.id AND m.lease = v.lease WHERE deliveries.id = v.id RETURNING v.id, v.lease`, outcomeArgs(chunk))
+		} else {
+			matched, err = s.queryLeases(ctx, tx, outcomeValues(chunk)+` DELETE FROM queue
+				WHERE EXISTS (SELECT 1 FROM v WHERE v.id = queue.delivery_id AND v.lease = queue.lease AND `+finalIn("v")+`) RETURNING delivery_id, lease`, outcomeArgs(chunk))
+			if err == nil {
+				var again []lease
+				again, err = s.queryLeases(ctx, tx, outcomeValues(chunk)+` UPDATE queue SET next_at = v.next_at, leased = 0, manual = 0 FROM v
+					WHERE queue.delivery_id = v.id AND queue.lease = v.lease AND NOT `+finalIn("v")+` RETURNING delivery_id, lease`, outcomeArgs(chunk))
+				matched = append(matched, again...)
+			}
+			if err == nil && len(matched) > 0 {
+				var log []store.Outcome
+				for _, l := range matched {
+					log = append(log, outcomes[at[l]])
+				}
+				_, err = tx.ExecContext(ctx, s.q(outcomeValues(log)+logOutcomes+` FROM v WHERE deliveries.id = v.id`), outcomeArgs(log)...)
+			}
+		}
 		if err != nil {
 			return nil, fmt.Errorf("update deliveries: %w", err)
 		}
-		for rows.Next() {
-			var k key
-			if err := rows.Scan(&k.id, &k.lease); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			if i, ok := at[k]; ok {
+		for _, l := range matched {
+			if i, ok := at[l]; ok {
 				moved[i] = true
 			}
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
 	}
 	return moved, nil
+}
+
+// logOutcomes writes outcomes (v, outcomeValues) into their deliveries' log rows; the lease is
+// kept for a delivery that re-enters the queue (requeue).
+const logOutcomes = `UPDATE deliveries SET status = v.status, attempts = attempts + 1, last_at = v.last_at,
+	response_code = v.code, response_ms = v.ms, last_error = v.err, lease = v.lease`
+
+// finalIn is true for the rows of alias whose status is final.
+func finalIn(alias string) string {
+	return alias + `.status IN ('` + webhook.StatusDelivered + `', '` + webhook.StatusFailed + `')`
+}
+
+// outcomeValues starts a statement with the outcomes as the table v (outcomeArgs).
+func outcomeValues(outcomes []store.Outcome) string {
+	var b strings.Builder
+	b.WriteString(`WITH v(id, lease, status, next_at, last_at, code, ms, err) AS (VALUES `)
+	for i := range outcomes {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(`(CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS INTEGER), CAST(? AS DOUBLE PRECISION), CAST(? AS TEXT))`)
+	}
+	b.WriteString(`)`)
+	return b.String()
+}
+
+func outcomeArgs(outcomes []store.Outcome) []any {
+	args := make([]any, 0, 8*len(outcomes))
+	for _, o := range outcomes {
+		a := o.Attempt
+		args = append(args, o.Job.DeliveryID, o.Job.Lease, o.Status, nullMS(o.NextAt), ms(a.CreatedAt), a.StatusCode, a.DurationMS, lastError(a))
+	}
+	return args
+}
+
+// queryLeases runs a statement returning (delivery id, lease) rows.
+func (s *Store) queryLeases(ctx context.Context, tx *sql.Tx, query string, args []any) ([]lease, error) {
+	rows, err := tx.QueryContext(ctx, s.q(query), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []lease
+	for rows.Next() {
+		var l lease
+		if err := rows.Scan(&l.id, &l.lease); err != nil {
+			return nil, err
+		}
+		out = append(out, l)
+	}
+	return out, rows.Err()
 }
 
 // lastError is what a delivery keeps of its latest attempt's error: empty after a success and

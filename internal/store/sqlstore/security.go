@@ -198,6 +198,7 @@ func (s *Store) ListApps(ctx context.Context, after string, limit int) ([]webhoo
 func (s *Store) DeleteApp(ctx context.Context, id string) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		for _, q := range []string{
+			`DELETE FROM queue WHERE delivery_id IN (SELECT id FROM deliveries WHERE app_id = ? AND status IN ('pending', 'retrying'))`,
 			`DELETE FROM deliveries WHERE app_id = ? AND status IN ('pending', 'retrying')`,
 			`DELETE FROM api_keys WHERE app_id = ?`,
 			`DELETE FROM webhooks WHERE app_id = ?`,

@@ -57,16 +57,18 @@ type Dialect struct {
 // Lock order. On PostgreSQL several transactions lock rows at once, and they never deadlock
 // because every one takes its locks in this order:
 //
-//  1. delivery rows (a claim skips those another holds; an update may wait for them);
+//  1. queue rows, then delivery rows (a claim locks queue rows only, skipping those another
+//     holds; a completion or a requeue locks a delivery's queue row before its log row, and
+//     a requeue adds the queue rows of final deliveries once their log rows are held);
 //  2. webhook rows, in id order (lockWebhooks, or UPDATEs in sorted order);
 //  3. rollup rows, in (webhook, hour) order, only ever with their webhook's row held (the fold).
 //
-// Once a transaction holds a webhook row, it takes delivery rows only with SKIP LOCKED
-// (skipLocked), or new ones it inserts: a claim holding delivery rows may be waiting for that
-// webhook row. The count rows of event and attempt commits (counts.go) are only ever inserted,
+// Once a transaction holds a webhook row, it takes queue rows only with SKIP LOCKED
+// (skipLocked), or new ones it inserts, and no delivery row: a claim holding queue rows may be
+// waiting for that webhook row. The count rows of event and attempt commits (counts.go) are only ever inserted,
 // and deleted by the fold before it takes webhook rows. An attempt commit takes a webhook row
 // only when its health changes. releaseProbes takes webhook rows with SKIP LOCKED, in a
-// transaction of its own, before any delivery row. SQLite has one writer, so there the order
+// transaction of its own, before any queue row. SQLite has one writer, so there the order
 // only has to be harmless.
 
 // Store implements store.Store over database/sql.

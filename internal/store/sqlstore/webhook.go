@@ -230,18 +230,18 @@ func (s *Store) UpdateWebhook(ctx context.Context, w *webhook.Webhook, now time.
 		// holds are skipped: the claim decides with these settings, the completion as above.
 		switch {
 		case wasActive && !w.Active: // pause: queued deliveries wait, keeping their status
-			_, err = tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = NULL WHERE id IN (SELECT id FROM deliveries
-				WHERE webhook_id = ? AND `+openStatus+` AND leased = 0`+s.skipLocked()+`)`), w.ID)
+			_, err = tx.ExecContext(ctx, s.q(`UPDATE queue SET next_at = NULL WHERE delivery_id IN (SELECT delivery_id FROM queue
+				WHERE webhook_id = ? AND leased = 0`+s.skipLocked()+`)`), w.ID)
 		case !wasActive && w.Active: // resume now
-			_, err = tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = ? WHERE id IN (SELECT id FROM deliveries
-				WHERE webhook_id = ? AND `+openStatus+` AND leased = 0`+s.skipLocked()+`)`), ms(now), w.ID)
+			_, err = tx.ExecContext(ctx, s.q(`UPDATE queue SET next_at = ? WHERE delivery_id IN (SELECT delivery_id FROM queue
+				WHERE webhook_id = ? AND leased = 0`+s.skipLocked()+`)`), ms(now), w.ID)
 		}
 		if err != nil {
 			return err
 		}
 		if wasOrdered && !w.Ordered && w.Active { // the deliveries parked in the ordered line go
-			_, err = tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = ? WHERE id IN (SELECT id FROM deliveries
-				WHERE webhook_id = ? AND `+openStatus+` AND next_at IS NULL AND leased = 0`+s.skipLocked()+`)`), ms(now), w.ID)
+			_, err = tx.ExecContext(ctx, s.q(`UPDATE queue SET next_at = ? WHERE delivery_id IN (SELECT delivery_id FROM queue
+				WHERE webhook_id = ? AND next_at IS NULL AND leased = 0`+s.skipLocked()+`)`), ms(now), w.ID)
 			if err != nil {
 				return fmt.Errorf("release ordered line: %w", err)
 			}
@@ -272,20 +272,25 @@ func (s *Store) DeleteWebhook(ctx context.Context, appID, id string) error {
 		// The deliveries first, then the webhook row (the store's lock order, sqlstore.go). Rows
 		// a claim or a completion holds this moment are skipped: a claim that finds one again,
 		// its webhook gone, deletes it; a late completion of a deleted one moves nothing.
-		deleteQueue := s.q(`DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries
-			WHERE webhook_id = ? AND ` + openStatus + s.skipLocked() + `)`)
-		if _, err := tx.ExecContext(ctx, deleteQueue, id); err != nil {
-			return fmt.Errorf("delete webhook's queue: %w", err)
+		deleteQueue := func() error {
+			ids, err := s.queueOf(ctx, tx, id)
+			if err == nil && len(ids) > 0 {
+				err = s.dropOpen(ctx, tx, ids)
+			}
+			if err != nil {
+				return fmt.Errorf("delete webhook's queue: %w", err)
+			}
+			return nil
+		}
+		if err := deleteQueue(); err != nil {
+			return err
 		}
 		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM webhooks WHERE id = ? AND app_id = ?`), id, appID); err != nil {
 			return fmt.Errorf("delete webhook: %w", err)
 		}
 		// Once more: a claim that held the webhook row may have parked a skipped row (next_at
 		// NULL: never due again, so never found by a claim) before the delete above got the row.
-		if _, err := tx.ExecContext(ctx, deleteQueue, id); err != nil {
-			return fmt.Errorf("delete webhook's queue: %w", err)
-		}
-		return nil
+		return deleteQueue()
 	})
 }
 

@@ -1,0 +1,25 @@
+-- The open queue apart from the delivery log. A queue row exists while its delivery is open
+-- (pending or retrying) and holds what claims change: when it is due (NULL: parked), its lease
+-- and who holds it. Claims touch only this small table; a completion deletes or moves the row
+-- and writes the delivery's outcome into its log row, whose indexed columns never change
+-- (a HOT update). The log row keeps the last lease a completion matched, so a delivery that
+-- re-enters the queue (retry, recover) leases on from there.
+CREATE TABLE queue (
+	delivery_id TEXT PRIMARY KEY,
+	webhook_id TEXT NOT NULL,
+	next_at BIGINT,
+	lease BIGINT NOT NULL DEFAULT 0,
+	leased BIGINT NOT NULL DEFAULT 0,
+	manual BIGINT NOT NULL DEFAULT 0
+);
+INSERT INTO queue (delivery_id, webhook_id, next_at, lease, leased, manual)
+	SELECT id, webhook_id, next_at, lease, leased, manual FROM deliveries WHERE status IN ('pending', 'retrying');
+CREATE INDEX queue_due ON queue(next_at) WHERE next_at IS NOT NULL;
+CREATE INDEX queue_webhook ON queue(webhook_id, delivery_id);
+CREATE INDEX queue_leased ON queue(leased) WHERE leased <> 0;
+DROP INDEX deliveries_due;
+DROP INDEX deliveries_parked;
+DROP INDEX deliveries_leased;
+ALTER TABLE deliveries DROP COLUMN next_at, DROP COLUMN leased, DROP COLUMN manual;
+-- Room on each page for the completion's new row version, so that it stays on the page.
+ALTER TABLE deliveries SET (fillfactor = 90);

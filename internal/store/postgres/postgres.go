@@ -25,15 +25,19 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// claimSQL leases due deliveries; SKIP LOCKED lets instances claim side by side.
-const claimSQL = `WITH due AS (SELECT delivery_id FROM queue WHERE next_at <= ? ORDER BY next_at LIMIT ? FOR UPDATE SKIP LOCKED)
-	UPDATE queue q SET next_at = ?, lease = q.lease + 1, leased = ? FROM due WHERE q.delivery_id = due.delivery_id RETURNING q.delivery_id, q.lease`
+// claimSQL leases due deliveries; SKIP LOCKED lets instances claim side by side. The rows to
+// lease are picked first, as an array (an InitPlan), so the update finds each by its primary
+// key whatever the planner's estimates of a queue that grows and shrinks by the second.
+const claimSQL = `UPDATE queue q SET next_at = $3, lease = q.lease + 1, leased = $4 WHERE q.delivery_id = ANY(ARRAY(
+	SELECT delivery_id FROM queue WHERE next_at <= $1 ORDER BY next_at LIMIT $2 FOR UPDATE SKIP LOCKED)) RETURNING q.delivery_id, q.lease`
 
 // claimReadSQL is claimSQL returning, in the same statement, each claimed delivery with its
-// event (sqlstore.ClaimedColumns).
-const claimReadSQL = `WITH due AS (SELECT delivery_id FROM queue WHERE next_at <= ? ORDER BY next_at LIMIT ? FOR UPDATE SKIP LOCKED),
-	claimed AS (UPDATE queue q SET next_at = ?, lease = q.lease + 1, leased = ? FROM due WHERE q.delivery_id = due.delivery_id RETURNING q.*)
-	SELECT ` + sqlstore.ClaimedColumns + ` FROM claimed q ` + sqlstore.ClaimedJoins + ` ORDER BY q.delivery_id`
+// event (sqlstore.ClaimedColumns); each is looked up by its key (LATERAL), never joined by a
+// scan of the log.
+const claimReadSQL = `WITH q AS (UPDATE queue q SET next_at = $3, lease = q.lease + 1, leased = $4 WHERE q.delivery_id = ANY(ARRAY(
+	SELECT delivery_id FROM queue WHERE next_at <= $1 ORDER BY next_at LIMIT $2 FOR UPDATE SKIP LOCKED)) RETURNING q.*)
+	SELECT ` + sqlstore.ClaimedColumns + ` FROM q CROSS JOIN LATERAL (SELECT * FROM deliveries d WHERE d.id = q.delivery_id) d
+	LEFT JOIN LATERAL (SELECT * FROM events e WHERE e.id = d.event_id) e ON true ORDER BY q.delivery_id`
 
 // Channel is the LISTEN/NOTIFY channel that tells every instance new deliveries are due.
 const Channel = "hookd_deliveries"

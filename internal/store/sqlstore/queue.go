@@ -111,11 +111,11 @@ func (s *Store) Claim(ctx context.Context, now time.Time, lease time.Duration, l
 }
 
 // ClaimedColumns are what a claim reads of each queue row it leased (q), its delivery (d) and
-// its event (e), in scanJob's order, from the queue rows and ClaimedJoins; the event is LEFT
+// its event (e), in scanJob's order, from the queue rows and claimedJoins; the event is LEFT
 // JOINed, so a delivery whose event is gone is still counted as claimed.
 const (
 	ClaimedColumns = `q.delivery_id, q.lease, d.attempts, d.status, d.last_error, q.manual, q.webhook_id, e.id, e.app_id, e.type, e.payload, e.created_at, e.raw`
-	ClaimedJoins   = `JOIN deliveries d ON d.id = q.delivery_id LEFT JOIN events e ON e.id = d.event_id`
+	claimedJoins   = `JOIN deliveries d ON d.id = q.delivery_id LEFT JOIN events e ON e.id = d.event_id`
 )
 
 // claimRows leases up to limit due deliveries and returns them (ClaimedColumns), nil when
@@ -147,7 +147,7 @@ func (s *Store) claimRows(ctx context.Context, tx *sql.Tx, now time.Time, lease 
 	if err := rows.Err(); err != nil || len(ids) == 0 {
 		return nil, err
 	}
-	rows, err = tx.QueryContext(ctx, s.q(`SELECT `+ClaimedColumns+` FROM queue q `+ClaimedJoins+`
+	rows, err = tx.QueryContext(ctx, s.q(`SELECT `+ClaimedColumns+` FROM queue q `+claimedJoins+`
 		WHERE q.delivery_id IN (`+marks(len(ids))+`) ORDER BY q.delivery_id`), ids...)
 	if err != nil {
 		return nil, fmt.Errorf("claimed deliveries: %w", err)

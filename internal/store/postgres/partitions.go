@@ -207,6 +207,14 @@ func dropDays(ctx context.Context, conn *sql.Conn, t logTable, parts []partition
 		if !p.detaching && p.hi > cut {
 			continue
 		}
+		if p.lo == "" && !p.detaching {
+			if empty, err := isEmpty(ctx, conn, p.name); err != nil || empty {
+				if err != nil {
+					return dropped, err
+				}
+				continue // nothing to purge: keepOldIDs keeps it reaching to the oldest day
+			}
+		}
 		if t.name == "events" && !p.detaching {
 			var referred bool
 			if err := conn.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM deliveries WHERE event_id >= $1 AND event_id < $2)`,
@@ -228,6 +236,9 @@ func dropDays(ctx context.Context, conn *sql.Conn, t logTable, parts []partition
 			return dropped, fmt.Errorf("drop %s: %w", p.name, err)
 		}
 		dropped++
+	}
+	if err := keepOldIDs(ctx, conn, t); err != nil {
+		return dropped, err
 	}
 	// A day detached by a call that stopped before its DROP is a table of its own now.
 	rows, err := conn.QueryContext(ctx, `SELECT c.relname FROM pg_class c
@@ -256,4 +267,57 @@ func dropDays(ctx context.Context, conn *sql.Conn, t logTable, parts []partition
 		dropped++
 	}
 	return dropped, nil
+}
+
+// keepOldIDs keeps t's history partition reaching from MINVALUE to the oldest day left, so
+// that a row whose id is older than every day (a clock set back further than the retention)
+// still has a partition, and goes by batches. Once the days it reached to are dropped, an
+// empty history is replaced by one up to the oldest day; one that still holds rows (made
+// before the partitioning) is left to the batches first.
+func keepOldIDs(ctx context.Context, conn *sql.Conn, t logTable) error {
+	parts, err := partitions(ctx, conn, t.name)
+	if err != nil {
+		return fmt.Errorf("partitions of %s: %w", t.name, err)
+	}
+	var history *partition
+	oldest := ""
+	for i, p := range parts {
+		switch {
+		case p.lo == "":
+			history = &parts[i]
+		case oldest == "" || p.lo < oldest:
+			oldest = p.lo
+		}
+	}
+	if oldest == "" || history != nil && history.hi >= oldest {
+		return nil
+	}
+	name := t.name + "_history"
+	if history != nil {
+		if empty, err := isEmpty(ctx, conn, history.name); err != nil || !empty || history.detaching {
+			return err
+		}
+		if _, err := conn.ExecContext(ctx, fmt.Sprintf(`ALTER TABLE %s DETACH PARTITION %s CONCURRENTLY`, t.name, history.name)); err != nil {
+			return fmt.Errorf("detach %s: %w", history.name, err)
+		}
+		if _, err := conn.ExecContext(ctx, `DROP TABLE `+history.name); err != nil {
+			return fmt.Errorf("drop %s: %w", history.name, err)
+		}
+	}
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`CREATE TABLE %s (LIKE %s INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`, name, t.name)); err != nil {
+		return fmt.Errorf("create partition %s: %w", name, err)
+	}
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`ALTER TABLE %s ATTACH PARTITION %s FOR VALUES FROM (MINVALUE) TO ('%s')`, t.name, name, oldest)); err != nil {
+		return fmt.Errorf("attach partition %s: %w", name, err)
+	}
+	return nil
+}
+
+// isEmpty reports whether the table has no row.
+func isEmpty(ctx context.Context, conn *sql.Conn, table string) (bool, error) {
+	var any bool
+	if err := conn.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM `+table+`)`).Scan(&any); err != nil {
+		return false, fmt.Errorf("rows of %s: %w", table, err)
+	}
+	return !any, nil
 }

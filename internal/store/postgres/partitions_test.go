@@ -3,8 +3,11 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"testing"
 	"time"
+
+	"github.com/hookd/hookd/internal/webhook"
 )
 
 // TestPostgresDropFinishesWhatWasLeft: a detach interrupted while it waited (a statement
@@ -68,8 +71,8 @@ func TestPostgresDropFinishesWhatWasLeft(t *testing.T) {
 		t.Fatalf("%d partitions pending detach, want the interrupted one", pending)
 	}
 
-	// Every day before day 6 is due: the history and days 1 to 5 of attempts (3 detached
-	// already, 5 pending), and of events (nothing refers to them).
+	// Every day before day 6 is due: days 1 to 5 of attempts (3 detached already, 5 pending),
+	// and of events (nothing refers to them). The empty histories are made again up to day 6.
 	p, err := s.Purge(ctx, today.Add(6*day+time.Hour), 100)
 	if err != nil {
 		t.Fatalf("purge after an interrupted detach: %v", err)
@@ -91,8 +94,17 @@ func TestPostgresDropFinishesWhatWasLeft(t *testing.T) {
 			t.Errorf("%s is left after the purge (tables: %v)", n, left)
 		}
 	}
-	if want := int64(2 * 6); p.Partitions != want {
-		t.Errorf("purge dropped %d tables, want %d: both histories and days 1 to 5 of both tables", p.Partitions, want)
+	if want := int64(2 * 5); p.Partitions != want {
+		t.Errorf("purge dropped %d tables, want %d: days 1 to 5 of both tables", p.Partitions, want)
+	}
+	for _, tb := range logTables {
+		parts, err := partitions(ctx, db, tb.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.ContainsFunc(parts, func(p partition) bool { return p.lo == "" && p.hi == webhook.FirstID(tb.prefix, today.Add(6*day)) }) {
+			t.Errorf("%s partitions = %+v, want a history up to day 6", tb.name, parts)
+		}
 	}
 }
 
@@ -159,5 +171,57 @@ func TestPostgresPrepareTakesItsSchemasLock(t *testing.T) {
 	defer db.Close()
 	if ready, err := readyUntil(ctx, db, time.Now().UTC().Truncate(day).Add((daysAhead+1)*day)); err != nil || !ready {
 		t.Errorf("days ahead ready after the wait = %v, %v; want a week", ready, err)
+	}
+}
+
+// TestPostgresOldIDsKeepAPartition: once retention dropped the history partition with the
+// days past, a row whose id is older than every day left (a clock set back) still has a
+// partition: an empty history is made again, up to the oldest day.
+func TestPostgresOldIDsKeepAPartition(t *testing.T) {
+	ctx := context.Background()
+	url := testSchema(t)
+	s, err := Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	today := time.Now().UTC().Truncate(day)
+	// The history ends tomorrow: two days on, tomorrow's partition is past, and the history is
+	// replaced by one reaching to the day after.
+	if n, _, err := (logDays{}).Drop(ctx, db, today.Add(2*day)); err != nil || n != 2 {
+		t.Fatalf("dropped %d partitions, %v; want 2 (tomorrow, of both tables)", n, err)
+	}
+	for _, tb := range logTables {
+		parts, err := partitions(ctx, db, tb.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var history partition
+		for _, p := range parts {
+			if p.lo == "" {
+				history = p
+			}
+		}
+		if want := webhook.FirstID(tb.prefix, today.Add(2*day)); history.name != tb.name+"_history" || history.hi != want {
+			t.Errorf("%s history after the drop = %+v, want %s_history up to %s", tb.name, history, tb.name, want)
+		}
+		var n int
+		if err := db.QueryRow(`SELECT count(*) FROM ` + tb.name + `_history`).Scan(&n); err != nil || n != 0 {
+			t.Errorf("%s history holds %d rows (%v), want an empty one", tb.name, n, err)
+		}
+	}
+	// Once more: nothing to drop, nothing to replace.
+	if n, _, err := (logDays{}).Drop(ctx, db, today.Add(2*day)); err != nil || n != 0 {
+		t.Fatalf("dropped %d partitions the second time, %v; want 0", n, err)
+	}
+	// An event of today (older than every day left) is taken.
+	if _, err := db.Exec(`INSERT INTO events (id, app_id, type, payload, created_at) VALUES ($1, 'app_x', 't', '{}', $2)`,
+		webhook.NewID(webhook.PrefixEvent, today.Add(time.Hour)), today.Add(time.Hour).UnixMilli()); err != nil {
+		t.Errorf("an event older than every day partition: %v", err)
 	}
 }

@@ -300,9 +300,18 @@ func keepOldIDs(ctx context.Context, conn *sql.Conn, t logTable) error {
 		if _, err := conn.ExecContext(ctx, fmt.Sprintf(`ALTER TABLE %s DETACH PARTITION %s CONCURRENTLY`, t.name, history.name)); err != nil {
 			return fmt.Errorf("detach %s: %w", history.name, err)
 		}
-		if _, err := conn.ExecContext(ctx, `DROP TABLE `+history.name); err != nil {
-			return fmt.Errorf("drop %s: %w", history.name, err)
+		// A row written between the check and the detach is still there: put it back.
+		if empty, err := isEmpty(ctx, conn, history.name); err != nil || !empty {
+			if err == nil {
+				_, err = conn.ExecContext(ctx, fmt.Sprintf(`ALTER TABLE %s ATTACH PARTITION %s FOR VALUES FROM (MINVALUE) TO ('%s')`, t.name, history.name, history.hi))
+			}
+			return err
 		}
+	}
+	// The old one, or one left by a call that stopped before its ATTACH: no partition, so no row
+	// of it is readable as the log (a detached history holds only rows past the retention).
+	if _, err := conn.ExecContext(ctx, `DROP TABLE IF EXISTS `+name); err != nil {
+		return fmt.Errorf("drop %s: %w", name, err)
 	}
 	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`CREATE TABLE %s (LIKE %s INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`, name, t.name)); err != nil {
 		return fmt.Errorf("create partition %s: %w", name, err)

@@ -36,7 +36,7 @@ const claimSQL = `UPDATE queue q SET next_at = $3, lease = q.lease + 1, leased =
 // scan of the log.
 const claimReadSQL = `WITH q AS (UPDATE queue q SET next_at = $3, lease = q.lease + 1, leased = $4 WHERE q.delivery_id = ANY(ARRAY(
 	SELECT delivery_id FROM queue WHERE next_at <= $1 ORDER BY next_at LIMIT $2 FOR UPDATE SKIP LOCKED)) RETURNING q.*)
-	SELECT ` + sqlstore.ClaimedColumns + ` FROM q CROSS JOIN LATERAL (SELECT * FROM deliveries d WHERE d.id = q.delivery_id) d
+	SELECT ` + sqlstore.ClaimedColumns + ` FROM q LEFT JOIN LATERAL (SELECT * FROM deliveries d WHERE d.id = q.delivery_id) d ON true
 	LEFT JOIN LATERAL (SELECT * FROM events e WHERE e.id = d.event_id) e ON true ORDER BY q.delivery_id`
 
 // Channel is the LISTEN/NOTIFY channel that tells every instance new deliveries are due.

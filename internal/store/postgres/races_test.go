@@ -231,3 +231,72 @@ func TestDeletedWebhookLeavesNoParkedDelivery(t *testing.T) {
 		t.Errorf("%d deliveries or queue rows of the deleted webhook left (%v), want none", left, err)
 	}
 }
+
+// TestDeleteWebhookSkipsAHeldDelivery: a delivery whose log row another transaction holds (a
+// recover or a retry that locked it, waiting for the webhook row) does not hold up the
+// webhook's delete, which would then wait for it while holding the webhook row (a deadlock).
+// The delivery stays whole, queue row and log row, and the first claim that finds it with its
+// webhook gone deletes both.
+func TestDeleteWebhookSkipsAHeldDelivery(t *testing.T) {
+	ctx := context.Background()
+	f := newPGFixture(t)
+	w := f.webhook(t, func(w *webhook.Webhook) {})
+	f.send(t, f.now)
+	var held string
+	if err := f.raw.QueryRow(`SELECT id FROM deliveries WHERE webhook_id = $1`, w.ID).Scan(&held); err != nil {
+		t.Fatal(err)
+	}
+	holder, err := f.raw.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Rollback()
+	execAll(t, holder, stmt{`SELECT 1 FROM deliveries WHERE id = $1 FOR UPDATE`, []any{held}})
+	done := make(chan error, 1)
+	go func() { done <- f.s.DeleteWebhook(ctx, f.app.ID, w.ID) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the delete waited for a delivery row another transaction holds")
+	}
+	if err := holder.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	count := func() (n int) {
+		if err := f.raw.QueryRow(`SELECT (SELECT count(*) FROM deliveries WHERE id = $1) + (SELECT count(*) FROM queue WHERE delivery_id = $1)`, held).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := count(); n != 2 {
+		t.Fatalf("the held delivery has %d of its queue and log rows after the delete, want both", n)
+	}
+	if jobs, err := f.s.Claim(ctx, f.now.Add(time.Second), time.Minute, 10); err != nil || len(jobs) != 0 {
+		t.Fatalf("claim = %d jobs, %v; want none (the webhook is gone)", len(jobs), err)
+	}
+	if n := count(); n != 0 {
+		t.Errorf("the deleted webhook's delivery has %d rows left after a claim, want none", n)
+	}
+}
+
+// TestClaimDropsAQueueRowWithoutADelivery: a queue row whose delivery is gone is not leased
+// over and over: the claim that finds it deletes it.
+func TestClaimDropsAQueueRowWithoutADelivery(t *testing.T) {
+	ctx := context.Background()
+	f := newPGFixture(t)
+	w := f.webhook(t, func(w *webhook.Webhook) {})
+	stray := webhook.NewID(webhook.PrefixDelivery, f.now)
+	if _, err := f.raw.Exec(`INSERT INTO queue (delivery_id, webhook_id, next_at) VALUES ($1, $2, $3)`, stray, w.ID, f.now.UnixMilli()); err != nil {
+		t.Fatal(err)
+	}
+	if jobs, err := f.s.Claim(ctx, f.now, time.Minute, 10); err != nil || len(jobs) != 0 {
+		t.Fatalf("claim = %d jobs, %v; want none", len(jobs), err)
+	}
+	var n int
+	if err := f.raw.QueryRow(`SELECT count(*) FROM queue WHERE delivery_id = $1`, stray).Scan(&n); err != nil || n != 0 {
+		t.Errorf("the stray queue row is still there (%d, %v)", n, err)
+	}
+}

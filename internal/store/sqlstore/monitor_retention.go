@@ -62,7 +62,7 @@ func (s *Store) Purge(ctx context.Context, before time.Time, batch int) (store.P
 		if b, ok := batchesBelow[st.what]; ok {
 			below = min(below, b)
 		}
-		ids, err := s.ids(ctx, st.find, below, cut, batch)
+		ids, err := s.ids(ctx, s.r, st.find, below, cut, batch)
 		if err != nil {
 			return p, fmt.Errorf("purge %s: %w", st.what, err)
 		}
@@ -159,8 +159,11 @@ func (s *Store) PurgePlans(ctx context.Context, before time.Time, batch int) (ma
 	return out, nil
 }
 
-func (s *Store) ids(ctx context.Context, query string, args ...any) ([]any, error) {
-	rows, err := s.r.QueryContext(ctx, s.q(query), args...)
+// ids runs a query of one text column on db (a database or a transaction) and returns its values.
+func (s *Store) ids(ctx context.Context, db interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, query string, args ...any) ([]any, error) {
+	rows, err := db.QueryContext(ctx, s.q(query), args...)
 	if err != nil {
 		return nil, err
 	}

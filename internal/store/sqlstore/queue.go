@@ -41,7 +41,7 @@ func (s *Store) Claim(ctx context.Context, now time.Time, lease time.Duration, l
 		}
 		webhooks := map[string]*webhook.Webhook{}
 		modes := map[string]int{}
-		var hookIDs []any
+		var hookIDs, strays []any
 		for rows.Next() {
 			j, mode, hookID, hasEvent, err := scanJob(rows.Scan)
 			if err != nil {
@@ -49,6 +49,9 @@ func (s *Store) Claim(ctx context.Context, now time.Time, lease time.Duration, l
 				return err
 			}
 			claimed = append(claimed, store.Job{DeliveryID: j.DeliveryID, Lease: j.Lease})
+			if j.Counted == "" {
+				strays = append(strays, j.DeliveryID) // a queue row whose delivery is gone
+			}
 			if !hasEvent {
 				continue
 			}
@@ -66,6 +69,11 @@ func (s *Store) Claim(ctx context.Context, now time.Time, lease time.Duration, l
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return err
+		}
+		if len(strays) > 0 {
+			if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM queue WHERE delivery_id IN (`+marks(len(strays))+`)`), strays...); err != nil {
+				return fmt.Errorf("drop queue rows without a delivery: %w", err)
+			}
 		}
 		if len(jobs) == 0 {
 			return nil
@@ -111,11 +119,13 @@ func (s *Store) Claim(ctx context.Context, now time.Time, lease time.Duration, l
 }
 
 // ClaimedColumns are what a claim reads of each queue row it leased (q), its delivery (d) and
-// its event (e), in scanJob's order, from the queue rows and claimedJoins; the event is LEFT
-// JOINed, so a delivery whose event is gone is still counted as claimed.
+// its event (e), in scanJob's order, from the queue rows and claimedJoins; both are LEFT
+// JOINed, so a queue row whose delivery or event is gone is still counted as claimed (a
+// delivery's status reads "" when it is gone).
 const (
-	ClaimedColumns = `q.delivery_id, q.lease, d.attempts, d.status, d.last_error, q.manual, q.webhook_id, e.id, e.app_id, e.type, e.payload, e.created_at, e.raw`
-	claimedJoins   = `JOIN deliveries d ON d.id = q.delivery_id LEFT JOIN events e ON e.id = d.event_id`
+	ClaimedColumns = `q.delivery_id, q.lease, COALESCE(d.attempts, 0), COALESCE(d.status, ''), COALESCE(d.last_error, ''), q.manual, q.webhook_id,
+	e.id, e.app_id, e.type, e.payload, e.created_at, e.raw`
+	claimedJoins = `LEFT JOIN deliveries d ON d.id = q.delivery_id LEFT JOIN events e ON e.id = d.event_id`
 )
 
 // claimRows leases up to limit due deliveries and returns them (ClaimedColumns), nil when
@@ -166,7 +176,9 @@ func scanJob(scan func(...any) error) (j store.Job, mode int, hookID string, has
 		return j, 0, "", false, err
 	}
 	d.Attempts = j.Attempts
-	j.Counted = d.Outcome()
+	if d.Status != "" { // "": the delivery is gone (ClaimedColumns)
+		j.Counted = d.Outcome()
+	}
 	j.Event = &webhook.Event{ID: eventID.String, AppID: appID.String, Type: typ.String, Payload: json.RawMessage(payload.String),
 		CreatedAt: fromMS(created.Int64), Raw: raw.Bool}
 	return j, mode, hookID, eventID.Valid, nil

@@ -24,10 +24,17 @@ func (s *Store) insertDelivery(ctx context.Context, tx *sql.Tx, d webhook.Delive
 	return err
 }
 
-// dropOpen deletes open deliveries, the queue rows first (the lock order).
+// dropOpen deletes open deliveries whose queue rows the caller holds: each with its queue row,
+// both or neither. A delivery row another transaction holds is skipped (on PostgreSQL), so
+// that a caller holding a webhook row never waits for one (the lock order); that one stays
+// whole, and a claim that finds it with its webhook gone deletes it.
 func (s *Store) dropOpen(ctx context.Context, tx *sql.Tx, ids []any) error {
 	for start := 0; start < len(ids); start += rowsPerInsert {
-		chunk := ids[start:min(len(ids), start+rowsPerInsert)]
+		some := ids[start:min(len(ids), start+rowsPerInsert)]
+		chunk, err := s.ids(ctx, tx, `SELECT id FROM deliveries WHERE id IN (`+marks(len(some))+`)`+s.skipLocked(), some...)
+		if err != nil || len(chunk) == 0 {
+			return err
+		}
 		for _, q := range []string{`DELETE FROM queue WHERE delivery_id IN (`, `DELETE FROM deliveries WHERE id IN (`} {
 			if _, err := tx.ExecContext(ctx, s.q(q+marks(len(chunk))+`)`), chunk...); err != nil {
 				return err
@@ -49,60 +56,75 @@ type reopen struct {
 // complete it.
 //
 // The queue rows are locked first, then the log rows (the lock order): a completion holds a
-// queue row while it writes the log row. With busy set (recover), queue rows another
-// transaction holds or a worker has leased are skipped, and so is a delivery whose log row
-// no longer matches cond (read under its lock); a retry waits for them instead. A delivery
-// found open whose queue row this did not lock was reopened meanwhile by another: left alone.
+// queue row while it writes the log row. With busy set (recover), rows another transaction
+// holds and queue rows a worker has leased are skipped; a retry waits for them instead. A
+// delivery whose log row no longer matches cond (read under its lock) is left alone, and so
+// is one found open whose queue row this did not lock (reopened meanwhile by another).
 func (s *Store) requeue(ctx context.Context, tx *sql.Tx, ids []any, mode int, now time.Time, busy bool, cond string) ([]reopen, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	lockQueue := `SELECT delivery_id FROM queue WHERE delivery_id IN (` + marks(len(ids)) + `)` + s.forUpdate()
+	lockQueue, lockLog := s.forUpdate(), s.forUpdate()
 	if busy {
-		lockQueue = `SELECT delivery_id FROM queue WHERE delivery_id IN (` + marks(len(ids)) + `) AND leased = 0` + s.skipLocked()
+		lockQueue, lockLog = ` AND leased = 0`+s.skipLocked(), s.skipLocked()
 	}
-	held := map[string]bool{}
-	rows, err := tx.QueryContext(ctx, s.q(lockQueue), ids...)
+	heldIDs, err := s.ids(ctx, tx, `SELECT delivery_id FROM queue WHERE delivery_id IN (`+marks(len(ids))+`)`+lockQueue, ids...)
 	if err != nil {
 		return nil, fmt.Errorf("lock queue rows: %w", err)
 	}
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, err
-		}
+	held := map[any]bool{}
+	for _, id := range heldIDs {
 		held[id] = true
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
+	var others []any
+	for _, id := range ids {
+		if !held[id] {
+			others = append(others, id)
+		}
 	}
-	rows, err = tx.QueryContext(ctx, s.q(`SELECT id, webhook_id, status FROM deliveries WHERE id IN (`+marks(len(ids))+`) AND `+cond+` ORDER BY id`+s.forUpdate()), ids...)
-	if err != nil {
-		return nil, fmt.Errorf("lock deliveries: %w", err)
+	// The log rows of the queue rows held, and of the deliveries with none (final); never one
+	// whose queue row another holds, which that one may be writing.
+	var found []reopen
+	for _, q := range []struct {
+		ids   []any
+		where string
+	}{
+		{heldIDs, ""},
+		{others, ` AND NOT EXISTS (SELECT 1 FROM queue q WHERE q.delivery_id = deliveries.id)`},
+	} {
+		if len(q.ids) == 0 {
+			continue
+		}
+		rows, err := tx.QueryContext(ctx, s.q(`SELECT id, webhook_id, status FROM deliveries WHERE id IN (`+marks(len(q.ids))+`)`+q.where+` AND `+cond+
+			` ORDER BY id`+lockLog), q.ids...)
+		if err != nil {
+			return nil, fmt.Errorf("lock deliveries: %w", err)
+		}
+		for rows.Next() {
+			var d reopen
+			if err := rows.Scan(&d.id, &d.webhookID, &d.status); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			found = append(found, d)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
 	}
 	var done []reopen
 	var open, final []any
-	for rows.Next() {
-		var d reopen
-		if err := rows.Scan(&d.id, &d.webhookID, &d.status); err != nil {
-			rows.Close()
-			return nil, err
-		}
+	for _, d := range found {
 		switch {
 		case held[d.id]:
 			open = append(open, d.id)
 		case d.status == webhook.StatusDelivered || d.status == webhook.StatusFailed:
 			final = append(final, d.id)
 		default:
-			continue
+			continue // reopened meanwhile by another
 		}
 		done = append(done, d)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
 	}
 	if len(open) > 0 {
 		if _, err := tx.ExecContext(ctx, s.q(`UPDATE queue SET next_at = ?, manual = ?, lease = lease + 1, leased = 0 WHERE delivery_id IN (`+marks(len(open))+`)`),
@@ -148,18 +170,5 @@ func (s *Store) requeue(ctx context.Context, tx *sql.Tx, ids []any, mode int, no
 // queueOf locks and returns the webhook's open deliveries, skipping (PostgreSQL) the queue rows
 // another transaction holds this moment.
 func (s *Store) queueOf(ctx context.Context, tx *sql.Tx, webhookID string) ([]any, error) {
-	rows, err := tx.QueryContext(ctx, s.q(`SELECT delivery_id FROM queue WHERE webhook_id = ?`+s.skipLocked()), webhookID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []any
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return s.ids(ctx, tx, `SELECT delivery_id FROM queue WHERE webhook_id = ?`+s.skipLocked(), webhookID)
 }

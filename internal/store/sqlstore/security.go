@@ -197,9 +197,16 @@ func (s *Store) ListApps(ctx context.Context, after string, limit int) ([]webhoo
 // DeleteApp removes the app, its keys, its webhooks and every delivery of it not yet sent.
 func (s *Store) DeleteApp(ctx context.Context, id string) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
+		// The queue first (the lock order); a delivery made meanwhile keeps its queue row, and a
+		// claim that finds it with its webhook gone deletes it.
+		open, err := s.ids(ctx, tx, `SELECT delivery_id FROM queue WHERE webhook_id IN (SELECT id FROM webhooks WHERE app_id = ?)`+s.forUpdate(), id)
+		if err == nil {
+			err = s.dropOpen(ctx, tx, open)
+		}
+		if err != nil {
+			return fmt.Errorf("delete app's queue: %w", err)
+		}
 		for _, q := range []string{
-			`DELETE FROM queue WHERE delivery_id IN (SELECT id FROM deliveries WHERE app_id = ? AND status IN ('pending', 'retrying'))`,
-			`DELETE FROM deliveries WHERE app_id = ? AND status IN ('pending', 'retrying')`,
 			`DELETE FROM api_keys WHERE app_id = ?`,
 			`DELETE FROM webhooks WHERE app_id = ?`,
 		} {

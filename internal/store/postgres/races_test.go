@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -298,5 +300,105 @@ func TestClaimDropsAQueueRowWithoutADelivery(t *testing.T) {
 	var n int
 	if err := f.raw.QueryRow(`SELECT count(*) FROM queue WHERE delivery_id = $1`, stray).Scan(&n); err != nil || n != 0 {
 		t.Errorf("the stray queue row is still there (%d, %v)", n, err)
+	}
+}
+
+// TestRecoverLocksOnlyWhatItRequeues: a recover step skips a retrying delivery whose queue
+// row another transaction holds (a completion writing it) and must not lock its log row
+// either: the completion takes that row next. Here the step waits for the webhook row
+// (held by the test) after requeueing a failed delivery; meanwhile the skipped delivery's
+// log row is free.
+func TestRecoverLocksOnlyWhatItRequeues(t *testing.T) {
+	ctx := context.Background()
+	f := newPGFixture(t)
+	w := f.webhook(t, func(w *webhook.Webhook) {})
+	f.send(t, f.now)
+	f.send(t, f.now.Add(time.Millisecond))
+	jobs, err := f.s.Claim(ctx, f.now.Add(time.Second), time.Minute, 10)
+	if err != nil || len(jobs) != 2 {
+		t.Fatalf("claim = %d, %v", len(jobs), err)
+	}
+	at := f.now.Add(time.Second)
+	retry := at.Add(time.Hour)
+	var outs []store.Outcome
+	for i, j := range jobs {
+		a := &webhook.Attempt{ID: webhook.NewID(webhook.PrefixAttempt, at), DeliveryID: j.DeliveryID, WebhookID: w.ID, AppID: f.app.ID,
+			EventID: j.Event.ID, Number: 1, Trigger: webhook.TriggerScheduled, StatusCode: 500, DurationMS: 1, Cause: webhook.CauseHTTP, Error: "HTTP 500",
+			RequestHeaders: map[string]string{}, ResponseHeaders: map[string]string{}, CreatedAt: at}
+		o := store.Outcome{Job: j, Attempt: a, Status: webhook.StatusFailed}
+		if i == 0 {
+			o.Status, o.NextAt = webhook.StatusRetrying, &retry
+		}
+		outs = append(outs, o)
+	}
+	if err := f.s.Complete(ctx, outs); err != nil {
+		t.Fatal(err)
+	}
+	retrying, failed := jobs[0].DeliveryID, jobs[1].DeliveryID
+
+	job := &store.RecoverJob{ID: webhook.NewID(webhook.PrefixJob, at), AppID: f.app.ID, WebhookID: w.ID,
+		Since: f.now.Add(-time.Hour), Until: at.Add(time.Hour), CreatedAt: at}
+	if err := f.s.CreateRecover(ctx, job); err != nil || job.Total != 2 {
+		t.Fatalf("recover job = %+v, %v; want 2 failed deliveries", job, err)
+	}
+	completion, err := f.raw.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer completion.Rollback()
+	execAll(t, completion, stmt{`SELECT 1 FROM queue WHERE delivery_id = $1 FOR UPDATE`, []any{retrying}})
+	hook, err := f.raw.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hook.Rollback()
+	execAll(t, hook, stmt{`SELECT 1 FROM webhooks WHERE id = $1 FOR UPDATE`, []any{w.ID}})
+
+	done := make(chan error, 1)
+	go func() {
+		claimed, err := f.s.ClaimRecover(ctx, at, time.Minute)
+		if err == nil && claimed == nil {
+			err = errors.New("no recover job to claim")
+		}
+		if err == nil {
+			_, err = f.s.RecoverStep(ctx, claimed, 10, at, time.Minute)
+		}
+		done <- err
+	}()
+	// The step reopens the failed delivery and then waits for the webhook row (its finished
+	// count); the retrying one's log row is the completion's to take.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var waiting bool
+		if err := f.raw.QueryRow(`SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'
+			AND query LIKE 'UPDATE webhooks SET finished%')`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the recover step never reached the webhook row")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if _, err := completion.Exec(`SET LOCAL lock_timeout = '2s'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := completion.Exec(`UPDATE deliveries SET attempts = attempts WHERE id = $1`, retrying); err != nil {
+		t.Errorf("the completion could not take the skipped delivery's log row: %v", err)
+	}
+	if err := completion.Commit(); err != nil && !strings.Contains(err.Error(), "abort") {
+		t.Fatal(err)
+	}
+	if err := hook.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	var status string
+	if err := f.raw.QueryRow(`SELECT status FROM deliveries WHERE id = $1`, failed).Scan(&status); err != nil || status != webhook.StatusPending {
+		t.Errorf("the failed delivery is %q after the recover (%v), want pending", status, err)
 	}
 }

@@ -79,8 +79,10 @@ type lineEnd struct {
 // retry), the claim likewise parks this one again.
 func (s *Store) advanceLines(ctx context.Context, tx *sql.Tx, lines map[string]lineEnd) error {
 	for id, end := range lines {
-		_, err := tx.ExecContext(ctx, s.q(`UPDATE queue SET next_at = ? WHERE delivery_id IN (SELECT delivery_id FROM queue WHERE webhook_id = ? AND delivery_id > ?
-			ORDER BY delivery_id LIMIT 1`+s.skipLocked()+`) AND next_at IS NULL AND EXISTS (SELECT 1 FROM webhooks WHERE id = ? AND active = ?)`), end.at, id, end.after, id, true)
+		// The next open delivery from the log's index by webhook, its queue row only if parked.
+		_, err := tx.ExecContext(ctx, s.q(`UPDATE queue SET next_at = ? WHERE delivery_id IN (SELECT delivery_id FROM queue WHERE delivery_id =
+			(SELECT id FROM deliveries WHERE webhook_id = ? AND id > ? AND `+openStatus+` ORDER BY id LIMIT 1) AND next_at IS NULL`+s.skipLocked()+`)
+			AND EXISTS (SELECT 1 FROM webhooks WHERE id = ? AND active = ?)`), end.at, id, end.after, id, true)
 		if err != nil {
 			return fmt.Errorf("advance ordered line: %w", err)
 		}

@@ -396,8 +396,9 @@ func (s *Store) moveDeliveries(ctx context.Context, tx *sql.Tx, outcomes []store
 				m AS (SELECT * FROM done UNION ALL SELECT * FROM again)
 				`+logOutcomes+` FROM v JOIN m ON m.delivery_id = v.id AND m.lease = v.lease WHERE deliveries.id = v.id RETURNING v.id, v.lease`, outcomeArgs(chunk))
 		} else {
-			matched, err = s.queryLeases(ctx, tx, outcomeValues(chunk)+` DELETE FROM queue
-				WHERE EXISTS (SELECT 1 FROM v WHERE v.id = queue.delivery_id AND v.lease = queue.lease AND `+finalIn("v")+`) RETURNING delivery_id, lease`, outcomeArgs(chunk))
+			// The IN finds the rows by primary key; the EXISTS matches their leases.
+			matched, err = s.queryLeases(ctx, tx, outcomeValues(chunk)+` DELETE FROM queue WHERE delivery_id IN (SELECT id FROM v WHERE `+finalIn("v")+`)
+				AND EXISTS (SELECT 1 FROM v WHERE v.id = queue.delivery_id AND v.lease = queue.lease AND `+finalIn("v")+`) RETURNING delivery_id, lease`, outcomeArgs(chunk))
 			if err == nil {
 				var again []lease
 				again, err = s.queryLeases(ctx, tx, outcomeValues(chunk)+` UPDATE queue SET next_at = v.next_at, leased = 0, manual = 0 FROM v

@@ -105,12 +105,8 @@ func (logDays) Prepare(ctx context.Context, db *sql.DB, now time.Time) error {
 			if hi <= newest {
 				continue
 			}
-			name := t.name + "_" + d.Format("20060102")
-			if _, err := tx.ExecContext(ctx, fmt.Sprintf(`CREATE TABLE %s (LIKE %s INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`, name, t.name)); err != nil {
-				return fmt.Errorf("create partition %s: %w", name, err)
-			}
-			if _, err := tx.ExecContext(ctx, fmt.Sprintf(`ALTER TABLE %s ATTACH PARTITION %s FOR VALUES FROM ('%s') TO ('%s')`, t.name, name, lo, hi)); err != nil {
-				return fmt.Errorf("attach partition %s: %w", name, err)
+			if err := addPartition(ctx, tx, t, t.name+"_"+d.Format("20060102"), "'"+lo+"'", hi); err != nil {
+				return err
 			}
 			newest = hi
 		}
@@ -303,7 +299,7 @@ func keepOldIDs(ctx context.Context, conn *sql.Conn, t logTable) error {
 		// A row written between the check and the detach is still there: put it back.
 		if empty, err := isEmpty(ctx, conn, history.name); err != nil || !empty {
 			if err == nil {
-				_, err = conn.ExecContext(ctx, fmt.Sprintf(`ALTER TABLE %s ATTACH PARTITION %s FOR VALUES FROM (MINVALUE) TO ('%s')`, t.name, history.name, history.hi))
+				err = attachPartition(ctx, conn, t, history.name, "MINVALUE", history.hi)
 			}
 			return err
 		}
@@ -313,10 +309,26 @@ func keepOldIDs(ctx context.Context, conn *sql.Conn, t logTable) error {
 	if _, err := conn.ExecContext(ctx, `DROP TABLE IF EXISTS `+name); err != nil {
 		return fmt.Errorf("drop %s: %w", name, err)
 	}
-	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`CREATE TABLE %s (LIKE %s INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`, name, t.name)); err != nil {
+	return addPartition(ctx, conn, t, name, "MINVALUE", oldest)
+}
+
+type execer interface {
+	ExecContext(context.Context, string, ...any) (sql.Result, error)
+}
+
+// addPartition makes name a partition of t for ids from lo (MINVALUE or a quoted id) to hi: a
+// table of its own first, then attached, which locks out neither readers nor writers of the
+// log (CREATE TABLE ... PARTITION OF would take them all).
+func addPartition(ctx context.Context, db execer, t logTable, name, lo, hi string) error {
+	if _, err := db.ExecContext(ctx, fmt.Sprintf(`CREATE TABLE %s (LIKE %s INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`, name, t.name)); err != nil {
 		return fmt.Errorf("create partition %s: %w", name, err)
 	}
-	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`ALTER TABLE %s ATTACH PARTITION %s FOR VALUES FROM (MINVALUE) TO ('%s')`, t.name, name, oldest)); err != nil {
+	return attachPartition(ctx, db, t, name, lo, hi)
+}
+
+// attachPartition attaches the table name to t for ids from lo (MINVALUE or a quoted id) to hi.
+func attachPartition(ctx context.Context, db execer, t logTable, name, lo, hi string) error {
+	if _, err := db.ExecContext(ctx, fmt.Sprintf(`ALTER TABLE %s ATTACH PARTITION %s FOR VALUES FROM (%s) TO ('%s')`, t.name, name, lo, hi)); err != nil {
 		return fmt.Errorf("attach partition %s: %w", name, err)
 	}
 	return nil

@@ -16,17 +16,7 @@ import (
 // next Purge finishes the one, drops the other, and goes on with the days due.
 func TestPostgresDropFinishesWhatWasLeft(t *testing.T) {
 	ctx := context.Background()
-	url := testSchema(t)
-	s, err := Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	db, err := sql.Open("pgx", url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	s, db := testStore(t)
 
 	today := time.Now().UTC().Truncate(day)
 	name := func(d time.Time) string { return "attempts_" + d.Format("20060102") }
@@ -179,17 +169,7 @@ func TestPostgresPrepareTakesItsSchemasLock(t *testing.T) {
 // partition: an empty history is made again, up to the oldest day.
 func TestPostgresOldIDsKeepAPartition(t *testing.T) {
 	ctx := context.Background()
-	url := testSchema(t)
-	s, err := Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	db, err := sql.Open("pgx", url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	_, db := testStore(t)
 	today := time.Now().UTC().Truncate(day)
 	// The history ends tomorrow: two days on, tomorrow's partition is past, and the history is
 	// replaced by one reaching to the day after.

@@ -402,3 +402,32 @@ func TestRecoverLocksOnlyWhatItRequeues(t *testing.T) {
 		t.Errorf("the failed delivery is %q after the recover (%v), want pending", status, err)
 	}
 }
+
+// TestDeleteWebhookGoesPastAHeldBatch: the delete takes a webhook's queue a batch at a time;
+// a first batch whose log rows are all held by another transaction is skipped, not the end
+// of the delete: the deliveries after it go.
+func TestDeleteWebhookGoesPastAHeldBatch(t *testing.T) {
+	ctx := context.Background()
+	f := newPGFixture(t)
+	w := f.webhook(t, func(w *webhook.Webhook) {})
+	evs := make([]store.NewEvent, 201)
+	for i := range evs {
+		evs[i] = store.NewEvent{AppID: f.app.ID, Type: "a", Payload: json.RawMessage(`{}`)}
+	}
+	if _, err := f.s.CreateEvents(ctx, evs, f.now, nil); err != nil {
+		t.Fatal(err)
+	}
+	holder, err := f.raw.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Rollback()
+	execAll(t, holder, stmt{`SELECT 1 FROM deliveries WHERE id IN (SELECT id FROM deliveries WHERE webhook_id = $1 ORDER BY id LIMIT 200) FOR UPDATE`, []any{w.ID}})
+	if err := f.s.DeleteWebhook(ctx, f.app.ID, w.ID); err != nil {
+		t.Fatal(err)
+	}
+	var left int
+	if err := f.raw.QueryRow(`SELECT count(*) FROM queue WHERE webhook_id = $1`, w.ID).Scan(&left); err != nil || left != 200 {
+		t.Errorf("%d queue rows left after the delete (%v), want the 200 held ones", left, err)
+	}
+}

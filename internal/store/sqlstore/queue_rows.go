@@ -32,8 +32,11 @@ func (s *Store) dropOpen(ctx context.Context, tx *sql.Tx, ids []any) error {
 	for start := 0; start < len(ids); start += rowsPerInsert {
 		some := ids[start:min(len(ids), start+rowsPerInsert)]
 		chunk, err := s.ids(ctx, tx, `SELECT id FROM deliveries WHERE id IN (`+marks(len(some))+`)`+s.skipLocked(), some...)
-		if err != nil || len(chunk) == 0 {
+		if err != nil {
 			return err
+		}
+		if len(chunk) == 0 {
+			continue
 		}
 		for _, q := range []string{`DELETE FROM queue WHERE delivery_id IN (`, `DELETE FROM deliveries WHERE id IN (`} {
 			if _, err := tx.ExecContext(ctx, s.q(q+marks(len(chunk))+`)`), chunk...); err != nil {
@@ -167,8 +170,8 @@ func (s *Store) requeue(ctx context.Context, tx *sql.Tx, ids []any, mode int, no
 	return done, s.notify(ctx, tx)
 }
 
-// queueOf locks and returns the webhook's open deliveries, skipping (PostgreSQL) the queue rows
-// another transaction holds this moment.
+// queueOf locks and returns the webhook's open deliveries, oldest first, skipping (PostgreSQL)
+// the queue rows another transaction holds this moment.
 func (s *Store) queueOf(ctx context.Context, tx *sql.Tx, webhookID string) ([]any, error) {
-	return s.ids(ctx, tx, `SELECT delivery_id FROM queue WHERE webhook_id = ?`+s.skipLocked(), webhookID)
+	return s.ids(ctx, tx, `SELECT delivery_id FROM queue WHERE webhook_id = ? ORDER BY delivery_id`+s.skipLocked(), webhookID)
 }

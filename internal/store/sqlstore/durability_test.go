@@ -3,37 +3,126 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"path/filepath"
+	"sync/atomic"
+	"syscall"
 	"testing"
+	"time"
 
 	_ "modernc.org/sqlite"
 )
 
-// Every transaction sets its own commit durability, so a relaxed one (a claim, attempt
-// records) never leaves the connection relaxed for the next event commit.
-func TestCommitDurability(t *testing.T) {
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "d.db")+"?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_txlock=immediate")
+// flushTestStore is a store over one SQLite connection (the single writer) whose Flush is
+// flush, with a table t to write.
+func flushTestStore(t *testing.T, flush func() error) *Store {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "d.db")+"?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	t.Cleanup(func() { db.Close() })
 	db.SetMaxOpenConns(1)
-	s := New(Dialect{Name: "sqlite", DurableConnSQL: "PRAGMA synchronous=FULL", RelaxedConnSQL: "PRAGMA synchronous=NORMAL"}, db, db)
-	ctx := context.Background()
-	level := func(run func(context.Context, func(*sql.Tx) error) error) int {
-		var n int
-		if err := run(ctx, func(tx *sql.Tx) error { return tx.QueryRowContext(ctx, `PRAGMA synchronous`).Scan(&n) }); err != nil {
+	if _, err := db.Exec(`CREATE TABLE t (v INTEGER)`); err != nil {
+		t.Fatal(err)
+	}
+	return New(Dialect{Name: "sqlite", Flush: flush}, db, db)
+}
+
+func insert(s *Store, run func(context.Context, func(*sql.Tx) error) error, v int) error {
+	return run(context.Background(), func(tx *sql.Tx) error {
+		_, err := tx.Exec(`INSERT INTO t VALUES (?)`, v)
+		return err
+	})
+}
+
+// A durable commit waits for its flush, but the writer is free meanwhile: the next transaction
+// does not wait for the disk. Relaxed commits do not flush.
+func TestDurableCommitFlushesOutsideTheWriter(t *testing.T) {
+	var flushes atomic.Int32
+	entered, release := make(chan struct{}), make(chan struct{})
+	s := flushTestStore(t, func() error {
+		if flushes.Add(1) == 1 {
+			close(entered)
+			<-release
+		}
+		return nil
+	})
+	durable := make(chan error, 1)
+	go func() { durable <- insert(s, s.tx, 1) }()
+	<-entered
+	if err := insert(s, s.relaxedTx, 2); err != nil { // on the one connection, while the flush waits
+		t.Fatalf("relaxed transaction during a flush: %v", err)
+	}
+	select {
+	case err := <-durable:
+		t.Fatalf("durable commit returned before its flush ended: %v", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(release)
+	if err := <-durable; err != nil {
+		t.Fatal(err)
+	}
+	if n := flushes.Load(); n != 1 {
+		t.Errorf("flushes = %d, want 1 (the durable commit's only)", n)
+	}
+}
+
+// A failed flush leaves the outcome unknown: the commit happened, and the error says the
+// store could not write, so ingest looks the events up instead of committing them again.
+func TestFailedFlushIsUnavailable(t *testing.T) {
+	s := flushTestStore(t, func() error { return syscall.EIO })
+	err := insert(s, s.tx, 1)
+	if err == nil || !s.Unavailable(err) || !errors.Is(err, syscall.EIO) {
+		t.Fatalf("durable commit with a failed flush: %v (unavailable %v); want an unavailable EIO", err, s.Unavailable(err))
+	}
+	var n int
+	if err := s.w.QueryRow(`SELECT count(*) FROM t`).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("rows = %d, %v; want the committed one", n, err)
+	}
+}
+
+// Commits that end while a flush runs are not covered by it: they share the next one.
+func TestGroupSync(t *testing.T) {
+	var flushes atomic.Int32
+	started := make(chan int32, 8)
+	release := make(chan struct{}, 8)
+	g := &groupSync{flush: func() error {
+		n := flushes.Add(1)
+		started <- n
+		<-release
+		return nil
+	}}
+	first := make(chan error, 1)
+	go func() { first <- g.sync() }()
+	<-started
+	const later = 5
+	rest := make(chan error, later)
+	for range later {
+		go func() { rest <- g.sync() }()
+	}
+	for g.ended.Load() != 1+later {
+		time.Sleep(time.Millisecond)
+	}
+	release <- struct{}{} // the first flush ends
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	if n := <-started; n != 2 {
+		t.Fatalf("flush %d started, want the second", n)
+	}
+	select {
+	case <-rest:
+		t.Fatal("a commit that ended during the first flush returned before the second")
+	case <-time.After(50 * time.Millisecond):
+	}
+	release <- struct{}{}
+	for range later {
+		if err := <-rest; err != nil {
 			t.Fatal(err)
 		}
-		return n
 	}
-	const normal, full = 1, 2
-	for i, c := range []struct {
-		run  func(context.Context, func(*sql.Tx) error) error
-		want int
-	}{{s.relaxedTx, normal}, {s.tx, full}, {s.relaxedTx, normal}, {s.relaxedTx, normal}, {s.tx, full}} {
-		if got := level(c.run); got != c.want {
-			t.Errorf("transaction %d: synchronous = %d, want %d", i, got, c.want)
-		}
+	if n := flushes.Load(); n != 2 {
+		t.Errorf("flushes = %d for %d commits, want 2", n, 1+later)
 	}
 }

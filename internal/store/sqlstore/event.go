@@ -114,6 +114,9 @@ func (s *Store) CreateEvents(ctx context.Context, events []store.NewEvent, now t
 func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, prefix string, cols int, args []any, suffix string) error {
 	for len(args) > 0 {
 		n := min(len(args)/cols, rowsPerInsert)
+		if s.d.RowAtATime {
+			n = 1
+		}
 		if _, err := tx.ExecContext(ctx, s.q(prefix+placeholders(n, cols)+suffix), args[:n*cols]...); err != nil {
 			return err
 		}

@@ -396,22 +396,7 @@ func (s *Store) moveDeliveries(ctx context.Context, tx *sql.Tx, outcomes []store
 				m AS (SELECT * FROM done UNION ALL SELECT * FROM again)
 				`+logOutcomes+` FROM v JOIN m ON m.delivery_id = v.id AND m.lease = v.lease WHERE deliveries.id = v.id RETURNING v.id, v.lease`, outcomeArgs(chunk))
 		} else {
-			// The IN finds the rows by primary key; the EXISTS matches their leases.
-			matched, err = s.queryLeases(ctx, tx, outcomeValues(chunk)+` DELETE FROM queue WHERE delivery_id IN (SELECT id FROM v WHERE `+finalIn("v")+`)
-				AND EXISTS (SELECT 1 FROM v WHERE v.id = queue.delivery_id AND v.lease = queue.lease AND `+finalIn("v")+`) RETURNING delivery_id, lease`, outcomeArgs(chunk))
-			if err == nil {
-				var again []lease
-				again, err = s.queryLeases(ctx, tx, outcomeValues(chunk)+` UPDATE queue SET next_at = v.next_at, leased = 0, manual = 0 FROM v
-					WHERE queue.delivery_id = v.id AND queue.lease = v.lease AND NOT `+finalIn("v")+` RETURNING delivery_id, lease`, outcomeArgs(chunk))
-				matched = append(matched, again...)
-			}
-			if err == nil && len(matched) > 0 {
-				var log []store.Outcome
-				for _, l := range matched {
-					log = append(log, outcomes[at[l]])
-				}
-				_, err = tx.ExecContext(ctx, s.q(outcomeValues(log)+logOutcomes+` FROM v WHERE deliveries.id = v.id`), outcomeArgs(log)...)
-			}
+			matched, err = s.moveEach(ctx, tx, chunk)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("update deliveries: %w", err)
@@ -423,6 +408,39 @@ func (s *Store) moveDeliveries(ctx context.Context, tx *sql.Tx, outcomes []store
 		}
 	}
 	return moved, nil
+}
+
+// moveEach is moveDeliveries a row at a time (Dialect.RowAtATime): each delivery's queue row
+// is deleted or given its next time if its lease still holds, and then its log row written.
+func (s *Store) moveEach(ctx context.Context, tx *sql.Tx, outcomes []store.Outcome) ([]lease, error) {
+	var matched []lease
+	for _, o := range outcomes {
+		var res sql.Result
+		var err error
+		if o.Status == webhook.StatusDelivered || o.Status == webhook.StatusFailed {
+			res, err = tx.ExecContext(ctx, `DELETE FROM queue WHERE delivery_id = ? AND lease = ?`, o.Job.DeliveryID, o.Job.Lease)
+		} else {
+			res, err = tx.ExecContext(ctx, `UPDATE queue SET next_at = ?, leased = 0, manual = 0 WHERE delivery_id = ? AND lease = ?`,
+				nullMS(o.NextAt), o.Job.DeliveryID, o.Job.Lease)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			if err != nil {
+				return nil, err
+			}
+			continue // an older lease: the delivery has moved on without this attempt
+		}
+		a := o.Attempt
+		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = ?, attempts = attempts + 1, last_at = ?,
+			response_code = ?, response_ms = ?, last_error = ?, lease = ? WHERE id = ?`,
+			o.Status, ms(a.CreatedAt), a.StatusCode, a.DurationMS, lastError(a), o.Job.Lease, o.Job.DeliveryID); err != nil {
+			return nil, err
+		}
+		matched = append(matched, lease{id: o.Job.DeliveryID, lease: o.Job.Lease})
+	}
+	return matched, nil
 }
 
 // logOutcomes writes outcomes (v, outcomeValues) into their deliveries' log rows; the lease is

@@ -41,17 +41,24 @@ type Dialect struct {
 	Unavailable func(error) bool
 	// Duplicate recognizes a unique constraint's refusal.
 	Duplicate func(error) bool
+	// RowAtATime writes a batch a row at a time, each row with the same prepared statement,
+	// instead of in statements of many rows. For SQLite, which runs statements in-process, a
+	// row costs microseconds, while a statement of many rows is parsed and planned again for
+	// every batch size; for PostgreSQL, a statement is a round trip.
+	RowAtATime bool
 	// Partitions, when set, keeps some log tables in day partitions (monitor_retention.go).
 	Partitions Partitions
 
 	// How hard a commit waits for the disk. Events are committed durably: their 202 promises
 	// it. Claims and attempt records are committed "relaxed": a power cut may undo the last of
 	// them, which sends those deliveries again, never loses one (a process crash loses
-	// nothing either way). RelaxedTxSQL runs first in a relaxed transaction; SQLite can only
-	// change this between transactions, so DurableConnSQL or RelaxedConnSQL runs on the
-	// connection before each one.
-	RelaxedTxSQL                   string
-	DurableConnSQL, RelaxedConnSQL string
+	// nothing either way). RelaxedTxSQL runs first in a relaxed transaction.
+	RelaxedTxSQL string
+	// Flush, when set, makes every commit so far durable (SQLite: an fsync of the WAL, whose
+	// commits do not wait for the disk). A durable transaction then commits as a relaxed one
+	// does and calls Flush after its commit, once the writer is free for the next transaction;
+	// the durable commits that end while one flush runs share the next (groupSync).
+	Flush func() error
 }
 
 // Lock order. On PostgreSQL several transactions lock rows at once, and they never deadlock
@@ -90,12 +97,18 @@ type Store struct {
 	// lostLeases are leases of transactions that failed, perhaps after committing: Claim
 	// releases them (queue.go).
 	lostLeases lostJobs
-	box        *secretbox.Box // seals secrets at rest (security.go); nil keeps them in the clear
+	// flushed makes durable commits durable when the dialect has Flush.
+	flushed *groupSync
+	box     *secretbox.Box // seals secrets at rest (security.go); nil keeps them in the clear
 }
 
 // New wraps open databases; w and r may be the same.
 func New(d Dialect, w, r *sql.DB) *Store {
-	return &Store{d: d, w: w, r: r}
+	s := &Store{d: d, w: w, r: r}
+	if d.Flush != nil {
+		s.flushed = &groupSync{flush: d.Flush}
+	}
+	return s
 }
 
 // UseRelaxed makes relaxed transactions run on db, whose sessions commit relaxed (see
@@ -157,21 +170,6 @@ func (s *Store) relaxedTx(ctx context.Context, fn func(*sql.Tx) error) error {
 
 func (s *Store) txCommit(ctx context.Context, relaxed bool, fn func(*sql.Tx) error) error {
 	begin := s.w.BeginTx
-	connSQL := s.d.DurableConnSQL
-	if relaxed {
-		connSQL = s.d.RelaxedConnSQL
-	}
-	if connSQL != "" {
-		conn, err := s.w.Conn(ctx)
-		if err != nil {
-			return fmt.Errorf("connect: %w", err)
-		}
-		defer conn.Close()
-		if _, err := conn.ExecContext(ctx, connSQL); err != nil {
-			return fmt.Errorf("set commit durability: %w", err)
-		}
-		begin = conn.BeginTx
-	}
 	relaxSQL := s.d.RelaxedTxSQL
 	if relaxed && s.relaxed != nil {
 		begin, relaxSQL = s.relaxed.BeginTx, ""
@@ -192,6 +190,13 @@ func (s *Store) txCommit(ctx context.Context, relaxed bool, fn func(*sql.Tx) err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
+	}
+	if !relaxed && s.flushed != nil {
+		if err := s.flushed.sync(); err != nil {
+			// Committed, perhaps not on disk: the outcome is unknown, as with a connection
+			// lost during a commit (Unavailable).
+			return fmt.Errorf("commit: flush to disk: %w: %w", errNotFlushed, err)
+		}
 	}
 	return nil
 }

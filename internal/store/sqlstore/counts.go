@@ -74,7 +74,7 @@ func (s *Store) insertCounts(ctx context.Context, tx *sql.Tx, c counts) error {
 			d.finished, sql.NullInt64{Int64: d.last, Valid: d.last != 0})
 	}
 	if err := s.insertRows(ctx, tx, `INSERT INTO count_deltas (webhook_id, hour, events, attempts, successes, failures, delivered, failed,
-		rt_sum_ms, rt_count, finished, last_at) VALUES `, 12, rows, ""); err != nil {
+		rt_sum_ms, rt_count, finished, last_at)`, 12, rows, ""); err != nil {
 		return fmt.Errorf("count: %w", err)
 	}
 	return nil

@@ -81,16 +81,16 @@ func (s *Store) CreateEvents(ctx context.Context, events []store.NewEvent, now t
 			}
 			out[i] = store.Created{Event: ev, Deliveries: n, Handed: handed}
 		}
-		if err := s.insertRows(ctx, tx, `INSERT INTO events (id, app_id, type, payload, idempotency_key, created_at, channels, uid, raw) VALUES `, 9, evRows, ""); err != nil {
+		if err := s.insertRows(ctx, tx, `INSERT INTO events (id, app_id, type, payload, idempotency_key, created_at, channels, uid, raw)`, 9, evRows, ""); err != nil {
 			return fmt.Errorf("insert events: %w", err)
 		}
-		if err := s.insertRows(ctx, tx, `INSERT INTO deliveries (id, app_id, webhook_id, event_id, event_type, status, created_at) VALUES `, 7, dlvRows, ""); err != nil {
+		if err := s.insertRows(ctx, tx, `INSERT INTO deliveries (id, app_id, webhook_id, event_id, event_type, status, created_at)`, 7, dlvRows, ""); err != nil {
 			return fmt.Errorf("insert deliveries: %w", err)
 		}
-		if err := s.insertRows(ctx, tx, `INSERT INTO queue (delivery_id, webhook_id, next_at, lease, leased) VALUES `, 5, queueRows, ""); err != nil {
+		if err := s.insertRows(ctx, tx, `INSERT INTO queue (delivery_id, webhook_id, next_at, lease, leased)`, 5, queueRows, ""); err != nil {
 			return fmt.Errorf("queue deliveries: %w", err)
 		}
-		if err := s.insertRows(ctx, tx, `INSERT INTO idempotency_keys (app_id, idem_key, event_id, deliveries, created_at) VALUES `, 5, idemRows,
+		if err := s.insertRows(ctx, tx, `INSERT INTO idempotency_keys (app_id, idem_key, event_id, deliveries, created_at)`, 5, idemRows,
 			` ON CONFLICT (app_id, idem_key) DO UPDATE SET event_id = excluded.event_id, deliveries = excluded.deliveries, created_at = excluded.created_at`); err != nil {
 			return fmt.Errorf("insert idempotency keys: %w", err)
 		}
@@ -109,20 +109,6 @@ func (s *Store) CreateEvents(ctx context.Context, events []store.NewEvent, now t
 		s.notifyLater()
 	}
 	return out, nil
-}
-
-func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, prefix string, cols int, args []any, suffix string) error {
-	for len(args) > 0 {
-		n := min(len(args)/cols, rowsPerInsert)
-		if s.d.RowAtATime {
-			n = 1
-		}
-		if _, err := tx.ExecContext(ctx, s.q(prefix+placeholders(n, cols)+suffix), args[:n*cols]...); err != nil {
-			return err
-		}
-		args = args[n*cols:]
-	}
-	return nil
 }
 
 // idempotent returns the event first created with this key within the window, if any.

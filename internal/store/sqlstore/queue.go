@@ -247,7 +247,7 @@ func (s *Store) Complete(ctx context.Context, outcomes []store.Outcome) error {
 				a.Cause, webhook.CleanText(a.Error), string(reqH), string(respH), body, encoding, a.Truncated, ms(a.CreatedAt))
 		}
 		if err := s.insertRows(ctx, tx, `INSERT INTO attempts (id, delivery_id, webhook_id, app_id, event_id, number, triggered_by, status_code, duration_ms,
-			cause, error, request_headers, response_headers, response_body, response_encoding, truncated, created_at) VALUES `, 17, rows, ""); err != nil {
+			cause, error, request_headers, response_headers, response_body, response_encoding, truncated, created_at)`, 17, rows, ""); err != nil {
 			return fmt.Errorf("insert attempts: %w", err)
 		}
 		moved, err := s.moveDeliveries(ctx, tx, outcomes)
@@ -374,40 +374,49 @@ func (s *Store) QueueDepth(ctx context.Context) (int64, error) {
 	return n.Int64, err
 }
 
-// moveDeliveries applies the outcomes' next states, about 200 outcomes a time, and reports
-// which ones still held their lease. The queue row goes first (the lock order): a final
-// outcome deletes it, a retry sets its next time; then the delivery's log row takes the
-// outcome, for the queue rows that matched. PostgreSQL does all three in one statement.
+// moveDeliveries applies the outcomes' next states and reports which ones still held their
+// lease. The queue row goes first (the lock order): a final outcome deletes it, a retry sets
+// its next time; then the delivery's log row takes the outcome, for the queue rows that
+// matched. PostgreSQL does all three in one statement (moveAll), SQLite a row at a time.
 func (s *Store) moveDeliveries(ctx context.Context, tx *sql.Tx, outcomes []store.Outcome) ([]bool, error) {
+	move := s.moveAll
+	if s.d.RowAtATime {
+		move = s.moveEach
+	}
+	matched, err := move(ctx, tx, outcomes)
+	if err != nil {
+		return nil, fmt.Errorf("update deliveries: %w", err)
+	}
+	at := make(map[lease]int, len(outcomes))
+	for i, o := range outcomes {
+		at[lease{id: o.Job.DeliveryID, lease: o.Job.Lease}] = i
+	}
 	moved := make([]bool, len(outcomes))
-	at := map[lease]int{}
-	for start := 0; start < len(outcomes); start += rowsPerInsert {
-		chunk := outcomes[start:min(len(outcomes), start+rowsPerInsert)]
-		for i, o := range chunk {
-			at[lease{id: o.Job.DeliveryID, lease: o.Job.Lease}] = start + i
-		}
-		var matched []lease
-		var err error
-		if s.d.Numbered {
-			matched, err = s.queryLeases(ctx, tx, outcomeValues(chunk)+`,
-				done AS (DELETE FROM queue q USING v WHERE q.delivery_id = v.id AND q.lease = v.lease AND `+finalIn("v")+` RETURNING q.delivery_id, q.lease),
-				again AS (UPDATE queue q SET next_at = v.next_at, leased = 0, manual = 0 FROM v
-					WHERE q.delivery_id = v.id AND q.lease = v.lease AND NOT `+finalIn("v")+` RETURNING q.delivery_id, q.lease),
-				m AS (SELECT * FROM done UNION ALL SELECT * FROM again)
-				`+logOutcomes+` FROM v JOIN m ON m.delivery_id = v.id AND m.lease = v.lease WHERE deliveries.id = v.id RETURNING v.id, v.lease`, outcomeArgs(chunk))
-		} else {
-			matched, err = s.moveEach(ctx, tx, chunk)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("update deliveries: %w", err)
-		}
-		for _, l := range matched {
-			if i, ok := at[l]; ok {
-				moved[i] = true
-			}
+	for _, l := range matched {
+		if i, ok := at[l]; ok {
+			moved[i] = true
 		}
 	}
 	return moved, nil
+}
+
+// moveAll is moveDeliveries in one statement, the outcomes passed as arrays.
+func (s *Store) moveAll(ctx context.Context, tx *sql.Tx, outcomes []store.Outcome) ([]lease, error) {
+	if len(outcomes) == 0 {
+		return nil, nil
+	}
+	rows, arrays, err := unnestRows(8, outcomeArgs(outcomes))
+	if err != nil {
+		return nil, err
+	}
+	return s.queryLeases(ctx, tx, `WITH v(id, lease, status, next_at, last_at, code, ms, err) AS (SELECT * FROM `+rows+`),
+		done AS (DELETE FROM queue q USING v WHERE q.delivery_id = v.id AND q.lease = v.lease AND `+finalIn("v")+` RETURNING q.delivery_id, q.lease),
+		again AS (UPDATE queue q SET next_at = v.next_at, leased = 0, manual = 0 FROM v
+			WHERE q.delivery_id = v.id AND q.lease = v.lease AND NOT `+finalIn("v")+` RETURNING q.delivery_id, q.lease),
+		m AS (SELECT * FROM done UNION ALL SELECT * FROM again)
+		UPDATE deliveries SET status = v.status, attempts = attempts + 1, last_at = v.last_at,
+			response_code = v.code, response_ms = v.ms, last_error = v.err, lease = v.lease
+		FROM v JOIN m ON m.delivery_id = v.id AND m.lease = v.lease WHERE deliveries.id = v.id RETURNING v.id, v.lease`, arrays)
 }
 
 // moveEach is moveDeliveries a row at a time (Dialect.RowAtATime): each delivery's queue row
@@ -443,30 +452,12 @@ func (s *Store) moveEach(ctx context.Context, tx *sql.Tx, outcomes []store.Outco
 	return matched, nil
 }
 
-// logOutcomes writes outcomes (v, outcomeValues) into their deliveries' log rows; the lease is
-// kept for a delivery that re-enters the queue (requeue).
-const logOutcomes = `UPDATE deliveries SET status = v.status, attempts = attempts + 1, last_at = v.last_at,
-	response_code = v.code, response_ms = v.ms, last_error = v.err, lease = v.lease`
-
 // finalIn is true for the rows of alias whose status is final.
 func finalIn(alias string) string {
 	return alias + `.status IN ('` + webhook.StatusDelivered + `', '` + webhook.StatusFailed + `')`
 }
 
-// outcomeValues starts a statement with the outcomes as the table v (outcomeArgs).
-func outcomeValues(outcomes []store.Outcome) string {
-	var b strings.Builder
-	b.WriteString(`WITH v(id, lease, status, next_at, last_at, code, ms, err) AS (VALUES `)
-	for i := range outcomes {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(`(CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS INTEGER), CAST(? AS DOUBLE PRECISION), CAST(? AS TEXT))`)
-	}
-	b.WriteString(`)`)
-	return b.String()
-}
-
+// outcomeArgs gives each outcome as the row (id, lease, status, next_at, last_at, code, ms, err).
 func outcomeArgs(outcomes []store.Outcome) []any {
 	args := make([]any, 0, 8*len(outcomes))
 	for _, o := range outcomes {

@@ -1,0 +1,125 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+)
+
+// How a batch of rows is written. A statement of many rows (VALUES (…), (…)) has a different
+// text for every batch size: a database parses and plans it again each time, and a driver's
+// cache of prepared statements fills with sizes seen once. So SQLite writes a batch a row at a
+// time with one prepared statement (Dialect.RowAtATime), and PostgreSQL passes it as one array
+// per column, unnested into rows by a statement whose text is the same for every size.
+
+// insertRows inserts rows of cols values each (args holds them one row after the other) with
+// insert, an "INSERT INTO table (columns)" to which the rows and then suffix are added.
+func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, insert string, cols int, args []any, suffix string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	if !s.d.RowAtATime {
+		rows, arrays, err := unnestRows(cols, args)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, s.q(insert+` SELECT * FROM `+rows+suffix), arrays...)
+		return err
+	}
+	query := s.q(insert + ` VALUES ` + placeholders(1, cols) + suffix)
+	for ; len(args) > 0; args = args[cols:] {
+		if _, err := tx.ExecContext(ctx, query, args[:cols]...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// unnestRows turns rows of cols values (one row after the other in args) into one array per
+// column, and returns them with the FROM item that makes rows of them again
+// ("unnest(?::text[], ?::bigint[], …)"). A column's type is its values' Go type; a null's
+// type (sql.NullString, sql.NullInt64…) says which.
+func unnestRows(cols int, args []any) (string, []any, error) {
+	n := len(args) / cols
+	arrays := make([]any, cols)
+	var from strings.Builder
+	from.WriteString(`unnest(`)
+	for c := range cols {
+		var typ string
+		var ok bool
+		switch args[c].(type) {
+		case string, sql.NullString:
+			typ = "text"
+			arrays[c], ok = column(n, cols, c, args, textOf)
+		case int, int64, sql.NullInt64:
+			typ = "bigint"
+			arrays[c], ok = column(n, cols, c, args, intOf)
+		case float64:
+			typ = "double precision"
+			arrays[c], ok = column(n, cols, c, args, valueOf[float64])
+		case bool:
+			typ = "boolean"
+			arrays[c], ok = column(n, cols, c, args, valueOf[bool])
+		}
+		if !ok {
+			return "", nil, fmt.Errorf("column %d: no array for %T", c+1, args[c])
+		}
+		if c > 0 {
+			from.WriteString(`, `)
+		}
+		from.WriteString(`?::` + typ + `[]`)
+	}
+	from.WriteString(`)`)
+	return from.String(), arrays, nil
+}
+
+// column gathers column c of n rows as an array of T, or says a value is not one of T's.
+func column[T any](n, cols, c int, args []any, of func(any) (T, bool)) ([]T, bool) {
+	a := make([]T, n)
+	for r := range n {
+		v, ok := of(args[r*cols+c])
+		if !ok {
+			return nil, false
+		}
+		a[r] = v
+	}
+	return a, true
+}
+
+func valueOf[T any](v any) (T, bool) {
+	t, ok := v.(T)
+	return t, ok
+}
+
+// textOf and intOf give a nullable column's value (nil: NULL).
+func textOf(v any) (*string, bool) {
+	switch v := v.(type) {
+	case string:
+		return &v, true
+	case sql.NullString:
+		if v.Valid {
+			return &v.String, true
+		}
+		return nil, true
+	}
+	return nil, false
+}
+
+func intOf(v any) (*int64, bool) {
+	var i int64
+	switch v := v.(type) {
+	case int:
+		i = int64(v)
+	case int64:
+		i = v
+	case sql.NullInt64:
+		if !v.Valid {
+			return nil, true
+		}
+		i = v.Int64
+	default:
+		return nil, false
+	}
+	return &i, true
+}

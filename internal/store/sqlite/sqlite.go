@@ -40,7 +40,8 @@ func Open(ctx context.Context, dir string) (*sqlstore.Store, error) {
 	// secure_delete: what is deleted or replaced (a secret sealed at upgrade, a payload or
 	// response body deleted on request or by retention) is overwritten in the file, not left
 	// in free pages.
-	for _, p := range []string{"journal_mode(WAL)", "busy_timeout(10000)", "synchronous(NORMAL)", "foreign_keys(ON)", "secure_delete(ON)"} {
+	// wal_autocheckpoint(0): the checkpointer copies the WAL into the database, not the writer.
+	for _, p := range []string{"journal_mode(WAL)", "busy_timeout(10000)", "synchronous(NORMAL)", "foreign_keys(ON)", "secure_delete(ON)", "wal_autocheckpoint(0)"} {
 		params.Add("_pragma", p)
 	}
 	params.Set("_txlock", "immediate")
@@ -51,10 +52,17 @@ func Open(ctx context.Context, dir string) (*sqlstore.Store, error) {
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
+	ck, err := sql.Open(driverName, "file:"+path+"?"+params.Encode())
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	ck.SetMaxOpenConns(1)
 	params.Add("_pragma", "query_only(1)")
 	r, err := sql.Open(driverName, "file:"+path+"?"+params.Encode())
 	if err != nil {
 		w.Close()
+		ck.Close()
 		return nil, err
 	}
 	r.SetMaxOpenConns(8)
@@ -64,6 +72,7 @@ func Open(ctx context.Context, dir string) (*sqlstore.Store, error) {
 	// commit is made durable by flushing the WAL after it, outside the writer (Dialect.Flush).
 	s := sqlstore.New(sqlstore.Dialect{Name: "sqlite", ClaimSQL: claimSQL, Migrations: migs,
 		Flush: walFlush(path + "-wal"), RowAtATime: true, Unavailable: unavailable, Duplicate: duplicate}, w, r)
+	s.CloseWith(startCheckpoints(ck))
 	if err := s.Migrate(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("migrate %s: %w", path, err)

@@ -7,6 +7,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"io"
 	"io/fs"
 	"sort"
 	"strconv"
@@ -87,6 +88,7 @@ type Store struct {
 	// synchronous_commit off for the session), so a relaxed transaction needs no
 	// RelaxedTxSQL: one round trip less for every claim and attempt record.
 	relaxed *sql.DB
+	closers []io.Closer // CloseWith
 	binds   sync.Map
 	// instance is this process's id among the instances sharing the database (instance.go).
 	instance atomic.Int64
@@ -115,9 +117,20 @@ func New(d Dialect, w, r *sql.DB) *Store {
 // Store.relaxed); Close closes it too.
 func (s *Store) UseRelaxed(db *sql.DB) { s.relaxed = db }
 
+// CloseWith makes Close close c too, first.
+func (s *Store) CloseWith(c io.Closer) { s.closers = append(s.closers, c) }
+
 // Close closes the databases.
 func (s *Store) Close() error {
-	err := s.w.Close()
+	var err error
+	for _, c := range s.closers {
+		if cerr := c.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if cerr := s.w.Close(); err == nil {
+		err = cerr
+	}
 	for _, db := range []*sql.DB{s.r, s.relaxed} {
 		if db != nil && db != s.w {
 			if cerr := db.Close(); err == nil {

@@ -18,7 +18,7 @@ func (s *Store) CreateApp(ctx context.Context, app *webhook.App) error {
 	if app.UpdatedAt.IsZero() {
 		app.UpdatedAt = app.CreatedAt
 	}
-	_, err := s.w.ExecContext(ctx, s.q(`INSERT INTO apps (id, uid, name, metadata, rate_limit, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+	_, err := s.exec(ctx, s.q(`INSERT INTO apps (id, uid, name, metadata, rate_limit, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`),
 		app.ID, nullString(app.UID), app.Name, jsonMap(app.Metadata), nullInt(app.RateLimit), ms(app.CreatedAt), ms(app.UpdatedAt))
 	if err != nil {
 		return s.uidConflict(err, "create app", "An application with this uid already exists")
@@ -49,7 +49,7 @@ func (s *Store) app(ctx context.Context, where string, arg any) (*webhook.App, e
 
 // UpdateApp saves an app's name, uid, metadata and rate limit.
 func (s *Store) UpdateApp(ctx context.Context, app *webhook.App) error {
-	res, err := s.w.ExecContext(ctx, s.q(`UPDATE apps SET uid = ?, name = ?, metadata = ?, rate_limit = ?, updated_at = ? WHERE id = ?`),
+	res, err := s.exec(ctx, s.q(`UPDATE apps SET uid = ?, name = ?, metadata = ?, rate_limit = ?, updated_at = ? WHERE id = ?`),
 		nullString(app.UID), app.Name, jsonMap(app.Metadata), nullInt(app.RateLimit), ms(app.UpdatedAt), app.ID)
 	if err != nil {
 		return s.uidConflict(err, "update app", "An application with this uid already exists")
@@ -110,7 +110,7 @@ func (s *Store) CreateKey(ctx context.Context, k *webhook.Key) error {
 	if k.ExpiresAt != nil {
 		expires = sql.NullInt64{Int64: ms(*k.ExpiresAt), Valid: true}
 	}
-	_, err := s.w.ExecContext(ctx, s.q(`INSERT INTO api_keys (id, app_id, name, client_key, secret_hash, scopes, env, active, operator, portal, created_at, expires_at)
+	_, err := s.exec(ctx, s.q(`INSERT INTO api_keys (id, app_id, name, client_key, secret_hash, scopes, env, active, operator, portal, created_at, expires_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 		k.ID, k.AppID, k.Name, k.ClientKey, k.SecretHash, strings.Join(k.Scopes, ","), k.Env, k.Active, k.Operator, k.Portal, ms(k.CreatedAt), expires)
 	if err != nil {
@@ -133,7 +133,7 @@ func (s *Store) KeyByClientKey(ctx context.Context, clientKey string) (*webhook.
 
 // SetKeyActive activates or revokes a key.
 func (s *Store) SetKeyActive(ctx context.Context, id string, active bool) error {
-	res, err := s.w.ExecContext(ctx, s.q(`UPDATE api_keys SET active = ? WHERE id = ?`), active, id)
+	res, err := s.exec(ctx, s.q(`UPDATE api_keys SET active = ? WHERE id = ?`), active, id)
 	if err != nil {
 		return fmt.Errorf("set key active: %w", err)
 	}

@@ -126,3 +126,21 @@ func TestGroupSync(t *testing.T) {
 		t.Errorf("flushes = %d for %d commits, want 2", n, 1+later)
 	}
 }
+
+// A write on its own (an app, a webhook, a key) is made durable as an event commit is.
+func TestExecFlushes(t *testing.T) {
+	var flushes atomic.Int32
+	s := flushTestStore(t, func() error { flushes.Add(1); return nil })
+	if _, err := s.exec(context.Background(), `INSERT INTO t VALUES (1)`); err != nil {
+		t.Fatal(err)
+	}
+	if n := flushes.Load(); n != 1 {
+		t.Errorf("flushes after a durable write = %d, want 1", n)
+	}
+	if _, err := s.exec(context.Background(), `INSERT INTO missing VALUES (1)`); err == nil {
+		t.Fatal("insert into a missing table: no error")
+	}
+	if n := flushes.Load(); n != 1 {
+		t.Errorf("flushes after a failed write = %d, want still 1", n)
+	}
+}

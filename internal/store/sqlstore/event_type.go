@@ -15,7 +15,7 @@ const eventTypeColumns = `name, description, schemas, archived, deprecated, feat
 
 // CreateEventType adds an entry to the catalog.
 func (s *Store) CreateEventType(ctx context.Context, et *webhook.EventTypeInfo) error {
-	_, err := s.w.ExecContext(ctx, s.q(`INSERT INTO event_types (`+eventTypeColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`), eventTypeArgs(et)...)
+	_, err := s.exec(ctx, s.q(`INSERT INTO event_types (`+eventTypeColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`), eventTypeArgs(et)...)
 	if err != nil {
 		return s.uidConflict(err, "create event type", "An event type with this name already exists")
 	}
@@ -56,7 +56,7 @@ func (s *Store) ListEventTypes(ctx context.Context, after string, limit int, arc
 // UpdateEventType saves an entry.
 func (s *Store) UpdateEventType(ctx context.Context, et *webhook.EventTypeInfo) error {
 	args := eventTypeArgs(et)
-	res, err := s.w.ExecContext(ctx, s.q(`UPDATE event_types SET description = ?, schemas = ?, archived = ?, deprecated = ?, feature_flags = ?,
+	res, err := s.exec(ctx, s.q(`UPDATE event_types SET description = ?, schemas = ?, archived = ?, deprecated = ?, feature_flags = ?,
 		group_name = ?, updated_at = ? WHERE name = ?`), append(args[1:7], args[8], args[0])...)
 	if err != nil {
 		return fmt.Errorf("update event type: %w", err)
@@ -69,7 +69,7 @@ func (s *Store) UpdateEventType(ctx context.Context, et *webhook.EventTypeInfo) 
 
 // DeleteEventType removes an entry.
 func (s *Store) DeleteEventType(ctx context.Context, name string) error {
-	res, err := s.w.ExecContext(ctx, s.q(`DELETE FROM event_types WHERE name = ?`), name)
+	res, err := s.exec(ctx, s.q(`DELETE FROM event_types WHERE name = ?`), name)
 	if err != nil {
 		return fmt.Errorf("delete event type: %w", err)
 	}

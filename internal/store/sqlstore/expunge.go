@@ -52,7 +52,7 @@ func (s *Store) ExpungeEvent(ctx context.Context, appID, id string) error {
 
 // ExpungeAttempt deletes an attempt's response body.
 func (s *Store) ExpungeAttempt(ctx context.Context, appID, eventID, id string) error {
-	res, err := s.w.ExecContext(ctx, s.q(`UPDATE attempts SET response_body = '' WHERE id = ? AND app_id = ? AND event_id = ?`), id, appID, eventID)
+	res, err := s.exec(ctx, s.q(`UPDATE attempts SET response_body = '' WHERE id = ? AND app_id = ? AND event_id = ?`), id, appID, eventID)
 	if err != nil {
 		return fmt.Errorf("expunge attempt: %w", err)
 	}

@@ -61,10 +61,10 @@ func (s *Store) BeginReply(ctx context.Context, scope, key, request string, now 
 func (s *Store) FinishReply(ctx context.Context, scope, key string, claimedAt time.Time, status int, body []byte) error {
 	var err error
 	if status >= 200 && status <= 299 {
-		_, err = s.w.ExecContext(ctx, s.q(`UPDATE replies SET status = ?, body = ? WHERE scope = ? AND idem_key = ? AND created_at = ? AND status = 0`),
+		_, err = s.exec(ctx, s.q(`UPDATE replies SET status = ?, body = ? WHERE scope = ? AND idem_key = ? AND created_at = ? AND status = 0`),
 			status, string(body), scope, key, ms(claimedAt))
 	} else {
-		_, err = s.w.ExecContext(ctx, s.q(`DELETE FROM replies WHERE scope = ? AND idem_key = ? AND created_at = ? AND status = 0`), scope, key, ms(claimedAt))
+		_, err = s.exec(ctx, s.q(`DELETE FROM replies WHERE scope = ? AND idem_key = ? AND created_at = ? AND status = 0`), scope, key, ms(claimedAt))
 	}
 	if err != nil {
 		return fmt.Errorf("finish reply: %w", err)

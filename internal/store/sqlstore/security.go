@@ -165,7 +165,7 @@ func (s *Store) SealSecrets(ctx context.Context) (int, error) {
 // RotateSecret moves the current secret to the previous slot until until and sets the new one.
 // The stored (sealed) value moves as it is: both slots share one binding.
 func (s *Store) RotateSecret(ctx context.Context, appID, id, secret string, until, now time.Time) error {
-	res, err := s.w.ExecContext(ctx, s.q(`UPDATE webhooks SET secret_prev = secret, secret_prev_until = ?, secret = ?, updated_at = ?
+	res, err := s.exec(ctx, s.q(`UPDATE webhooks SET secret_prev = secret, secret_prev_until = ?, secret = ?, updated_at = ?
 		WHERE id = ? AND app_id = ?`), ms(until), s.sealSecret(id, secret), ms(now), id, appID)
 	if err != nil {
 		return fmt.Errorf("rotate secret: %w", err)
@@ -277,7 +277,7 @@ func (s *Store) ListKeys(ctx context.Context, appID string) ([]webhook.Key, erro
 
 // DeleteKey removes a key.
 func (s *Store) DeleteKey(ctx context.Context, id string) error {
-	res, err := s.w.ExecContext(ctx, s.q(`DELETE FROM api_keys WHERE id = ?`), id)
+	res, err := s.exec(ctx, s.q(`DELETE FROM api_keys WHERE id = ?`), id)
 	if err != nil {
 		return fmt.Errorf("delete key: %w", err)
 	}

@@ -204,12 +204,29 @@ func (s *Store) txCommit(ctx context.Context, relaxed bool, fn func(*sql.Tx) err
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
-	if !relaxed && s.flushed != nil {
-		if err := s.flushed.sync(); err != nil {
-			// Committed, perhaps not on disk: the outcome is unknown, as with a connection
-			// lost during a commit (Unavailable).
-			return fmt.Errorf("commit: flush to disk: %w: %w", errNotFlushed, err)
-		}
+	if !relaxed {
+		// Committed, perhaps not on disk if this fails: the outcome is unknown, as with a
+		// connection lost during a commit (Unavailable).
+		return s.durable(nil)
+	}
+	return nil
+}
+
+// exec runs one statement on its own, committed durably: a write whose answer promises it
+// (an app, a key, a webhook's secret). With Dialect.Flush, it waits for a flush, as an event
+// commit does.
+func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	res, err := s.w.ExecContext(ctx, query, args...)
+	return res, s.durable(err)
+}
+
+// durable returns err, or the error of making a successful write outside tx durable.
+func (s *Store) durable(err error) error {
+	if err != nil || s.flushed == nil {
+		return err
+	}
+	if ferr := s.flushed.sync(); ferr != nil {
+		return fmt.Errorf("flush to disk: %w: %w", errNotFlushed, ferr)
 	}
 	return nil
 }

@@ -107,7 +107,7 @@ func (s *Store) CreateWebhook(ctx context.Context, w *webhook.Webhook) error {
 		w.ID, w.AppID, w.Name, w.URL, w.Description, eventTypes, w.Active, w.Encrypted, headers,
 		w.RateLimit, w.Ordered, schedule, w.Timeout.Milliseconds(), s.sealSecret(w.ID, w.Secret), ms(w.CreatedAt), ms(w.UpdatedAt),
 		s.sealKey(w.ID, w.EncryptionKey), nullString(w.UID), jsonList(w.Channels), jsonMap(w.Metadata)).Scan(&w.NumericID)
-	if err != nil {
+	if err := s.durable(err); err != nil {
 		return s.uidConflict(err, "create webhook", "An endpoint with this uid already exists")
 	}
 	return nil

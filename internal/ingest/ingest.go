@@ -125,6 +125,18 @@ func (b *Batcher) commit(group []*request) {
 	if err != nil && b.pool != nil {
 		b.pool.Unreserve(reserved)
 	}
+	if errors.Is(err, store.ErrNotDurable) {
+		// Committed but perhaps not on disk: no request may be told its events are kept, and
+		// none may be committed again (they can be read). Each gets the error (a 503).
+		for _, r := range group {
+			r.err = err
+			close(r.ready)
+		}
+		if b.pool != nil {
+			b.pool.WakeDeliveries()
+		}
+		return
+	}
 	if err != nil && b.store.Unavailable(err) {
 		// The connection may have failed after the commit: an accepted event must not be
 		// answered with an error (its client would post it again), nor committed twice. The

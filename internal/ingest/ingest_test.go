@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"sync"
 	"testing"
@@ -71,13 +72,23 @@ func TestOneRequestFailsAlone(t *testing.T) {
 	}
 }
 
-// lostAnswerStore commits every event it is given and then reports the connection lost: the
-// one fault no real store can be made to show on cue. Other methods are not used.
+// lostAnswerStore commits every event it is given and then reports the connection lost (or
+// fail, when set): the one fault no real store can be made to show on cue. Other methods are
+// not used.
 type lostAnswerStore struct {
 	store.Store
+	fail      error
 	mu        sync.Mutex
 	committed map[string]bool
 	commits   int
+	lookups   int
+}
+
+func (s *lostAnswerStore) failure() error {
+	if s.fail != nil {
+		return s.fail
+	}
+	return io.ErrUnexpectedEOF
 }
 
 func (s *lostAnswerStore) CreateEvents(_ context.Context, evs []store.NewEvent, _ time.Time, _ store.Handoff) ([]store.Created, error) {
@@ -87,19 +98,20 @@ func (s *lostAnswerStore) CreateEvents(_ context.Context, evs []store.NewEvent, 
 	for _, e := range evs {
 		s.committed[e.ID] = true
 	}
-	return nil, io.ErrUnexpectedEOF
+	return nil, s.failure()
 }
 
 func (s *lostAnswerStore) GetEvent(_ context.Context, appID, id string) (*webhook.Event, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.lookups++
 	if s.committed[id] {
 		return &webhook.Event{ID: id, AppID: appID}, nil
 	}
 	return nil, store.ErrEventNotFound
 }
 
-func (s *lostAnswerStore) Unavailable(err error) bool { return errors.Is(err, io.ErrUnexpectedEOF) }
+func (s *lostAnswerStore) Unavailable(err error) bool { return errors.Is(err, s.failure()) }
 
 // TestCommitWithLostAnswer: a group commit whose answer is lost with the connection is looked
 // up, not committed again: each request gets its event, none gets an error, no event is
@@ -142,5 +154,40 @@ func TestCommitWithLostAnswer(t *testing.T) {
 	}
 	if st.commits != 1 || len(st.committed) != requests || len(ids) != requests {
 		t.Errorf("%d commits of %d events for %d requests (%d distinct answers); want 1 commit, one event each", st.commits, len(st.committed), requests, len(ids))
+	}
+}
+
+// TestCommitNotDurable: a group commit that happened but could not be made durable (the disk
+// failed a sync) is answered with the error, to every request, though its events can be read:
+// none is told its event is kept, and none is committed again.
+func TestCommitNotDurable(t *testing.T) {
+	st := &lostAnswerStore{committed: map[string]bool{}, fail: fmt.Errorf("flush: %w", store.ErrNotDurable)}
+	b := New(st, nil)
+	const requests = 3
+	errs := make(chan error, requests)
+	for range requests {
+		go func() {
+			_, err := b.Submit(context.Background(), []store.NewEvent{{AppID: "app_a", Type: "t", Payload: json.RawMessage(`{}`)}})
+			errs <- err
+		}()
+	}
+	for deadline := time.Now().Add(5 * time.Second); len(b.in) < requests; { // one group
+		if time.Now().After(deadline) {
+			t.Fatal("requests not queued")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	go b.Run(ctx)
+	for range requests {
+		if err := <-errs; !errors.Is(err, store.ErrNotDurable) {
+			t.Errorf("answer: %v; want ErrNotDurable", err)
+		}
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.commits != 1 || st.lookups != 0 {
+		t.Errorf("%d commits, %d lookups; want 1 commit and no lookup", st.commits, st.lookups)
 	}
 }

@@ -69,6 +69,7 @@ func Open(ctx context.Context, url string) (*sqlstore.Store, error) {
 		Unavailable:  unavailable,
 		Duplicate:    duplicate,
 		Partitions:   logDays{},
+		Arrays:       true,
 	}, db, db)
 	// Claims and attempt records commit on sessions that are relaxed from the start, instead
 	// of a SET LOCAL in each transaction (see sqlstore.Dialect).

@@ -40,8 +40,9 @@ func Open(ctx context.Context, dir string) (*sqlstore.Store, error) {
 	// secure_delete: what is deleted or replaced (a secret sealed at upgrade, a payload or
 	// response body deleted on request or by retention) is overwritten in the file, not left
 	// in free pages.
-	// wal_autocheckpoint(0): the checkpointer copies the WAL into the database, not the writer.
-	for _, p := range []string{"journal_mode(WAL)", "busy_timeout(10000)", "synchronous(NORMAL)", "foreign_keys(ON)", "secure_delete(ON)", "wal_autocheckpoint(0)"} {
+	// wal_autocheckpoint: the checkpointer copies the WAL into the database, not the writer,
+	// which does so only if the WAL reaches 10000 pages (40 MB): should the checkpointer fail.
+	for _, p := range []string{"journal_mode(WAL)", "busy_timeout(10000)", "synchronous(NORMAL)", "foreign_keys(ON)", "secure_delete(ON)", "wal_autocheckpoint(10000)"} {
 		params.Add("_pragma", p)
 	}
 	params.Set("_txlock", "immediate")
@@ -69,34 +70,17 @@ func Open(ctx context.Context, dir string) (*sqlstore.Store, error) {
 	r.SetMaxIdleConns(8)
 	migs, _ := fs.Sub(migrations, "migrations")
 	// In WAL mode a NORMAL commit survives a process crash but waits for no disk; an event
-	// commit is made durable by flushing the WAL after it, outside the writer (Dialect.Flush).
+	// commit is made durable by syncing the WAL after it, outside the writer (Dialect.Flush).
+	wal := &walFile{path: path + "-wal"}
 	s := sqlstore.New(sqlstore.Dialect{Name: "sqlite", ClaimSQL: claimSQL, Migrations: migs,
-		Flush: walFlush(path + "-wal"), RowAtATime: true, Unavailable: unavailable, Duplicate: duplicate}, w, r)
+		Flush: wal.flush, Unavailable: unavailable, Duplicate: duplicate}, w, r)
 	s.CloseWith(startCheckpoints(ck))
+	s.CloseWith(wal)
 	if err := s.Migrate(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
 	}
 	return s, nil
-}
-
-// walFlush returns a flush of the WAL file at path. In WAL mode with synchronous=NORMAL,
-// SQLite writes each commit to the WAL without waiting for the disk, and itself syncs the WAL
-// only before a checkpoint copies it into the database (and the database after), and the
-// WAL's header when it starts over: once the WAL file is synced, every commit written to it
-// survives a power cut. The file is opened each time, so a WAL made anew is the one synced.
-func walFlush(path string) func() error {
-	return func() error {
-		f, err := os.Open(path)
-		if err != nil {
-			return err
-		}
-		err = f.Sync()
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		return err
-	}
 }
 
 // unavailable recognizes SQLite's errors that mean "not now": a full disk, an I/O error, a

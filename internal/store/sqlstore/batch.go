@@ -9,9 +9,9 @@ import (
 
 // How a batch of rows is written. A statement of many rows (VALUES (…), (…)) has a different
 // text for every batch size: a database parses and plans it again each time, and a driver's
-// cache of prepared statements fills with sizes seen once. So SQLite writes a batch a row at a
-// time with one prepared statement (Dialect.RowAtATime), and PostgreSQL passes it as one array
-// per column, unnested into rows by a statement whose text is the same for every size.
+// cache of prepared statements fills with sizes seen once. So PostgreSQL is passed a batch as
+// one array per column, unnested into rows by a statement whose text is the same for every
+// size (Dialect.Arrays), and SQLite writes it a row at a time with one prepared statement.
 
 // insertRows inserts rows of cols values each (args holds them one row after the other) with
 // insert, an "INSERT INTO table (columns)" to which the rows and then suffix are added.
@@ -19,7 +19,7 @@ func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, insert string, cols 
 	if len(args) == 0 {
 		return nil
 	}
-	if !s.d.RowAtATime {
+	if s.d.Arrays {
 		rows, arrays, err := unnestRows(cols, args)
 		if err != nil {
 			return err

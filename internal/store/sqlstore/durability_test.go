@@ -11,7 +11,26 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite"
+
+	"github.com/hookd/hookd/internal/store"
 )
+
+// receive returns what c gives within 5 s, or fails the test naming what.
+func receive[T any](t *testing.T, c <-chan T, what string) T {
+	t.Helper()
+	select {
+	case v := <-c:
+		return v
+	case <-time.After(5 * time.Second):
+		t.Fatalf("%s: nothing after 5 s", what)
+		panic("unreachable")
+	}
+}
+
+func wait(t *testing.T, c <-chan struct{}, what string) {
+	t.Helper()
+	receive(t, c, what)
+}
 
 // flushTestStore is a store over one SQLite connection (the single writer) whose Flush is
 // flush, with a table t to write.
@@ -29,7 +48,7 @@ func flushTestStore(t *testing.T, flush func() error) *Store {
 	return New(Dialect{Name: "sqlite", Flush: flush}, db, db)
 }
 
-func insert(s *Store, run func(context.Context, func(*sql.Tx) error) error, v int) error {
+func insert(run func(context.Context, func(*sql.Tx) error) error, v int) error {
 	return run(context.Background(), func(tx *sql.Tx) error {
 		_, err := tx.Exec(`INSERT INTO t VALUES (?)`, v)
 		return err
@@ -49,9 +68,9 @@ func TestDurableCommitFlushesOutsideTheWriter(t *testing.T) {
 		return nil
 	})
 	durable := make(chan error, 1)
-	go func() { durable <- insert(s, s.tx, 1) }()
-	<-entered
-	if err := insert(s, s.relaxedTx, 2); err != nil { // on the one connection, while the flush waits
+	go func() { durable <- insert(s.tx, 1) }()
+	wait(t, entered, "the durable commit's flush")
+	if err := insert(s.relaxedTx, 2); err != nil { // on the one connection, while the flush waits
 		t.Fatalf("relaxed transaction during a flush: %v", err)
 	}
 	select {
@@ -60,7 +79,7 @@ func TestDurableCommitFlushesOutsideTheWriter(t *testing.T) {
 	case <-time.After(50 * time.Millisecond):
 	}
 	close(release)
-	if err := <-durable; err != nil {
+	if err := receive(t, durable, "the durable commit"); err != nil {
 		t.Fatal(err)
 	}
 	if n := flushes.Load(); n != 1 {
@@ -68,17 +87,37 @@ func TestDurableCommitFlushesOutsideTheWriter(t *testing.T) {
 	}
 }
 
-// A failed flush leaves the outcome unknown: the commit happened, and the error says the
-// store could not write, so ingest looks the events up instead of committing them again.
-func TestFailedFlushIsUnavailable(t *testing.T) {
-	s := flushTestStore(t, func() error { return syscall.EIO })
-	err := insert(s, s.tx, 1)
-	if err == nil || !s.Unavailable(err) || !errors.Is(err, syscall.EIO) {
-		t.Fatalf("durable commit with a failed flush: %v (unavailable %v); want an unavailable EIO", err, s.Unavailable(err))
+// A failed flush: the commit happened but is perhaps not on disk (store.ErrNotDurable, which
+// ingest answers with a 503 without committing the events again), and every durable write
+// after it fails too, even once the disk syncs again: the kernel may have dropped what it
+// could not write.
+func TestFailedFlushFailsEveryLaterWrite(t *testing.T) {
+	var flushes atomic.Int32
+	s := flushTestStore(t, func() error {
+		if flushes.Add(1) == 1 {
+			return syscall.EIO
+		}
+		return nil
+	})
+	err := insert(s.tx, 1)
+	if !errors.Is(err, store.ErrNotDurable) || !errors.Is(err, syscall.EIO) || !s.Unavailable(err) {
+		t.Fatalf("durable commit with a failed flush: %v (unavailable %v); want an unavailable ErrNotDurable with the EIO", err, s.Unavailable(err))
 	}
 	var n int
 	if err := s.w.QueryRow(`SELECT count(*) FROM t`).Scan(&n); err != nil || n != 1 {
 		t.Fatalf("rows = %d, %v; want the committed one", n, err)
+	}
+	if err := insert(s.tx, 2); !errors.Is(err, store.ErrNotDurable) {
+		t.Errorf("durable commit after a failed flush: %v; want ErrNotDurable", err)
+	}
+	if _, err := s.exec(context.Background(), `INSERT INTO t VALUES (3)`); !errors.Is(err, store.ErrNotDurable) {
+		t.Errorf("durable write after a failed flush: %v; want ErrNotDurable", err)
+	}
+	if err := insert(s.relaxedTx, 4); err != nil {
+		t.Errorf("relaxed commit after a failed flush: %v; it promises no disk", err)
+	}
+	if n := flushes.Load(); n != 1 {
+		t.Errorf("flushes = %d; want the failed one only", n)
 	}
 }
 
@@ -95,20 +134,22 @@ func TestGroupSync(t *testing.T) {
 	}}
 	first := make(chan error, 1)
 	go func() { first <- g.sync() }()
-	<-started
+	n1 := receive(t, started, "the first flush")
 	const later = 5
 	rest := make(chan error, later)
 	for range later {
 		go func() { rest <- g.sync() }()
 	}
-	for g.ended.Load() != 1+later {
-		time.Sleep(time.Millisecond)
+	for deadline := time.Now().Add(5 * time.Second); g.ended.Load() != 1+later; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d commits asked for a flush, want %d", g.ended.Load(), 1+later)
+		}
 	}
 	release <- struct{}{} // the first flush ends
-	if err := <-first; err != nil {
-		t.Fatal(err)
+	if err := receive(t, first, "the first commit"); err != nil || n1 != 1 {
+		t.Fatal(n1, err)
 	}
-	if n := <-started; n != 2 {
+	if n := receive(t, started, "the second flush"); n != 2 {
 		t.Fatalf("flush %d started, want the second", n)
 	}
 	select {
@@ -118,7 +159,7 @@ func TestGroupSync(t *testing.T) {
 	}
 	release <- struct{}{}
 	for range later {
-		if err := <-rest; err != nil {
+		if err := receive(t, rest, "a later commit"); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -13,7 +13,8 @@ import (
 	"github.com/hookd/hookd/internal/webhook"
 )
 
-// rowsPerInsert keeps multi-row inserts under every driver's parameter limit.
+// rowsPerInsert bounds the ids of one IN list or VALUES list, under every driver's limit of
+// parameters per statement.
 const rowsPerInsert = 200
 
 // CreateEvents commits events with their deliveries, idempotency records and counters in one transaction.

@@ -327,24 +327,31 @@ const anyOwner = 0
 
 // release makes the deliveries whose leases are still ls due at now.
 func (s *Store) release(ctx context.Context, ls []lease, now time.Time) error {
+	if len(ls) == 0 {
+		return nil
+	}
 	return s.relaxedTx(ctx, func(tx *sql.Tx) error {
-		for start := 0; start < len(ls); start += rowsPerInsert {
-			chunk := ls[start:min(len(ls), start+rowsPerInsert)]
-			args := make([]any, 0, 3*len(chunk)+1)
-			var b strings.Builder
-			b.WriteString(`WITH v(id, lease, owner) AS (VALUES `)
-			for i, l := range chunk {
-				if i > 0 {
-					b.WriteByte(',')
+		if !s.d.Arrays {
+			for _, l := range ls {
+				if _, err := tx.ExecContext(ctx, s.q(`UPDATE queue SET next_at = ?, leased = 0 WHERE delivery_id = ? AND lease = ?
+					AND (? = 0 OR leased = ?)`), ms(now), l.id, l.lease, l.owner, l.owner); err != nil {
+					return fmt.Errorf("release: %w", err)
 				}
-				b.WriteString(`(CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS BIGINT))`)
-				args = append(args, l.id, l.lease, l.owner)
 			}
-			b.WriteString(`) UPDATE queue SET next_at = ?, leased = 0 FROM v WHERE queue.delivery_id = v.id AND queue.lease = v.lease
-				AND (v.owner = 0 OR queue.leased = v.owner)`)
-			if _, err := tx.ExecContext(ctx, s.q(b.String()), append(args, ms(now))...); err != nil {
-				return fmt.Errorf("release: %w", err)
-			}
+			return nil
+		}
+		args := make([]any, 0, 3*len(ls))
+		for _, l := range ls {
+			args = append(args, l.id, l.lease, l.owner)
+		}
+		rows, arrays, err := unnestRows(3, args)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`WITH v(id, lease, owner) AS (SELECT * FROM `+rows+`)
+			UPDATE queue SET next_at = ?, leased = 0 FROM v WHERE queue.delivery_id = v.id AND queue.lease = v.lease
+			AND (v.owner = 0 OR queue.leased = v.owner)`), append(arrays, ms(now))...); err != nil {
+			return fmt.Errorf("release: %w", err)
 		}
 		return nil
 	})
@@ -379,9 +386,9 @@ func (s *Store) QueueDepth(ctx context.Context) (int64, error) {
 // its next time; then the delivery's log row takes the outcome, for the queue rows that
 // matched. PostgreSQL does all three in one statement (moveAll), SQLite a row at a time.
 func (s *Store) moveDeliveries(ctx context.Context, tx *sql.Tx, outcomes []store.Outcome) ([]bool, error) {
-	move := s.moveAll
-	if s.d.RowAtATime {
-		move = s.moveEach
+	move := s.moveEach
+	if s.d.Arrays {
+		move = s.moveAll
 	}
 	matched, err := move(ctx, tx, outcomes)
 	if err != nil {
@@ -400,7 +407,7 @@ func (s *Store) moveDeliveries(ctx context.Context, tx *sql.Tx, outcomes []store
 	return moved, nil
 }
 
-// moveAll is moveDeliveries in one statement, the outcomes passed as arrays.
+// moveAll is moveDeliveries in one statement, the outcomes passed as arrays (Dialect.Arrays).
 func (s *Store) moveAll(ctx context.Context, tx *sql.Tx, outcomes []store.Outcome) ([]lease, error) {
 	if len(outcomes) == 0 {
 		return nil, nil
@@ -419,7 +426,7 @@ func (s *Store) moveAll(ctx context.Context, tx *sql.Tx, outcomes []store.Outcom
 		FROM v JOIN m ON m.delivery_id = v.id AND m.lease = v.lease WHERE deliveries.id = v.id RETURNING v.id, v.lease`, arrays)
 }
 
-// moveEach is moveDeliveries a row at a time (Dialect.RowAtATime): each delivery's queue row
+// moveEach is moveDeliveries a row at a time (without Dialect.Arrays): each delivery's queue row
 // is deleted or given its next time if its lease still holds, and then its log row written.
 func (s *Store) moveEach(ctx context.Context, tx *sql.Tx, outcomes []store.Outcome) ([]lease, error) {
 	var matched []lease
@@ -427,9 +434,9 @@ func (s *Store) moveEach(ctx context.Context, tx *sql.Tx, outcomes []store.Outco
 		var res sql.Result
 		var err error
 		if o.Status == webhook.StatusDelivered || o.Status == webhook.StatusFailed {
-			res, err = tx.ExecContext(ctx, `DELETE FROM queue WHERE delivery_id = ? AND lease = ?`, o.Job.DeliveryID, o.Job.Lease)
+			res, err = tx.ExecContext(ctx, s.q(`DELETE FROM queue WHERE delivery_id = ? AND lease = ?`), o.Job.DeliveryID, o.Job.Lease)
 		} else {
-			res, err = tx.ExecContext(ctx, `UPDATE queue SET next_at = ?, leased = 0, manual = 0 WHERE delivery_id = ? AND lease = ?`,
+			res, err = tx.ExecContext(ctx, s.q(`UPDATE queue SET next_at = ?, leased = 0, manual = 0 WHERE delivery_id = ? AND lease = ?`),
 				nullMS(o.NextAt), o.Job.DeliveryID, o.Job.Lease)
 		}
 		if err != nil {
@@ -442,8 +449,8 @@ func (s *Store) moveEach(ctx context.Context, tx *sql.Tx, outcomes []store.Outco
 			continue // an older lease: the delivery has moved on without this attempt
 		}
 		a := o.Attempt
-		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = ?, attempts = attempts + 1, last_at = ?,
-			response_code = ?, response_ms = ?, last_error = ?, lease = ? WHERE id = ?`,
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET status = ?, attempts = attempts + 1, last_at = ?,
+			response_code = ?, response_ms = ?, last_error = ?, lease = ? WHERE id = ?`),
 			o.Status, ms(a.CreatedAt), a.StatusCode, a.DurationMS, lastError(a), o.Job.Lease, o.Job.DeliveryID); err != nil {
 			return nil, err
 		}

@@ -42,11 +42,11 @@ type Dialect struct {
 	Unavailable func(error) bool
 	// Duplicate recognizes a unique constraint's refusal.
 	Duplicate func(error) bool
-	// RowAtATime writes a batch a row at a time, each row with the same prepared statement,
-	// instead of in statements of many rows. For SQLite, which runs statements in-process, a
-	// row costs microseconds, while a statement of many rows is parsed and planned again for
-	// every batch size; for PostgreSQL, a statement is a round trip.
-	RowAtATime bool
+	// Arrays passes a batch of rows as one array per column, made rows again by unnest
+	// (PostgreSQL), in one statement whose text is the same for any batch size. Without it a
+	// batch is written a row at a time with one prepared statement (SQLite, which runs
+	// statements in-process: a row costs microseconds, no round trip). See batch.go.
+	Arrays bool
 	// Partitions, when set, keeps some log tables in day partitions (monitor_retention.go).
 	Partitions Partitions
 
@@ -205,9 +205,7 @@ func (s *Store) txCommit(ctx context.Context, relaxed bool, fn func(*sql.Tx) err
 		return fmt.Errorf("commit: %w", err)
 	}
 	if !relaxed {
-		// Committed, perhaps not on disk if this fails: the outcome is unknown, as with a
-		// connection lost during a commit (Unavailable).
-		return s.durable(nil)
+		return s.durable(nil) // committed; if this fails, perhaps not on disk (store.ErrNotDurable)
 	}
 	return nil
 }
@@ -220,15 +218,12 @@ func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result
 	return res, s.durable(err)
 }
 
-// durable returns err, or the error of making a successful write outside tx durable.
+// durable returns err, or the error of making a successful write durable (store.ErrNotDurable).
 func (s *Store) durable(err error) error {
 	if err != nil || s.flushed == nil {
 		return err
 	}
-	if ferr := s.flushed.sync(); ferr != nil {
-		return fmt.Errorf("flush to disk: %w: %w", errNotFlushed, ferr)
-	}
-	return nil
+	return s.flushed.sync()
 }
 
 // Migrate applies the dialect's migrations not yet applied.

@@ -8,6 +8,8 @@ import (
 	"io"
 	"net"
 	"syscall"
+
+	"github.com/hookd/hookd/internal/store"
 )
 
 // Unavailable reports whether err says the database cannot be reached or cannot write now
@@ -19,7 +21,7 @@ func (s *Store) Unavailable(err error) bool {
 	}
 	var netErr net.Error
 	switch {
-	case errors.Is(err, driver.ErrBadConn), errors.Is(err, errNotFlushed), errors.Is(err, sql.ErrConnDone), errors.Is(err, context.DeadlineExceeded),
+	case errors.Is(err, driver.ErrBadConn), errors.Is(err, store.ErrNotDurable), errors.Is(err, sql.ErrConnDone), errors.Is(err, context.DeadlineExceeded),
 		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
 		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE), errors.Is(err, syscall.ENOSPC),
 		errors.As(err, &netErr):

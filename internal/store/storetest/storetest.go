@@ -300,6 +300,20 @@ func testClaimLeases(t *testing.T, s store.Store) {
 	if got.Stats.Delivered != 0 {
 		t.Errorf("stale lease completed a delivery: %+v", got.Stats)
 	}
+	// Nor may a stale lease's retry move it, or count an attempt on it.
+	later := t0.Add(time.Hour)
+	if err := s.Complete(ctx, []store.Outcome{outcome(j, 500, webhook.StatusRetrying, &later)}); err != nil {
+		t.Fatal(err)
+	}
+	ev, err := s.GetEvent(ctx, app.ID, j.Event.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range ev.Deliveries {
+		if d.ID == j.DeliveryID && (d.Status != webhook.StatusPending || d.Attempts != 0 || d.NextAt != nil && d.NextAt.Equal(later)) {
+			t.Errorf("stale lease's retry moved its delivery: %+v", d)
+		}
+	}
 	if err := s.Release(ctx, re, t0.Add(62*time.Second)); err != nil {
 		t.Fatal(err)
 	}

@@ -119,6 +119,9 @@ func TestFailedFlushFailsEveryLaterWrite(t *testing.T) {
 	if n := flushes.Load(); n != 1 {
 		t.Errorf("flushes = %d; want the failed one only", n)
 	}
+	if err := s.Ping(context.Background()); !errors.Is(err, store.ErrNotDurable) {
+		t.Errorf("ping after a failed flush: %v; want ErrNotDurable (readiness fails)", err)
+	}
 }
 
 // Commits that end while a flush runs are not covered by it: they share the next one.

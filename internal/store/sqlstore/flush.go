@@ -23,6 +23,13 @@ type groupSync struct {
 	failed  error         // the first failure (mu)
 }
 
+// err is the failure that stopped durable writes, if any.
+func (g *groupSync) err() error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.failed
+}
+
 // sync returns once a flush that started after the caller's commit has succeeded; its error
 // wraps store.ErrNotDurable.
 func (g *groupSync) sync() error {

@@ -141,8 +141,15 @@ func (s *Store) Close() error {
 	return err
 }
 
-// Ping checks the database answers.
-func (s *Store) Ping(ctx context.Context) error { return s.r.PingContext(ctx) }
+// Ping checks the database answers, and takes durable writes (see groupSync).
+func (s *Store) Ping(ctx context.Context) error {
+	if s.flushed != nil {
+		if err := s.flushed.err(); err != nil {
+			return err
+		}
+	}
+	return s.r.PingContext(ctx)
+}
 
 // q rebinds a query for the dialect, once per distinct query text.
 func (s *Store) q(query string) string {

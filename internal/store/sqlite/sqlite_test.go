@@ -180,4 +180,11 @@ func TestPurgeReadsByPrimaryKey(t *testing.T) {
 			t.Errorf("purge of %s reads\n%s\nwant a search of its primary key by id range, in id order, with no scan", what, plan)
 		}
 	}
+	// Idempotency keys have no time-ordered id: they are found by the time they were made.
+	plan := strings.Join(plans["idempotency keys"], "\n")
+	t.Logf("idempotency keys:\n%s", plan)
+	if !strings.Contains(plan, "USING INDEX idempotency_keys_created (created_at<?)") || strings.Contains(plan, "SCAN") ||
+		strings.Contains(plan, "TEMP B-TREE") {
+		t.Errorf("purge of idempotency keys reads\n%s\nwant a search of idempotency_keys_created, with no scan", plan)
+	}
 }

@@ -130,15 +130,15 @@ func (s *Store) PurgePlans(ctx context.Context, before time.Time, batch int) (ma
 		explain = "EXPLAIN "
 	}
 	out := map[string][]string{}
-	for _, st := range purgeSteps(&store.Purged{}) {
-		rows, err := s.r.QueryContext(ctx, s.q(explain+st.find), webhook.FirstID(st.prefix, before), ms(before), batch)
+	plan := func(what, find string, args ...any) error {
+		rows, err := s.r.QueryContext(ctx, s.q(explain+find), args...)
 		if err != nil {
-			return nil, fmt.Errorf("plan purge of %s: %w", st.what, err)
+			return fmt.Errorf("plan purge of %s: %w", what, err)
 		}
 		cols, err := rows.Columns()
 		if err != nil {
 			rows.Close()
-			return nil, err
+			return err
 		}
 		for rows.Next() {
 			vals := make([]any, len(cols))
@@ -147,14 +147,20 @@ func (s *Store) PurgePlans(ctx context.Context, before time.Time, batch int) (ma
 			}
 			if err := rows.Scan(vals...); err != nil {
 				rows.Close()
-				return nil, err
+				return err
 			}
-			out[st.what] = append(out[st.what], fmt.Sprint(*vals[len(vals)-1].(*any))) // the detail: the last column
+			out[what] = append(out[what], fmt.Sprint(*vals[len(vals)-1].(*any))) // the detail: the last column
 		}
 		rows.Close()
-		if err := rows.Err(); err != nil {
+		return rows.Err()
+	}
+	for _, st := range purgeSteps(&store.Purged{}) {
+		if err := plan(st.what, st.find, webhook.FirstID(st.prefix, before), ms(before), batch); err != nil {
 			return nil, err
 		}
+	}
+	if err := plan("idempotency keys", idempotencyFind, ms(before), batch); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -179,8 +185,11 @@ func (s *Store) ids(ctx context.Context, db interface {
 	return out, rows.Err()
 }
 
+// idempotencyFind finds keys older than a time, by their index on created_at.
+const idempotencyFind = `SELECT app_id, idem_key FROM idempotency_keys WHERE created_at < ? ORDER BY created_at LIMIT ?`
+
 func (s *Store) idempotencyKeys(ctx context.Context, cut int64, batch int) ([]any, error) {
-	rows, err := s.r.QueryContext(ctx, s.q(`SELECT app_id, idem_key FROM idempotency_keys WHERE created_at < ? LIMIT ?`), cut, batch)
+	rows, err := s.r.QueryContext(ctx, s.q(idempotencyFind), cut, batch)
 	if err != nil {
 		return nil, err
 	}

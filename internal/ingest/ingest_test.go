@@ -113,6 +113,20 @@ func (s *lostAnswerStore) GetEvent(_ context.Context, appID, id string) (*webhoo
 
 func (s *lostAnswerStore) Unavailable(err error) bool { return errors.Is(err, s.failure()) }
 
+// runOneGroup starts b once n requests are queued, so that they share one commit.
+func runOneGroup(t *testing.T, b *Batcher, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); len(b.in) < n; {
+		if time.Now().After(deadline) {
+			t.Fatal("requests not queued")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	t.Cleanup(stop)
+	go b.Run(ctx)
+}
+
 // TestCommitWithLostAnswer: a group commit whose answer is lost with the connection is looked
 // up, not committed again: each request gets its event, none gets an error, no event is
 // committed twice.
@@ -135,15 +149,7 @@ func TestCommitWithLostAnswer(t *testing.T) {
 			answers <- a
 		}()
 	}
-	for deadline := time.Now().Add(5 * time.Second); len(b.in) < requests; { // one group
-		if time.Now().After(deadline) {
-			t.Fatal("requests not queued")
-		}
-		time.Sleep(time.Millisecond)
-	}
-	ctx, stop := context.WithCancel(context.Background())
-	defer stop()
-	go b.Run(ctx)
+	runOneGroup(t, b, requests)
 	ids := map[string]bool{}
 	for range requests {
 		a := <-answers
@@ -171,15 +177,7 @@ func TestCommitNotDurable(t *testing.T) {
 			errs <- err
 		}()
 	}
-	for deadline := time.Now().Add(5 * time.Second); len(b.in) < requests; { // one group
-		if time.Now().After(deadline) {
-			t.Fatal("requests not queued")
-		}
-		time.Sleep(time.Millisecond)
-	}
-	ctx, stop := context.WithCancel(context.Background())
-	defer stop()
-	go b.Run(ctx)
+	runOneGroup(t, b, requests)
 	for range requests {
 		if err := <-errs; !errors.Is(err, store.ErrNotDurable) {
 			t.Errorf("answer: %v; want ErrNotDurable", err)

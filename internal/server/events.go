@@ -154,7 +154,7 @@ func toDeliveriesJSON(ds []webhook.Delivery) []deliveryJSON {
 	out := make([]deliveryJSON, 0, len(ds))
 	for _, d := range ds {
 		next := d.NextAt
-		if d.Status == webhook.StatusDelivered || d.Status == webhook.StatusFailed {
+		if webhook.Final(d.Status) {
 			next = nil
 		}
 		out = append(out, deliveryJSON{ID: d.ID, WebhookID: d.WebhookID, Status: d.Status, Attempts: d.Attempts,

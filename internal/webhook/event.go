@@ -36,6 +36,9 @@ const (
 	StatusFailed    = "failed"
 )
 
+// Final reports whether a delivery in status is done: delivered, or failed for good.
+func Final(status string) bool { return status == StatusDelivered || status == StatusFailed }
+
 // Delivery is one event bound for one webhook. The deliveries table is the queue.
 type Delivery struct {
 	ID           string
@@ -62,7 +65,7 @@ func (d *Delivery) Outcome() string {
 	switch {
 	case d.Attempts == 0:
 		return StatusPending
-	case d.Status == StatusDelivered || d.Status == StatusFailed:
+	case Final(d.Status):
 		return d.Status
 	case d.LastError == "":
 		return StatusDelivered

@@ -103,7 +103,7 @@ func (s *Store) RetryDelivery(ctx context.Context, appID, webhookID, eventID str
 	if err != nil {
 		return nil, err
 	}
-	if d.Status == webhook.StatusDelivered || d.Status == webhook.StatusFailed {
+	if webhook.Final(d.Status) {
 		d.Status = webhook.StatusPending
 	}
 	d.NextAt = &now

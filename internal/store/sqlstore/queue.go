@@ -433,7 +433,7 @@ func (s *Store) moveEach(ctx context.Context, tx *sql.Tx, outcomes []store.Outco
 	for _, o := range outcomes {
 		var res sql.Result
 		var err error
-		if o.Status == webhook.StatusDelivered || o.Status == webhook.StatusFailed {
+		if webhook.Final(o.Status) {
 			res, err = tx.ExecContext(ctx, s.q(`DELETE FROM queue WHERE delivery_id = ? AND lease = ?`), o.Job.DeliveryID, o.Job.Lease)
 		} else {
 			res, err = tx.ExecContext(ctx, s.q(`UPDATE queue SET next_at = ?, leased = 0, manual = 0 WHERE delivery_id = ? AND lease = ?`),

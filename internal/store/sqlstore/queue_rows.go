@@ -122,7 +122,7 @@ func (s *Store) requeue(ctx context.Context, tx *sql.Tx, ids []any, mode int, no
 		switch {
 		case held[d.id]:
 			open = append(open, d.id)
-		case d.status == webhook.StatusDelivered || d.status == webhook.StatusFailed:
+		case webhook.Final(d.status):
 			final = append(final, d.id)
 		default:
 			continue // reopened meanwhile by another
@@ -151,7 +151,7 @@ func (s *Store) requeue(ctx context.Context, tx *sql.Tx, ids []any, mode int, no
 		if o, ok := oldest[d.webhookID]; !ok || d.id < o {
 			oldest[d.webhookID] = d.id
 		}
-		if d.status == webhook.StatusDelivered || d.status == webhook.StatusFailed {
+		if webhook.Final(d.status) {
 			reopened[d.webhookID]++
 		}
 	}

@@ -32,7 +32,8 @@ type Monitor interface {
 	Rollups(ctx context.Context, webhookID string, since, until time.Time) ([]Rollup, error)
 	// Purge deletes at most batch rows of each kind older than before: attempts, final deliveries
 	// (last attempt before the cutoff), events no delivery refers to and idempotency keys.
-	// Counters and rollups stay.
+	// It reads at most batch rows of each kind, going on where the last call with the same
+	// cutoff stopped (Purged.More). Counters and rollups stay.
 	Purge(ctx context.Context, before time.Time, batch int) (Purged, error)
 	// PrepareLog makes the log ready to take the rows of the days ahead of now (PostgreSQL:
 	// their partitions). LogDays calls it every hour.
@@ -126,6 +127,10 @@ func (r *Rollup) Add(o Rollup) {
 type Purged struct {
 	Attempts, Deliveries, Events, IdempotencyKeys int64
 	Partitions                                    int64 // whole days of the log dropped (PostgreSQL)
+	// More says that some kind of row has not been read up to the cutoff yet: a call with
+	// the same cutoff goes on where this one stopped, even if this one deleted nothing (it
+	// read a window of rows to keep). Add leaves it out.
+	More bool
 }
 
 // Add adds o's counts to p.
@@ -194,9 +199,9 @@ func (r *Retention) Once(ctx context.Context) (Purged, error) {
 		p, err := r.Store.Purge(ctx, cutoff, batch)
 		total.Add(p)
 		firstErr = cmp.Or(firstErr, err)
-		// A batch that deleted something goes on even if a part of it failed (partitions that
-		// could not be dropped): the rest of the log still goes.
-		if p.Total() == 0 || (err != nil && p.Total() == p.Partitions) {
+		// A batch that deleted something, or has more of the log to read, goes on even if a
+		// part of it failed (partitions that could not be dropped): the rest of the log still goes.
+		if (p.Total() == 0 && !p.More) || (err != nil && p.Total() == p.Partitions) {
 			return total, firstErr
 		}
 		select { // let ingestion and delivery have the writer between batches

@@ -42,3 +42,13 @@ func TestRetentionGoesOnWhenAPartFails(t *testing.T) {
 		t.Errorf("Once = %+v, %v after %d calls; want 2 partitions, the failure, 1 call", got, err, s.calls)
 	}
 }
+
+// TestRetentionReadsOnPastKeptRows: a call that deleted nothing but has more of the log to
+// read (it read a window of rows to keep) does not end the round.
+func TestRetentionReadsOnPastKeptRows(t *testing.T) {
+	s := &purgeScript{results: []Purged{{More: true}, {More: true}, {Deliveries: 3, Events: 2}}}
+	got, err := (&Retention{Store: s, Wait: time.Nanosecond}).Once(context.Background())
+	if err != nil || got != (Purged{Deliveries: 3, Events: 2}) || s.calls != 4 {
+		t.Errorf("Once = %+v, %v after %d calls; want 3 deliveries and 2 events past two windows of kept rows, 4 calls", got, err, s.calls)
+	}
+}

@@ -320,3 +320,20 @@ func startActivitySampler(b *testing.B, base, appName string) activitySampler {
 		return seen
 	}}
 }
+
+// BenchmarkPurgePastOpen: retention rounds past open deliveries kept before the cutoff
+// (storetest.PurgePastOpen), each size in a fresh schema.
+//
+//	HOOKD_TEST_POSTGRES_URL=… go test ./internal/store/postgres -run '^$' -bench PurgePastOpen -benchtime 10x
+func BenchmarkPurgePastOpen(b *testing.B) {
+	for _, open := range []int{0, 10000, 100000} {
+		b.Run(fmt.Sprintf("open=%d", open), func(b *testing.B) {
+			s, err := postgres.Open(context.Background(), pgtest.Schema(b))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			storetest.PurgePastOpen(b, s, open)
+		})
+	}
+}

@@ -101,3 +101,20 @@ func registerID(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkPurgePastOpen: retention rounds past open deliveries kept before the cutoff
+// (storetest.PurgePastOpen).
+//
+//	go test ./internal/store/sqlite -run '^$' -bench PurgePastOpen -benchtime 10x
+func BenchmarkPurgePastOpen(b *testing.B) {
+	for _, open := range []int{0, 10000, 100000} {
+		b.Run(fmt.Sprintf("open=%d", open), func(b *testing.B) {
+			s, err := sqlite.Open(context.Background(), b.TempDir())
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			storetest.PurgePastOpen(b, s, open)
+		})
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/hookd/hookd/internal/store"
@@ -14,11 +15,12 @@ import (
 // the reader (no write lock held while scanning); the writer then deletes them by primary key,
 // re-checking the conditions, so ingestion and delivery (SQLite's single writer) wait at most
 // for one short DELETE of batch rows. Ids begin with the time they were made at
-// (webhook.NewID), so every find reads its primary key from the oldest row up to the first id
-// of the cutoff (webhook.FirstID), and stops after one batch: a round costs what its batches
+// (webhook.NewID), so every find reads a window of batch rows of its primary key, from where
+// the last call with the same cutoff stopped (purgeCursors) up to the first id of the cutoff
+// (webhook.FirstID), and deletes those of them that may go: a call costs what its windows
 // cost, never a scan of the log, and holds no long snapshot. Rows it must keep (a delivery
 // still open or attempted after the cutoff, an event some delivery still refers to) are read
-// past again in each round; they are few beside the log.
+// once for each cutoff, however many of them there are; a later cutoff reads them again.
 //
 // Where the dialect keeps a table in day partitions, Purge first drops the days past the
 // cutoff, and its batches delete only below the id the dialect names (rows older than the
@@ -62,20 +64,65 @@ func (s *Store) Purge(ctx context.Context, before time.Time, batch int) (store.P
 		if b, ok := batchesBelow[st.what]; ok {
 			below = min(below, b)
 		}
-		ids, err := s.ids(ctx, s.r, st.find, below, cut, batch)
+		from := s.purged.from(cut, st.what)
+		ids, last, read, err := s.window(ctx, st.find, cut, from, below, batch)
 		if err != nil {
 			return p, fmt.Errorf("purge %s: %w", st.what, err)
 		}
-		if len(ids) == 0 {
-			continue
+		if len(ids) > 0 {
+			res, err := s.w.ExecContext(ctx, s.q(st.del+`(`+marks(len(ids))+`)`), append([]any{cut}, ids...)...)
+			if err != nil {
+				return p, fmt.Errorf("purge %s: %w", st.what, err) // the next call reads the same window
+			}
+			*st.n, _ = res.RowsAffected()
 		}
-		res, err := s.w.ExecContext(ctx, s.q(st.del+`(`+marks(len(ids))+`)`), append([]any{cut}, ids...)...)
-		if err != nil {
-			return p, fmt.Errorf("purge %s: %w", st.what, err)
-		}
-		*st.n, _ = res.RowsAffected()
+		s.purged.read(cut, st.what, last, read == batch)
 	}
+	p.More = s.purged.more(cut, len(steps))
 	return p, dropErr
+}
+
+// purgeCursors is where Purge's finds go on from, for the cutoff of the last call: by kind of
+// row, the last id a find read, and whether a find has read up to the cutoff. A call with
+// another cutoff (the next retention round) starts every find again from the oldest row.
+type purgeCursors struct {
+	mu    sync.Mutex
+	cut   int64
+	last  map[string]string // absent: from the oldest row
+	swept map[string]bool   // read up to the cutoff at least once
+}
+
+// from is the id the find of what goes on after, for the cutoff cut.
+func (c *purgeCursors) from(cut int64, what string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cut != cut || c.last == nil {
+		c.cut, c.last, c.swept = cut, map[string]string{}, map[string]bool{}
+	}
+	return c.last[what]
+}
+
+// read records a find's window: it ended at last, and was full (more may follow it) or not
+// (the find reached the cutoff: the next one starts from the oldest row again).
+func (c *purgeCursors) read(cut int64, what, last string, full bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cut != cut {
+		return // another call moved on to another cutoff meanwhile
+	}
+	if full {
+		c.last[what] = last
+		return
+	}
+	delete(c.last, what)
+	c.swept[what] = true
+}
+
+// more reports whether one of the kinds (of that many) has not been read up to the cutoff yet.
+func (c *purgeCursors) more(cut int64, kinds int) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.cut == cut && len(c.swept) < kinds
 }
 
 // Partitions keeps a dialect's log tables in day partitions (PostgreSQL's attempts and
@@ -100,26 +147,48 @@ func (s *Store) PrepareLog(ctx context.Context, now time.Time) error {
 }
 
 // purgeStep is one kind of log row Purge deletes: its id prefix, the find (arguments: the
-// first id of the cutoff, the cutoff, the batch) and the delete (the cutoff, then the ids).
+// cutoff, the id to read after, the first id of the cutoff, the batch; it returns each id of
+// the window with 1 if the row may go) and the delete (the cutoff, then the ids).
 type purgeStep struct {
 	what, prefix, find, del string
 	n                       *int64
 }
 
+// window is a find's window of rows: batch ids of the primary key in order, after the cursor
+// and below the cutoff's first id. The conditions are checked for those rows only (a
+// subquery in FROM with a LIMIT is read first), so that a find costs batch rows however
+// many rows before the cutoff are kept.
+const window = ` FROM %s WHERE id > ? AND id < ? ORDER BY id LIMIT ?) w`
+
 func purgeSteps(p *store.Purged) []purgeStep {
 	return []purgeStep{
 		{"attempts", webhook.PrefixAttempt,
-			`SELECT id FROM attempts WHERE id < ? AND created_at < ? ORDER BY id LIMIT ?`,
+			`SELECT id, CASE WHEN created_at < ? THEN 1 ELSE 0 END AS gone FROM (SELECT id, created_at` + fmt.Sprintf(window, "attempts"),
 			`DELETE FROM attempts WHERE created_at < ? AND id IN `, &p.Attempts},
 		// Only final deliveries whose last attempt is past the cutoff: the queue is never touched.
 		{"deliveries", webhook.PrefixDelivery,
-			`SELECT id FROM deliveries WHERE id < ? AND COALESCE(last_at, created_at) < ? AND status IN ('delivered', 'failed') ORDER BY id LIMIT ?`,
+			`SELECT id, CASE WHEN COALESCE(last_at, created_at) < ? AND status IN ('delivered', 'failed') THEN 1 ELSE 0 END AS gone
+			FROM (SELECT id, last_at, created_at, status` + fmt.Sprintf(window, "deliveries"),
 			`DELETE FROM deliveries WHERE COALESCE(last_at, created_at) < ? AND status IN ('delivered', 'failed') AND id IN `, &p.Deliveries},
 		// An event goes once no delivery refers to it (a claim reads the payload from it).
 		{"events", webhook.PrefixEvent,
-			`SELECT e.id FROM events e WHERE e.id < ? AND e.created_at < ? AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id) ORDER BY e.id LIMIT ?`,
+			`SELECT id, CASE WHEN created_at < ? AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = w.id) THEN 1 ELSE 0 END AS gone
+			FROM (SELECT id, created_at` + fmt.Sprintf(window, "events"),
 			`DELETE FROM events WHERE created_at < ? AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = events.id) AND id IN `, &p.Events},
 	}
+}
+
+// PurgeQuery is one kind's find and delete as Purge runs them (purgeStep), for a benchmark
+// to show their plans.
+type PurgeQuery struct{ What, Prefix, Find, Delete string }
+
+// PurgeQueries returns the finds and deletes of Purge's steps, in its order.
+func PurgeQueries() []PurgeQuery {
+	var out []PurgeQuery
+	for _, st := range purgeSteps(&store.Purged{}) {
+		out = append(out, PurgeQuery{st.what, st.prefix, st.find, st.del})
+	}
+	return out
 }
 
 // PurgePlans returns the database's plan for each of Purge's finds (EXPLAIN on PostgreSQL,
@@ -155,7 +224,7 @@ func (s *Store) PurgePlans(ctx context.Context, before time.Time, batch int) (ma
 		return rows.Err()
 	}
 	for _, st := range purgeSteps(&store.Purged{}) {
-		if err := plan(st.what, st.find, webhook.FirstID(st.prefix, before), ms(before), batch); err != nil {
+		if err := plan(st.what, st.find, ms(before), "", webhook.FirstID(st.prefix, before), batch); err != nil {
 			return nil, err
 		}
 	}
@@ -163,6 +232,27 @@ func (s *Store) PurgePlans(ctx context.Context, before time.Time, batch int) (ma
 		return nil, err
 	}
 	return out, nil
+}
+
+// window runs a purge step's find on the reader and returns the ids of the rows that may go,
+// the last id it read and how many rows it read.
+func (s *Store) window(ctx context.Context, find string, cut int64, from, below string, batch int) (gone []any, last string, read int, err error) {
+	rows, err := s.r.QueryContext(ctx, s.q(find), cut, from, below, batch)
+	if err != nil {
+		return nil, "", 0, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var ok int
+		if err := rows.Scan(&last, &ok); err != nil {
+			return nil, "", 0, err
+		}
+		read++
+		if ok == 1 {
+			gone = append(gone, last)
+		}
+	}
+	return gone, last, read, rows.Err()
 }
 
 // ids runs a query of one text column on db (a database or a transaction) and returns its values.

@@ -96,6 +96,8 @@ type Store struct {
 	notifyPending atomic.Bool
 	// probes says when Claim next looks for breakers whose cool-down is over (control_probe.go).
 	probes probeClock
+	// purged is where retention's finds go on from (monitor_retention.go).
+	purged purgeCursors
 	// lostLeases are leases of transactions that failed, perhaps after committing: Claim
 	// releases them (queue.go).
 	lostLeases lostJobs

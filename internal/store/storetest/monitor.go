@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -21,6 +22,7 @@ var monitorTests = []storeTest{
 	{"MonitorCallsRejectUnknown", testMonitorCallsRejectUnknown},
 	{"MonitorRollups", testMonitorRollups},
 	{"MonitorPurge", testMonitorPurge},
+	{"MonitorPurgeReadsWindows", testPurgeReadsWindows},
 	{"MonitorCountersMatchLog", testCountersMatchLog},
 	{"MonitorRetentionJob", testRetentionJob},
 }
@@ -390,7 +392,7 @@ func testMonitorPurge(t *testing.T, s store.Store) {
 			t.Fatalf("one batch deleted %+v, more than 2 of a kind", p)
 		}
 		total.Add(p)
-		if p.Total() == 0 {
+		if p.Total() == 0 && !p.More {
 			break
 		}
 	}
@@ -418,6 +420,88 @@ func testMonitorPurge(t *testing.T, s store.Store) {
 	// The pending delivery is still claimable with its payload.
 	if j, _ := s.Claim(ctx, t0.Add(51*24*time.Hour), time.Minute, 10); len(j) != 2 {
 		t.Errorf("claim after purge = %d jobs, want 2 (the pending and the fresh)", len(j))
+	}
+}
+
+// testPurgeReadsWindows keeps more rows before the cutoff than a batch (deliveries still open,
+// and their events) ahead of rows that may go: each Purge call reads one batch of each kind,
+// so the first deletes none of those deliveries and events but says there is more, and the
+// calls that follow go on past the kept rows instead of reading them again. A retention round
+// goes on until every kind has been read up to the cutoff. Rows kept in one sweep go in a
+// later one once they may.
+func testPurgeReadsWindows(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	app := newApp(t, s)
+	w := newWebhook(t, s, app.ID, nil)
+	const batch, kept, gone = 4, 13, 6
+	open := sendAt(t, s, app.ID, t0, slices.Repeat([]string{"open"}, kept)...)
+	final := sendAt(t, s, app.ID, t0.Add(time.Hour), slices.Repeat([]string{"final"}, gone)...)
+	jobs, err := s.Claim(ctx, t0.Add(time.Hour), time.Hour, 100)
+	if err != nil || len(jobs) != kept+gone {
+		t.Fatalf("claimed %d (%v), want %d", len(jobs), err, kept+gone)
+	}
+	finalEvents := map[string]bool{}
+	for _, c := range final {
+		finalEvents[c.Event.ID] = true
+	}
+	var outs, later []store.Outcome
+	for _, j := range jobs {
+		o := attemptAt(j, 200, webhook.StatusDelivered, nil, t0.Add(time.Hour))
+		if finalEvents[j.Event.ID] {
+			outs = append(outs, o)
+		} else {
+			later = append(later, o) // leased: open until completed below
+		}
+	}
+	if err := s.Complete(ctx, outs); err != nil {
+		t.Fatal(err)
+	}
+	cut := t0.Add(24 * time.Hour)
+	first, err := s.Purge(ctx, cut, batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Deliveries != 0 || first.Events != 0 || first.Attempts != batch || !first.More {
+		t.Errorf("first call purged %+v; want %d attempts, no delivery or event (its window holds only open ones), and more to read", first, batch)
+	}
+	r := &store.Retention{Store: s, Batch: batch, Wait: time.Nanosecond, Age: time.Hour, Now: func() time.Time { return cut.Add(time.Hour) }}
+	p, err := r.Once(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Add(first)
+	if p != (store.Purged{Attempts: gone, Deliveries: gone, Events: gone}) {
+		t.Errorf("retention purged %+v in all, want the %d final deliveries with their events and attempts", p, gone)
+	}
+	msgs, _ := s.ListMessages(ctx, app.ID, w.ID, store.MessageFilter{Limit: 100})
+	if len(msgs) != kept {
+		t.Errorf("%d messages left, want the %d open ones", len(msgs), kept)
+	}
+	for _, c := range open[:1] {
+		if _, err := s.GetEvent(ctx, app.ID, c.Event.ID); err != nil {
+			t.Errorf("an event an open delivery refers to: %v", err)
+		}
+	}
+	// Delivered now: the next sweep of the same cutoff takes them.
+	if err := s.Complete(ctx, later); err != nil {
+		t.Fatal(err)
+	}
+	var total store.Purged
+	for range 3 * (kept/batch + 1) {
+		p, err := s.Purge(ctx, cut, batch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Attempts > batch || p.Deliveries > batch || p.Events > batch {
+			t.Fatalf("one call purged %+v, more than %d of a kind", p, batch)
+		}
+		total.Add(p)
+		if total.Events == kept {
+			break
+		}
+	}
+	if total != (store.Purged{Attempts: kept, Deliveries: kept, Events: kept}) {
+		t.Errorf("after the open deliveries ended, purged %+v, want %d of each", total, kept)
 	}
 }
 
@@ -523,7 +607,7 @@ func testCountersMatchLog(t *testing.T, s store.Store) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if p.Total() == 0 {
+		if p.Total() == 0 && !p.More {
 			break
 		}
 	}

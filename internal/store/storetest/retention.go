@@ -353,8 +353,8 @@ func (t *TimedPurge) String() string {
 	return fmt.Sprintf("%d Purge calls, %s in all, the slowest %s", t.Calls, t.Took.Round(time.Microsecond), t.Max.Round(time.Microsecond))
 }
 
-// LogPlans logs the plans of the round's finds (PurgePlans) and, from copies of their text in
-// sqlstore/monitor_retention.go, of its deletes of the ids the finds return. On PostgreSQL
+// LogPlans logs the plans of the round's finds (PurgePlans) and, from their text
+// (sqlstore.PurgeQueries), of its deletes of the ids the finds return. On PostgreSQL
 // each find is also run (EXPLAIN ANALYZE: the rows and pages it read), by the cutoff's first
 // id and, if below is not nil, by the id below returns (the one Purge bounds it with).
 func (l *RetentionLog) LogPlans(b *testing.B, below func(b *testing.B, table, prefix string, cutoff time.Time) string) {
@@ -367,33 +367,26 @@ func (l *RetentionLog) LogPlans(b *testing.B, below func(b *testing.B, table, pr
 	for _, what := range []string{"attempts", "deliveries", "events", "idempotency keys"} {
 		b.Logf("PurgePlans %s:%s", what, markScans(plans[what]))
 	}
-	for _, st := range []struct{ table, prefix, find, del string }{
-		{"attempts", webhook.PrefixAttempt, `SELECT id FROM attempts WHERE id < ? AND created_at < ? ORDER BY id LIMIT ?`,
-			`DELETE FROM attempts WHERE created_at < ? AND id IN `},
-		{"deliveries", webhook.PrefixDelivery, `SELECT id FROM deliveries WHERE id < ? AND COALESCE(last_at, created_at) < ? AND status IN ('delivered', 'failed') ORDER BY id LIMIT ?`,
-			`DELETE FROM deliveries WHERE COALESCE(last_at, created_at) < ? AND status IN ('delivered', 'failed') AND id IN `},
-		{"events", webhook.PrefixEvent, `SELECT e.id FROM events e WHERE e.id < ? AND e.created_at < ? AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id) ORDER BY e.id LIMIT ?`,
-			`DELETE FROM events WHERE created_at < ? AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = events.id) AND id IN `},
-	} {
-		first := webhook.FirstID(st.prefix, cutoff)
+	for _, st := range sqlstore.PurgeQueries() {
+		first := webhook.FirstID(st.Prefix, cutoff)
 		if l.D.Postgres {
-			l.Explain(b, st.table+" (find below the cutoff's first id "+first+")", retentionAnalyze, st.find, first, cut, batch)
-			if below != nil && st.table != "deliveries" {
-				bl := below(b, st.table, st.prefix, cutoff)
-				l.Explain(b, st.table+" (find below "+bl+", as Purge runs it)", retentionAnalyze, st.find, bl, cut, batch)
+			l.Explain(b, st.What+" (find from the oldest row below the cutoff's first id "+first+")", retentionAnalyze, st.Find, cut, "", first, batch)
+			if below != nil && st.What != "deliveries" {
+				bl := below(b, st.What, st.Prefix, cutoff)
+				l.Explain(b, st.What+" (find below "+bl+", as Purge runs it)", retentionAnalyze, st.Find, cut, "", bl, batch)
 			}
 		}
-		ids := l.Column(b, st.find, first, cut, batch)
+		ids := l.Column(b, `SELECT id FROM (`+st.Find+`) f WHERE gone = 1`, cut, "", first, batch)
 		if len(ids) == 0 { // nothing past yet: ids of the cutoff's time
 			for i := range batch {
-				ids = append(ids, fmt.Sprintf("%s%06d", first[:len(st.prefix)+20], i))
+				ids = append(ids, fmt.Sprintf("%s%06d", first[:len(st.Prefix)+20], i))
 			}
 		}
 		args := []any{cut}
 		for _, id := range ids {
 			args = append(args, id)
 		}
-		l.Explain(b, fmt.Sprintf("%s (delete of %d)", st.table, len(ids)), retentionPlan, st.del+"(?"+strings.Repeat(", ?", len(ids)-1)+")", args...)
+		l.Explain(b, fmt.Sprintf("%s (delete of %d)", st.What, len(ids)), retentionPlan, st.Delete+"(?"+strings.Repeat(", ?", len(ids)-1)+")", args...)
 	}
 	if l.D.Postgres {
 		l.Explain(b, "idempotency keys (find)", retentionAnalyze, `SELECT app_id, idem_key FROM idempotency_keys WHERE created_at < ? ORDER BY created_at LIMIT ?`, cut, batch)

@@ -174,9 +174,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		PerHost: cfg.perHost, Lease: cfg.lease, ShutdownTimeout: cfg.shutdown,
 		BreakerThreshold: cfg.breaker.BreakerThreshold, BreakerCooldown: cfg.breaker.BreakerCooldown, DisableAfter: cfg.breaker.DisableAfter})
 	batcher := ingest.New(st, pool)
+	api := server.New(st, batcher, m, log, server.Options{MaxPayload: cfg.maxPayload, MaxWebhooks: cfg.maxWebhooks, Limits: limits, Wake: pool.Wake,
+		CORSOrigins: cfg.corsOrigins, FrameAncestors: cfg.frameAncestors, PublicURL: cfg.publicURL})
 	srv := &http.Server{
-		Handler: server.New(st, batcher, m, log, server.Options{MaxPayload: cfg.maxPayload, MaxWebhooks: cfg.maxWebhooks, Limits: limits, Wake: pool.Wake,
-			CORSOrigins: cfg.corsOrigins, FrameAncestors: cfg.frameAncestors, PublicURL: cfg.publicURL}),
+		Handler:           api,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		IdleTimeout:       120 * time.Second,
@@ -232,6 +233,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.shutdown)
 	defer cancel()
 	_ = srv.Shutdown(shutdownCtx)
+	api.Close() // before the store closes (deferred above)
 	stopIngest()
 	stopPool()
 	<-poolDone

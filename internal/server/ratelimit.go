@@ -57,6 +57,8 @@ type limiter struct {
 
 	local         map[window]*localCount // Local mode: counts kept in memory
 	localFlushing bool                   // a write-back is scheduled
+	closed        bool                   // close ran: no write-back is scheduled any more
+	writingBack   sync.Mutex             // one write-back at a time (taken before mu)
 
 	ingestMu sync.Mutex
 	ingest   map[string]ingestWindow // app id → its current second
@@ -114,7 +116,7 @@ func (l *limiter) spend(k *webhook.Key, now time.Time) (count, limit int64, rese
 		c.count++
 		c.delta++
 		count = c.count
-		if !l.localFlushing {
+		if !l.localFlushing && !l.closed {
 			l.localFlushing = true
 			time.AfterFunc(localFlush, l.flushLocal)
 		}
@@ -155,8 +157,32 @@ func (l *limiter) note(win window, count, limit int64) {
 	}
 }
 
-// flushLocal writes local counts back to the store and takes the store's totals as the counts.
+// flushLocal is the scheduled write-back; after close it does nothing (the store may be closed).
 func (l *limiter) flushLocal() {
+	l.writingBack.Lock()
+	defer l.writingBack.Unlock()
+	l.mu.Lock()
+	closed := l.closed
+	l.mu.Unlock()
+	if !closed {
+		l.writeBack()
+	}
+}
+
+// close writes the local counts back one last time, once a write-back under way has ended,
+// and schedules none after: the server calls it when it stops, before the store is closed.
+func (l *limiter) close() {
+	l.writingBack.Lock()
+	defer l.writingBack.Unlock()
+	l.mu.Lock()
+	l.closed = true
+	l.mu.Unlock()
+	l.writeBack()
+}
+
+// writeBack writes local counts back to the store and takes the store's totals as the
+// counts; the caller holds writingBack.
+func (l *limiter) writeBack() {
 	l.mu.Lock()
 	l.localFlushing = false
 	byStart := map[int64]map[string]int64{}

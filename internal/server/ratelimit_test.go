@@ -213,3 +213,30 @@ func TestLocalLimiter(t *testing.T) {
 		t.Errorf("small store holds %d, want 3", got)
 	}
 }
+
+// TestLocalLimiterClose: the server's Close writes back the counts kept in memory (a restart
+// then continues from them), and no write-back reaches the store after it, even one already
+// scheduled: the store may be closed by then.
+func TestLocalLimiterClose(t *testing.T) {
+	l, st := newTestLimiter(t, Limits{Local: true, Development: 1000})
+	k := &webhook.Key{ID: "key_c", Env: webhook.EnvDevelopment}
+	now := time.Now()
+	for range 5 {
+		l.spend(k, now)
+	}
+	(&Server{limits: l}).Close()
+	if got := stored(t, st, "key_c", now); got != 5 {
+		t.Errorf("store holds %d after Close, want 5", got)
+	}
+	l.spend(k, now) // a request that was still being answered
+	l.flushLocal()  // a write-back scheduled before Close fires after it
+	if got := stored(t, st, "key_c", now); got != 5 {
+		t.Errorf("store holds %d: a write-back ran after Close", got)
+	}
+	l.mu.Lock()
+	scheduled := l.localFlushing
+	l.mu.Unlock()
+	if scheduled {
+		t.Error("a request after Close scheduled a write-back")
+	}
+}

@@ -45,18 +45,28 @@ type Server struct {
 	refused atomic.Int64   // when the store last failed a request as unavailable (Unix ms)
 	keys    keyCache
 	limits  *limiter
+	handler http.Handler // the routes, instrumented
 }
 
-// New returns the API as one handler.
-func New(s store.Store, b *ingest.Batcher, m *metrics.Metrics, log *slog.Logger, opts Options) http.Handler {
+// New returns the API as one handler; Close it once it serves no more requests.
+func New(s store.Store, b *ingest.Batcher, m *metrics.Metrics, log *slog.Logger, opts Options) *Server {
 	opts.MaxPayload = cmp.Or(opts.MaxPayload, webhook.DefaultMaxPayload)
 	opts.MaxWebhooks = cmp.Or(opts.MaxWebhooks, DefaultMaxWebhooks)
 	srv := &Server{store: s, ingest: b, metrics: m, log: log, opts: opts, now: time.Now}
 	srv.limits = newLimiter(s, opts.Limits, log)
 	mux := http.NewServeMux()
 	srv.routes(mux)
-	return srv.instrument(srv.cors(mux))
+	srv.handler = srv.instrument(srv.cors(mux))
+	return srv
 }
+
+// ServeHTTP serves the API.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Close writes back what the server holds for the store (rate-limit counts kept in memory)
+// and stops writing to it: call it after the HTTP server has shut down, before the store is
+// closed.
+func (s *Server) Close() { s.limits.close() }
 
 // instrument counts requests by route pattern and status.
 func (s *Server) instrument(mux http.Handler) http.Handler {

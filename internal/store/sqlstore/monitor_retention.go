@@ -65,12 +65,12 @@ func (s *Store) Purge(ctx context.Context, before time.Time, batch int) (store.P
 			below = min(below, b)
 		}
 		from := s.purged.from(cut, st.what)
-		ids, last, read, err := s.window(ctx, st.find, cut, from, below, batch)
+		ids, last, read, err := s.window(ctx, st.find(), cut, from, below, batch)
 		if err != nil {
 			return p, fmt.Errorf("purge %s: %w", st.what, err)
 		}
 		if len(ids) > 0 {
-			res, err := s.w.ExecContext(ctx, s.q(st.del+`(`+marks(len(ids))+`)`), append([]any{cut}, ids...)...)
+			res, err := s.w.ExecContext(ctx, s.q(st.del()+`(`+marks(len(ids))+`)`), append([]any{cut}, ids...)...)
 			if err != nil {
 				return p, fmt.Errorf("purge %s: %w", st.what, err) // the next call reads the same window
 			}
@@ -146,35 +146,36 @@ func (s *Store) PrepareLog(ctx context.Context, now time.Time) error {
 	return nil
 }
 
-// purgeStep is one kind of log row Purge deletes: its id prefix, the find (arguments: the
-// cutoff, the id to read after, the first id of the cutoff, the batch; it returns each id of
-// the window with 1 if the row may go) and the delete (the cutoff, then the ids).
+// purgeStep is one kind of log row Purge deletes: its table, its id prefix, the columns
+// besides id its condition reads, and the condition under which a row may go (on the alias
+// w; its ? is the cutoff).
 type purgeStep struct {
-	what, prefix, find, del string
-	n                       *int64
+	what, prefix, cols, gone string
+	n                        *int64
 }
 
-// window is a find's window of rows: batch ids of the primary key in order, after the cursor
-// and below the cutoff's first id. The conditions are checked for those rows only (a
-// subquery in FROM with a LIMIT is read first), so that a find costs batch rows however
-// many rows before the cutoff are kept.
-const window = ` FROM %s WHERE id > ? AND id < ? ORDER BY id LIMIT ?) w`
+// find reads a window of rows: batch ids of the primary key in order, after the cursor and
+// below the cutoff's first id, each with 1 if the row may go. The condition is checked for
+// those rows only (a subquery in FROM with a LIMIT is read first), so that a find costs batch
+// rows however many rows before the cutoff are kept. Arguments: the cutoff, the id to read
+// after, the first id of the cutoff, the batch.
+func (st purgeStep) find() string {
+	return `SELECT id, CASE WHEN ` + st.gone + ` THEN 1 ELSE 0 END AS gone FROM (SELECT id, ` + st.cols + ` FROM ` + st.what +
+		` WHERE id > ? AND id < ? ORDER BY id LIMIT ?) w`
+}
+
+// del deletes the rows of a list of ids that may still go. Arguments: the cutoff, the ids.
+func (st purgeStep) del() string {
+	return `DELETE FROM ` + st.what + ` AS w WHERE ` + st.gone + ` AND id IN `
+}
 
 func purgeSteps(p *store.Purged) []purgeStep {
 	return []purgeStep{
-		{"attempts", webhook.PrefixAttempt,
-			`SELECT id, CASE WHEN created_at < ? THEN 1 ELSE 0 END AS gone FROM (SELECT id, created_at` + fmt.Sprintf(window, "attempts"),
-			`DELETE FROM attempts WHERE created_at < ? AND id IN `, &p.Attempts},
+		{"attempts", webhook.PrefixAttempt, "created_at", `w.created_at < ?`, &p.Attempts},
 		// Only final deliveries whose last attempt is past the cutoff: the queue is never touched.
-		{"deliveries", webhook.PrefixDelivery,
-			`SELECT id, CASE WHEN COALESCE(last_at, created_at) < ? AND status IN ('delivered', 'failed') THEN 1 ELSE 0 END AS gone
-			FROM (SELECT id, last_at, created_at, status` + fmt.Sprintf(window, "deliveries"),
-			`DELETE FROM deliveries WHERE COALESCE(last_at, created_at) < ? AND status IN ('delivered', 'failed') AND id IN `, &p.Deliveries},
+		{"deliveries", webhook.PrefixDelivery, "last_at, created_at, status", `COALESCE(w.last_at, w.created_at) < ? AND ` + finalIn("w"), &p.Deliveries},
 		// An event goes once no delivery refers to it (a claim reads the payload from it).
-		{"events", webhook.PrefixEvent,
-			`SELECT id, CASE WHEN created_at < ? AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = w.id) THEN 1 ELSE 0 END AS gone
-			FROM (SELECT id, created_at` + fmt.Sprintf(window, "events"),
-			`DELETE FROM events WHERE created_at < ? AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = events.id) AND id IN `, &p.Events},
+		{"events", webhook.PrefixEvent, "created_at", `w.created_at < ? AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = w.id)`, &p.Events},
 	}
 }
 
@@ -186,7 +187,7 @@ type PurgeQuery struct{ What, Prefix, Find, Delete string }
 func PurgeQueries() []PurgeQuery {
 	var out []PurgeQuery
 	for _, st := range purgeSteps(&store.Purged{}) {
-		out = append(out, PurgeQuery{st.what, st.prefix, st.find, st.del})
+		out = append(out, PurgeQuery{st.what, st.prefix, st.find(), st.del()})
 	}
 	return out
 }
@@ -224,7 +225,7 @@ func (s *Store) PurgePlans(ctx context.Context, before time.Time, batch int) (ma
 		return rows.Err()
 	}
 	for _, st := range purgeSteps(&store.Purged{}) {
-		if err := plan(st.what, st.find, ms(before), "", webhook.FirstID(st.prefix, before), batch); err != nil {
+		if err := plan(st.what, st.find(), ms(before), "", webhook.FirstID(st.prefix, before), batch); err != nil {
 			return nil, err
 		}
 	}

@@ -30,15 +30,8 @@ func PurgePastOpen(b *testing.B, s store.Store, open int) {
 		base = next
 	}
 	purgePastOpenEnd = base.Add(time.Duration(b.N) * time.Minute)
-	app := &webhook.App{ID: webhook.NewID(webhook.PrefixApp, base), Name: "purge", CreatedAt: base}
-	if err := s.CreateApp(ctx, app); err != nil {
-		b.Fatal(err)
-	}
-	w := &webhook.Webhook{ID: webhook.NewID(webhook.PrefixWebhook, base), AppID: app.ID, Name: "down", URL: "https://example.com/hook",
-		Active: true, Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", CreatedAt: base, UpdatedAt: base}
-	if err := s.CreateWebhook(ctx, w); err != nil {
-		b.Fatal(err)
-	}
+	app := newApp(b, s)
+	w := newWebhook(b, s, app.ID, nil)
 	// send makes n events at `at` and claims their deliveries, leased for a year.
 	send := func(n int, at time.Time) []store.Job {
 		for done := 0; done < n; done += 1000 {

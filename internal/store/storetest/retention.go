@@ -103,18 +103,9 @@ func (l *RetentionLog) Time(e int64) string {
 
 // MakeApp makes the app and the 4 webhooks the log's rows belong to.
 func (l *RetentionLog) MakeApp(b *testing.B, s store.Store) {
-	ctx, now := context.Background(), time.Now()
-	app := &webhook.App{ID: webhook.NewID(webhook.PrefixApp, now), Name: "retention", CreatedAt: now}
-	if err := s.CreateApp(ctx, app); err != nil {
-		b.Fatal(err)
-	}
-	l.App = app.ID
+	l.App = newApp(b, s).ID
 	for i := range 4 {
-		w := &webhook.Webhook{ID: webhook.NewID(webhook.PrefixWebhook, now), AppID: app.ID, Name: fmt.Sprint("w", i), URL: "https://example.com/hook",
-			Active: true, Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", CreatedAt: now, UpdatedAt: now}
-		if err := s.CreateWebhook(ctx, w); err != nil {
-			b.Fatal(err)
-		}
+		w := newWebhook(b, s, l.App, func(w *webhook.Webhook) { w.Name = fmt.Sprint("w", i) })
 		l.Webhooks = append(l.Webhooks, w.ID)
 	}
 }

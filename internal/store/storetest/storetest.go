@@ -48,7 +48,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
-func newApp(t *testing.T, s store.Store) *webhook.App {
+func newApp(t testing.TB, s store.Store) *webhook.App {
 	t.Helper()
 	app := &webhook.App{ID: webhook.NewID(webhook.PrefixApp, t0), Name: "acme", CreatedAt: t0}
 	if err := s.CreateApp(context.Background(), app); err != nil {
@@ -57,7 +57,7 @@ func newApp(t *testing.T, s store.Store) *webhook.App {
 	return app
 }
 
-func newWebhook(t *testing.T, s store.Store, appID string, mod func(*webhook.Webhook)) *webhook.Webhook {
+func newWebhook(t testing.TB, s store.Store, appID string, mod func(*webhook.Webhook)) *webhook.Webhook {
 	t.Helper()
 	w := &webhook.Webhook{ID: webhook.NewID(webhook.PrefixWebhook, t0), AppID: appID, Name: "hook", URL: "https://example.com/hook",
 		Active: true, Secret: signature.NewSecret(), CreatedAt: t0, UpdatedAt: t0, Headers: map[string]string{"X-Team": "billing"}}

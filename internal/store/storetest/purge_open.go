@@ -18,8 +18,8 @@ var purgePastOpenEnd time.Time
 // whose oldest rows are open deliveries (a receiver down for days: its deliveries retry, or
 // wait behind its breaker), open of them with their events, all before the cutoff and kept.
 // After them each round has 2000 final deliveries, with their events and attempts, to delete
-// (four batches of each kind). Reported per round: the time of its Purge calls (ns/op, batch
-// 500, no pauses), the calls and the slowest one. A find that read the kept rows again at
+// (four batches of each kind), by store.Retention.Once with batches of 500 and no pauses.
+// Reported per round: its time (ns/op), its Purge calls, their mean and the slowest one. A find that read the kept rows again at
 // every call would cost open rows a call.
 func PurgePastOpen(b *testing.B, s store.Store, open int) {
 	const perRound, batch = 2000, store.DefaultPurgeBatch
@@ -31,7 +31,7 @@ func PurgePastOpen(b *testing.B, s store.Store, open int) {
 	}
 	purgePastOpenEnd = base.Add(time.Duration(b.N) * time.Minute)
 	app := newApp(b, s)
-	w := newWebhook(b, s, app.ID, nil)
+	newWebhook(b, s, app.ID, nil)
 	// send makes n events at `at` and claims their deliveries, leased for a year.
 	send := func(n int, at time.Time) []store.Job {
 		for done := 0; done < n; done += 1000 {
@@ -54,43 +54,29 @@ func PurgePastOpen(b *testing.B, s store.Store, open int) {
 		return jobs
 	}
 	send(open, base) // never completed: open for a year
-	var calls int
-	var slowest, took time.Duration
+	tp := &TimedPurge{Monitor: s}
 	b.ResetTimer()
 	for i := range b.N {
 		b.StopTimer()
 		at := base.Add(time.Duration(i+1) * time.Minute)
 		var outs []store.Outcome
 		for _, j := range send(perRound, at) {
-			a := &webhook.Attempt{ID: webhook.NewID(webhook.PrefixAttempt, at), DeliveryID: j.DeliveryID, WebhookID: w.ID, AppID: app.ID,
-				EventID: j.Event.ID, Number: 1, Trigger: webhook.TriggerScheduled, StatusCode: 200, DurationMS: 12.5, ResponseBody: "ok", CreatedAt: at}
-			outs = append(outs, store.Outcome{Job: j, Attempt: a, Status: webhook.StatusDelivered})
+			outs = append(outs, attemptAt(j, 200, webhook.StatusDelivered, nil, at))
 		}
 		if err := s.Complete(ctx, outs); err != nil {
 			b.Fatal(err)
 		}
 		b.StartTimer()
-		var round store.Purged
-		for {
-			start := time.Now()
-			p, err := s.Purge(ctx, at.Add(time.Second), batch)
-			d := time.Since(start)
-			if err != nil {
-				b.Fatal(err)
-			}
-			calls++
-			took += d
-			slowest = max(slowest, d)
-			round.Add(p)
-			if p.Total() == 0 && !p.More {
-				break
-			}
+		r := &store.Retention{Store: tp, Age: time.Hour, Batch: batch, Wait: time.Nanosecond, Now: func() time.Time { return at.Add(time.Hour + time.Second) }}
+		round, err := r.Once(ctx)
+		if err != nil {
+			b.Fatal(err)
 		}
 		if round.Deliveries != perRound || round.Events != perRound || round.Attempts != perRound {
 			b.Fatalf("round %d purged %+v, want %d of each kind", i, round, perRound)
 		}
 	}
-	b.ReportMetric(float64(calls)/float64(b.N), "purges/op")
-	b.ReportMetric(float64(slowest.Microseconds())/1000, "max-purge-ms")
-	b.ReportMetric(float64(took.Microseconds())/1000/float64(calls), "ms/purge")
+	b.ReportMetric(float64(tp.Calls)/float64(b.N), "purges/op")
+	b.ReportMetric(float64(tp.Max.Microseconds())/1000, "max-purge-ms")
+	b.ReportMetric(float64(tp.Took.Microseconds())/1000/float64(tp.Calls), "ms/purge")
 }

@@ -71,9 +71,7 @@ func Open(ctx context.Context, url string) (*sqlstore.Store, error) {
 		Partitions:   logDays{},
 		Arrays:       true,
 	}, db, db)
-	// Claims and attempt records commit on sessions that are relaxed from the start, instead
-	// of a SET LOCAL in each transaction (see sqlstore.Dialect).
-	relaxed, err := sql.Open("pgx", withParam(url, "synchronous_commit", "off"))
+	relaxed, err := sql.Open("pgx", relaxedURL(url))
 	if err != nil {
 		s.Close()
 		return nil, err
@@ -165,6 +163,19 @@ func duplicate(err error) bool {
 
 // withParam adds a run-time parameter to a connection URL or key=value string: pgx sends the
 // parameters it does not know itself to the server for the session.
+// relaxedURL is url for the sessions of claims, attempt records and count folds:
+//   - They commit relaxed from the start, instead of a SET LOCAL in each transaction (see
+//     sqlstore.Dialect).
+//   - Sequential scans are off. These statements find their rows by key, and each session
+//     plans a statement once (a generic plan, kept until the next ANALYZE). A plan made while
+//     the queue or the log was small scans the whole table: on a fresh database a claim scanned
+//     queue and deliveries until autovacuum's first ANALYZE, and a burst after a drained queue
+//     can do the same. Off, such plans use the keys' indexes whatever the statistics said; a
+//     statement with no index to use still scans.
+func relaxedURL(url string) string {
+	return withParam(withParam(url, "synchronous_commit", "off"), "enable_seqscan", "off")
+}
+
 func withParam(url, name, value string) string {
 	if strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://") {
 		sep := "?"

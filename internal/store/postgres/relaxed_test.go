@@ -1,8 +1,12 @@
 package postgres
 
 import (
+	"context"
 	"database/sql"
+	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // TestPostgresRelaxedSessions: the sessions relaxed transactions run on commit without
@@ -24,5 +28,56 @@ func TestPostgresRelaxedSessions(t *testing.T) {
 	}
 	if got := withParam("host=db user=hookd", "synchronous_commit", "off"); got != "host=db user=hookd synchronous_commit=off" {
 		t.Errorf("withParam on a key=value string = %q", got)
+	}
+}
+
+// TestPostgresClaimsReadByKey: on the sessions claims run on, the claim statements' generic
+// plans (what a session keeps after a statement's first runs), made on a fresh schema whose
+// tables were never analyzed, find queue and deliveries rows by their indexes instead of
+// scanning the tables. A plain session's plans scan them: the case this guards against.
+func TestPostgresClaimsReadByKey(t *testing.T) {
+	ctx := context.Background()
+	url := testSchema(t)
+	s, err := Open(ctx, url) // the tables, empty and never analyzed
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	scans := func(url string) []string {
+		conn, err := pgx.Connect(ctx, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(ctx)
+		simple := pgx.QueryExecModeSimpleProtocol
+		if _, err := conn.Exec(ctx, `SET plan_cache_mode = force_generic_plan`, simple); err != nil {
+			t.Fatal(err)
+		}
+		var found []string
+		for name, query := range map[string]string{"claim": claimSQL, "claim_read": claimReadSQL} {
+			if _, err := conn.Exec(ctx, `PREPARE `+name+` AS `+query, simple); err != nil {
+				t.Fatalf("prepare %s: %v", name, err)
+			}
+			rows, err := conn.Query(ctx, `EXPLAIN EXECUTE `+name+`(0, 10, 0, 0)`, simple)
+			if err != nil {
+				t.Fatalf("explain %s: %v", name, err)
+			}
+			lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, l := range lines {
+				if strings.Contains(l, "Seq Scan on queue") || strings.Contains(l, "Seq Scan on deliveries") {
+					found = append(found, name+": "+strings.TrimSpace(l))
+				}
+			}
+		}
+		return found
+	}
+	if found := scans(relaxedURL(url)); len(found) > 0 {
+		t.Errorf("claims on the relaxed sessions scan tables:\n%s", strings.Join(found, "\n"))
+	}
+	if found := scans(url); len(found) == 0 {
+		t.Errorf("a plain session's claims read by key too: this test no longer shows a plan that scans")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -225,6 +226,17 @@ func benchRun(ctx context.Context, cfg benchConfig, stderr io.Writer) (*benchRes
 		return nil, err
 	}
 	eventsURLs := hookd.urls("/api/v0/events")
+	var pg *sql.DB
+	var pgBefore pgStats
+	if cfg.store == "postgres" {
+		if pg, err = sql.Open("pgx", cfg.databaseURL); err != nil {
+			return nil, err
+		}
+		defer pg.Close()
+		if pgBefore, err = readPGStats(ctx, pg); err != nil {
+			return nil, err
+		}
+	}
 	// wait lets a phase's deliveries arrive; the ones that never do are reported as lost.
 	wait := func(phase, deliveries int) error {
 		err := rcv.waitFor(ctx, phase, deliveries, 20*time.Second, hookd.stopped)
@@ -315,6 +327,15 @@ func benchRun(ctx context.Context, cfg benchConfig, stderr io.Writer) (*benchRes
 		for cause, n := range failed {
 			res.FailedAttempts[cause] += n
 		}
+	}
+	if pg != nil {
+		// Each of hookd's connections adds its counts as it closes; idle, it would wait a while.
+		hookd.stop()
+		after, err := settledPGStats(ctx, pg, 10*time.Second)
+		if err != nil {
+			return nil, err
+		}
+		res.Postgres = costPerEvent(pgBefore, after, res.Events)
 	}
 	res.PeakRSSMB = peakRSSMB()
 	res.LoadAvg[1] = loadAvg()

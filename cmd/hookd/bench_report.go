@@ -48,6 +48,7 @@ type benchResult struct {
 	IdleLatencyMS      float64      `json:"idle_latency_ms"`
 	CPUPer1000         float64      `json:"cpu_s_per_1000"` // whole process at full load, per 1000 deliveries
 	PeakRSSMB          float64      `json:"peak_rss_mb"`
+	Postgres           *pgCost      `json:"postgres_per_event,omitempty"` // what the server did, over every phase
 
 	Events            int   `json:"events"`              // accepted (202) in every phase
 	EventsPerInstance []int `json:"events_per_instance"` // Events by the instance that accepted them
@@ -147,6 +148,9 @@ func (r *benchResult) writeTable(w io.Writer) {
 	fmt.Fprintf(tw, "idle latency\t%.2f ms\t(median of single events)\n", r.IdleLatencyMS)
 	fmt.Fprintf(tw, "CPU per 1,000 deliveries\t%.3f s\t(whole process at full load; generator+receiver alone: %.3f s per 1,000 raw requests)\n", r.CPUPer1000, r.RawCPUPer1000)
 	fmt.Fprintf(tw, "peak RSS\t%.1f MB\t(whole process)\n", r.PeakRSSMB)
+	if r.Postgres != nil {
+		fmt.Fprintf(tw, "PostgreSQL per event\t%.3f commits\t(%s: the whole database's, over every phase)\n", r.Postgres.Commits, r.Postgres.detail())
+	}
 	events := strconv.Itoa(r.Events)
 	if r.Fanout > 1 {
 		events += " × " + strconv.Itoa(r.Fanout) // lost counts deliveries: of Events × Fanout

@@ -89,7 +89,11 @@ func checkBench(t *testing.T, v map[string]any, wantStore string, fanout, instan
 }
 
 func TestBenchSQLite(t *testing.T) {
-	checkBench(t, benchJSON(t), "sqlite", 1, 1)
+	v := benchJSON(t)
+	checkBench(t, v, "sqlite", 1, 1)
+	if c, ok := v["postgres_per_event"]; ok {
+		t.Errorf("a SQLite run reports postgres_per_event %v", c)
+	}
 }
 
 // TestBenchFanout: each event reaches --fanout webhooks, and every figure counts deliveries.
@@ -102,7 +106,25 @@ func TestBenchPostgres(t *testing.T) {
 	if url == "" {
 		t.Skip("HOOKD_TEST_POSTGRES_URL not set")
 	}
-	checkBench(t, benchJSON(t, "--store", "postgres", "--database-url", url), "postgres", 1, 1)
+	v := benchJSON(t, "--store", "postgres", "--database-url", url)
+	checkBench(t, v, "postgres", 1, 1)
+	checkPGCost(t, v)
+}
+
+// checkPGCost: a PostgreSQL run says what the server did per event. hookd inserts at least an
+// event, a delivery, its queue row and an attempt for each, updates the delivery once and
+// deletes the queue row; other work on the shared database can only add to that.
+func checkPGCost(t *testing.T, v map[string]any) {
+	t.Helper()
+	c, ok := v["postgres_per_event"].(map[string]any)
+	if !ok {
+		t.Fatalf("postgres_per_event = %v, want an object", v["postgres_per_event"])
+	}
+	for k, least := range map[string]float64{"commits": 0.001, "rows_inserted": 4, "rows_updated": 1, "rows_deleted": 1, "wal_bytes": 512} {
+		if f, ok := c[k].(float64); !ok || f < least {
+			t.Errorf("postgres_per_event.%s = %v, want at least %v", k, c[k], least)
+		}
+	}
 }
 
 // TestBenchInstances: two servers on one schema share the load, one webhook, and lose nothing.
@@ -221,5 +243,18 @@ func TestPercentiles(t *testing.T) {
 	}
 	if got := percentiles(nil); got != (latencyMS{}) {
 		t.Errorf("percentiles(nil) = %+v, want zeros", got)
+	}
+}
+
+func TestParseLSN(t *testing.T) {
+	for in, want := range map[string]uint64{"0/0": 0, "16/B374D848": 0x16_B374D848, "0/1": 1} {
+		if got, err := parseLSN(in); err != nil || got != want {
+			t.Errorf("parseLSN(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "16", "x/1", "1/100000000"} {
+		if _, err := parseLSN(bad); err == nil {
+			t.Errorf("parseLSN(%q) = nil error, want one", bad)
+		}
 	}
 }

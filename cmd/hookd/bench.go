@@ -145,7 +145,9 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 		defer pprof.StopCPUProfile()
 	}
 	// hookd's log and the progress line share stderr from different goroutines.
-	res, err := benchRun(ctx, cfg, &lockedWriter{w: stderr})
+	var res *benchResult
+	var err error
+	labeled("bench", func() { res, err = benchRun(ctx, cfg, &lockedWriter{w: stderr}) })
 	if err != nil {
 		return err
 	}
@@ -455,11 +457,11 @@ func startBenchServe(ctx context.Context, storeArgs []string, stderr io.Writer) 
 	pr, pw := io.Pipe()
 	s := &benchServe{done: make(chan struct{}), cancel: cancel}
 	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--allow-network", "127.0.0.0/8", "--log-level", "warn"}, storeArgs...)
-	go func() {
+	go labeled("hookd", func() {
 		defer close(s.done)
 		s.err = run(ctx, args, func(string) string { return "" }, pw, stderr)
 		pw.CloseWithError(fmt.Errorf("serve stopped: %v", s.err))
-	}()
+	})
 	found := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(pr)
@@ -558,4 +560,11 @@ func (g *loadGen) createWebhooks(ctx context.Context, hookdURL, receiverURL stri
 		}
 	}
 	return nil
+}
+
+// labeled runs f with the CPU profile label part (hookd, receiver, relay, or bench: the load
+// generator and the rest), which the goroutines it starts inherit: go tool pprof -tagfocus
+// part=hookd shows hookd alone.
+func labeled(part string, f func()) {
+	pprof.Do(context.Background(), pprof.Labels("part", part), func(context.Context) { f() })
 }

@@ -49,7 +49,7 @@ func startReceiver() (*benchReceiver, error) {
 		rc.phases[i].seen = map[string]struct{}{}
 	}
 	rc.srv = &http.Server{Handler: rc, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
-	go func() { _ = rc.srv.Serve(ln) }()
+	go labeled("receiver", func() { _ = rc.srv.Serve(ln) })
 	return rc, nil
 }
 

@@ -27,7 +27,7 @@ func startRelay(target string, conc int) (*benchRelay, error) {
 	t := &http.Transport{MaxIdleConns: conc * 2, MaxIdleConnsPerHost: conc * 2, IdleConnTimeout: time.Minute, DisableCompression: true}
 	r := &benchRelay{url: "http://" + ln.Addr().String(), client: &http.Client{Transport: t, Timeout: time.Minute}, target: target}
 	r.srv = &http.Server{Handler: r, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = r.srv.Serve(ln) }()
+	go labeled("relay", func() { _ = r.srv.Serve(ln) })
 	return r, nil
 }
 

@@ -161,13 +161,13 @@ func duplicate(err error) bool {
 	return errors.As(err, &pgErr) && pgErr.Code == "23505"
 }
 
-// withParam adds a run-time parameter to a connection URL or key=value string: pgx sends the
-// parameters it does not know itself to the server for the session.
-// relaxedURL is url for the sessions of claims, attempt records and count folds:
+// relaxedURL is url for the sessions of claims, releases, attempt records, breaker probes and
+// count folds:
 //   - They commit relaxed from the start, instead of a SET LOCAL in each transaction (see
 //     sqlstore.Dialect).
-//   - Sequential scans are off. These statements find their rows by key, and each session
-//     plans a statement once (a generic plan, kept until the next ANALYZE). A plan made while
+//   - Sequential scans are off. These statements find their rows by key, and a session keeps a
+//     statement's plan after its first few runs (a generic plan, until its tables are next
+//     analyzed). A plan made while
 //     the queue or the log was small scans the whole table: on a fresh database a claim scanned
 //     queue and deliveries until autovacuum's first ANALYZE, and a burst after a drained queue
 //     can do the same. Off, such plans use the keys' indexes whatever the statistics said; a
@@ -176,6 +176,8 @@ func relaxedURL(url string) string {
 	return withParam(withParam(url, "synchronous_commit", "off"), "enable_seqscan", "off")
 }
 
+// withParam adds a run-time parameter to a connection URL or key=value string: pgx sends the
+// parameters it does not know itself to the server for the session.
 func withParam(url, name, value string) string {
 	if strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://") {
 		sep := "?"

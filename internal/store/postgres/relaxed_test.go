@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/hookd/hookd/internal/store/sqlstore"
 )
 
 // TestPostgresRelaxedSessions: the sessions relaxed transactions run on commit without
@@ -31,9 +33,10 @@ func TestPostgresRelaxedSessions(t *testing.T) {
 	}
 }
 
-// TestPostgresClaimsReadByKey: on the sessions claims run on, the claim statements' generic
-// plans (what a session keeps after a statement's first runs), made on a fresh schema whose
-// tables were never analyzed, find queue and deliveries rows by their indexes instead of
+// TestPostgresClaimsReadByKey: on the sessions claims and completions run on, the generic plans
+// (what a session keeps after a statement's first runs) of the claim statements and of the
+// completion's move of its deliveries (a retry updates its queue row), made on a fresh schema
+// whose tables were never analyzed, find queue and deliveries rows by their indexes instead of
 // scanning the tables. A plain session's plans scan them: the case this guards against.
 func TestPostgresClaimsReadByKey(t *testing.T) {
 	ctx := context.Background()
@@ -54,11 +57,15 @@ func TestPostgresClaimsReadByKey(t *testing.T) {
 			t.Fatal(err)
 		}
 		var found []string
-		for name, query := range map[string]string{"claim": claimSQL, "claim_read": claimReadSQL} {
-			if _, err := conn.Exec(ctx, `PREPARE `+name+` AS `+query, simple); err != nil {
+		for name, st := range map[string]struct{ query, args string }{
+			"claim":      {claimSQL, "0, 10, 0, 0"},
+			"claim_read": {claimReadSQL, "0, 10, 0, 0"},
+			"complete":   {sqlstore.MoveAllSQL(), strings.Repeat("'{}', ", 7) + "'{}'"},
+		} {
+			if _, err := conn.Exec(ctx, `PREPARE `+name+` AS `+st.query, simple); err != nil {
 				t.Fatalf("prepare %s: %v", name, err)
 			}
-			rows, err := conn.Query(ctx, `EXPLAIN EXECUTE `+name+`(0, 10, 0, 0)`, simple)
+			rows, err := conn.Query(ctx, `EXPLAIN EXECUTE `+name+`(`+st.args+`)`, simple)
 			if err != nil {
 				t.Fatalf("explain %s: %v", name, err)
 			}
@@ -75,9 +82,9 @@ func TestPostgresClaimsReadByKey(t *testing.T) {
 		return found
 	}
 	if found := scans(relaxedURL(url)); len(found) > 0 {
-		t.Errorf("claims on the relaxed sessions scan tables:\n%s", strings.Join(found, "\n"))
+		t.Errorf("statements on the relaxed sessions scan tables:\n%s", strings.Join(found, "\n"))
 	}
 	if found := scans(url); len(found) == 0 {
-		t.Errorf("a plain session's claims read by key too: this test no longer shows a plan that scans")
+		t.Errorf("a plain session's statements read by key too: this test no longer shows a plan that scans")
 	}
 }

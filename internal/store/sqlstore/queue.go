@@ -416,14 +416,26 @@ func (s *Store) moveAll(ctx context.Context, tx *sql.Tx, outcomes []store.Outcom
 	if err != nil {
 		return nil, err
 	}
-	return s.queryLeases(ctx, tx, `WITH v(id, lease, status, next_at, last_at, code, ms, err) AS (SELECT * FROM `+rows+`),
-		done AS (DELETE FROM queue q USING v WHERE q.delivery_id = v.id AND q.lease = v.lease AND `+finalIn("v")+` RETURNING q.delivery_id, q.lease),
+	return s.queryLeases(ctx, tx, moveAllSQL(rows), arrays)
+}
+
+// moveAllSQL is moveAll's statement over the outcomes' rows (unnestRows).
+func moveAllSQL(rows string) string {
+	return `WITH v(id, lease, status, next_at, last_at, code, ms, err) AS (SELECT * FROM ` + rows + `),
+		done AS (DELETE FROM queue q USING v WHERE q.delivery_id = v.id AND q.lease = v.lease AND ` + finalIn("v") + ` RETURNING q.delivery_id, q.lease),
 		again AS (UPDATE queue q SET next_at = v.next_at, leased = 0, manual = 0 FROM v
-			WHERE q.delivery_id = v.id AND q.lease = v.lease AND NOT `+finalIn("v")+` RETURNING q.delivery_id, q.lease),
+			WHERE q.delivery_id = v.id AND q.lease = v.lease AND NOT ` + finalIn("v") + ` RETURNING q.delivery_id, q.lease),
 		m AS (SELECT * FROM done UNION ALL SELECT * FROM again)
 		UPDATE deliveries SET status = v.status, attempts = attempts + 1, last_at = v.last_at,
 			response_code = v.code, response_ms = v.ms, last_error = v.err, lease = v.lease
-		FROM v JOIN m ON m.delivery_id = v.id AND m.lease = v.lease WHERE deliveries.id = v.id RETURNING v.id, v.lease`, arrays)
+		FROM v JOIN m ON m.delivery_id = v.id AND m.lease = v.lease WHERE deliveries.id = v.id RETURNING v.id, v.lease`
+}
+
+// MoveAllSQL is the statement with which a completion moves its deliveries on PostgreSQL
+// (numbered parameters: eight arrays, one per column of the outcomes), for tests of its plan.
+func MoveAllSQL() string {
+	rows, _, _ := unnestRows(8, outcomeArgs([]store.Outcome{{Attempt: &webhook.Attempt{}}}))
+	return (&Store{d: Dialect{Numbered: true}}).q(moveAllSQL(rows))
 }
 
 // moveEach is moveDeliveries a row at a time (without Dialect.Arrays): each delivery's queue row

@@ -33,12 +33,12 @@ func TestPostgresRelaxedSessions(t *testing.T) {
 	}
 }
 
-// TestPostgresClaimsReadByKey: on the sessions claims and completions run on, the generic plans
+// TestPostgresRelaxedPlansUseKeys: on the sessions claims and completions run on, the generic plans
 // (what a session keeps after a statement's first runs) of the claim statements and of the
 // completion's move of its deliveries (a retry updates its queue row), made on a fresh schema
 // whose tables were never analyzed, find queue and deliveries rows by their indexes instead of
 // scanning the tables. A plain session's plans scan them: the case this guards against.
-func TestPostgresClaimsReadByKey(t *testing.T) {
+func TestPostgresRelaxedPlansUseKeys(t *testing.T) {
 	ctx := context.Background()
 	url := testSchema(t)
 	s, err := Open(ctx, url) // the tables, empty and never analyzed

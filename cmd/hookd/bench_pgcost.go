@@ -4,9 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strconv"
-	"strings"
+	"math"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // pgCost is what PostgreSQL did for a bench run (--store postgres), per accepted event, from
@@ -29,8 +30,8 @@ type pgCost struct {
 // pgStats are the server's cumulative counters at one moment.
 type pgStats struct {
 	commits, inserted, updated, deleted int64
-	wal                                 uint64 // the WAL's position, in bytes
-	statements                          int64  // -1: pg_stat_statements cannot be read
+	wal                                 int64 // the WAL's position, in bytes
+	statements                          int64 // -1: pg_stat_statements cannot be read
 	execMS                              float64
 }
 
@@ -38,14 +39,10 @@ type pgStats struct {
 // reads are left out of the statements.
 func readPGStats(ctx context.Context, db *sql.DB) (pgStats, error) {
 	var s pgStats
-	var lsn string
-	err := db.QueryRowContext(ctx, `SELECT xact_commit, tup_inserted, tup_updated, tup_deleted, pg_current_wal_lsn()::text
-		FROM pg_stat_database WHERE datname = current_database()`).Scan(&s.commits, &s.inserted, &s.updated, &s.deleted, &lsn)
+	err := db.QueryRowContext(ctx, `SELECT xact_commit, tup_inserted, tup_updated, tup_deleted, pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint
+		FROM pg_stat_database WHERE datname = current_database()`).Scan(&s.commits, &s.inserted, &s.updated, &s.deleted, &s.wal)
 	if err != nil {
 		return s, fmt.Errorf("read the server's statistics: %w", err)
-	}
-	if s.wal, err = parseLSN(lsn); err != nil {
-		return s, err
 	}
 	s.statements = -1
 	var schema string
@@ -55,7 +52,7 @@ func readPGStats(ctx context.Context, db *sql.DB) (pgStats, error) {
 	}
 	var calls int64
 	var execMS float64
-	err = db.QueryRowContext(ctx, `SELECT COALESCE(SUM(calls), 0)::bigint, COALESCE(SUM(total_exec_time), 0) FROM `+quoteIdent(schema)+`.pg_stat_statements
+	err = db.QueryRowContext(ctx, `SELECT COALESCE(SUM(calls), 0)::bigint, COALESCE(SUM(total_exec_time), 0) FROM `+pgx.Identifier{schema}.Sanitize()+`.pg_stat_statements
 		WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND query NOT LIKE '%pg_stat%'`).Scan(&calls, &execMS)
 	if err == nil { // an error: installed, but the server does not load it
 		s.statements, s.execMS = calls, execMS
@@ -94,7 +91,7 @@ func costPerEvent(before, after pgStats, events int) *pgCost {
 	per := func(d int64) float64 { return round3(float64(d) / n) }
 	c := &pgCost{Commits: per(after.commits - before.commits), RowsInserted: per(after.inserted - before.inserted),
 		RowsUpdated: per(after.updated - before.updated), RowsDeleted: per(after.deleted - before.deleted),
-		WALBytes: float64(int64(float64(after.wal-before.wal) / n))}
+		WALBytes: math.Round(float64(after.wal-before.wal) / n)}
 	if before.statements >= 0 && after.statements >= 0 {
 		st, ms := per(after.statements-before.statements), round3((after.execMS-before.execMS)/n)
 		c.Statements, c.ExecMS = &st, &ms
@@ -102,20 +99,7 @@ func costPerEvent(before, after pgStats, events int) *pgCost {
 	return c
 }
 
-func round3(f float64) float64 { return float64(int64(f*1000+0.5)) / 1000 }
-
-// parseLSN reads a WAL position as PostgreSQL prints it: two hexadecimal halves, "16/B374D848".
-func parseLSN(s string) (uint64, error) {
-	hi, lo, ok := strings.Cut(s, "/")
-	h, err1 := strconv.ParseUint(hi, 16, 32)
-	l, err2 := strconv.ParseUint(lo, 16, 32)
-	if !ok || err1 != nil || err2 != nil {
-		return 0, fmt.Errorf("WAL position %q: not two hexadecimal numbers", s)
-	}
-	return h<<32 | l, nil
-}
-
-func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+func round3(f float64) float64 { return math.Round(f*1000) / 1000 }
 
 // detail is the table's third column: all but the commits.
 func (c *pgCost) detail() string {

@@ -245,16 +245,3 @@ func TestPercentiles(t *testing.T) {
 		t.Errorf("percentiles(nil) = %+v, want zeros", got)
 	}
 }
-
-func TestParseLSN(t *testing.T) {
-	for in, want := range map[string]uint64{"0/0": 0, "16/B374D848": 0x16_B374D848, "0/1": 1} {
-		if got, err := parseLSN(in); err != nil || got != want {
-			t.Errorf("parseLSN(%q) = %d, %v; want %d", in, got, err, want)
-		}
-	}
-	for _, bad := range []string{"", "16", "x/1", "1/100000000"} {
-		if _, err := parseLSN(bad); err == nil {
-			t.Errorf("parseLSN(%q) = nil error, want one", bad)
-		}
-	}
-}

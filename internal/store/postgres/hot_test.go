@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hookd/hookd/internal/store"
+	"github.com/hookd/hookd/internal/store/storetest"
 	"github.com/hookd/hookd/internal/webhook"
 )
 
@@ -29,14 +30,7 @@ func TestCompletionsUpdateInPlace(t *testing.T) {
 	if err != nil || len(jobs) != n {
 		t.Fatalf("claim = %d jobs, %v; want %d", len(jobs), err, n)
 	}
-	outcomes := make([]store.Outcome, n)
-	for i, j := range jobs {
-		a := &webhook.Attempt{ID: webhook.NewID(webhook.PrefixAttempt, f.now), DeliveryID: j.DeliveryID, WebhookID: j.Webhook.ID,
-			AppID: j.Event.AppID, EventID: j.Event.ID, Number: 1, Trigger: webhook.TriggerScheduled, StatusCode: 200, DurationMS: 2,
-			RequestHeaders: map[string]string{"Content-Type": "application/json"}, CreatedAt: f.now}
-		outcomes[i] = store.Outcome{Job: j, Attempt: a, Status: webhook.StatusDelivered}
-	}
-	if err := f.s.Complete(ctx, outcomes); err != nil {
+	if err := f.s.Complete(ctx, storetest.Delivered(jobs)); err != nil {
 		t.Fatal(err)
 	}
 	// A server process adds its table counts to the statistics when its connection closes.

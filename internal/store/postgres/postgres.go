@@ -167,11 +167,10 @@ func duplicate(err error) bool {
 //     sqlstore.Dialect).
 //   - Sequential scans are off. These statements find their rows by key, and a session keeps a
 //     statement's plan after its first few runs (a generic plan, until its tables are next
-//     analyzed). A plan made while
-//     the queue or the log was small scans the whole table: on a fresh database a claim scanned
-//     queue and deliveries until autovacuum's first ANALYZE, and a burst after a drained queue
-//     can do the same. Off, such plans use the keys' indexes whatever the statistics said; a
-//     statement with no index to use still scans.
+//     analyzed). A plan made while the queue or the log was small scans the whole table: on a
+//     fresh database a claim scanned queue and deliveries until autovacuum's first ANALYZE, and
+//     a burst after a drained queue can do the same. Off, such plans use the keys' indexes
+//     whatever the statistics said; a statement with no index to use still scans.
 func relaxedURL(url string) string {
 	return withParam(withParam(url, "synchronous_commit", "off"), "enable_seqscan", "off")
 }

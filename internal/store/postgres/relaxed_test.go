@@ -33,8 +33,8 @@ func TestPostgresRelaxedSessions(t *testing.T) {
 	}
 }
 
-// TestPostgresRelaxedPlansUseKeys: on the sessions claims and completions run on, the generic plans
-// (what a session keeps after a statement's first runs) of the claim statements and of the
+// TestPostgresRelaxedPlansUseKeys: on the sessions claims and completions run on, the generic
+// plans (what a session keeps after a statement's first runs) of the claim statements and of the
 // completion's move of its deliveries (a retry updates its queue row), made on a fresh schema
 // whose tables were never analyzed, find queue and deliveries rows by their indexes instead of
 // scanning the tables. A plain session's plans scan them: the case this guards against.

@@ -435,7 +435,7 @@ func moveAllSQL(rows string) string {
 // (numbered parameters: eight arrays, one per column of the outcomes), for tests of its plan.
 func MoveAllSQL() string {
 	rows, _, _ := unnestRows(8, outcomeArgs([]store.Outcome{{Attempt: &webhook.Attempt{}}}))
-	return (&Store{d: Dialect{Numbered: true}}).q(moveAllSQL(rows))
+	return numbered(moveAllSQL(rows))
 }
 
 // moveEach is moveDeliveries a row at a time (without Dialect.Arrays): each delivery's queue row

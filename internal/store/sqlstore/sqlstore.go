@@ -161,6 +161,15 @@ func (s *Store) q(query string) string {
 	if v, ok := s.binds.Load(query); ok {
 		return v.(string)
 	}
+	out := numbered(query)
+	if len(query) < 4096 { // don't cache one-off IN lists of every length
+		s.binds.Store(query, out)
+	}
+	return out
+}
+
+// numbered is query with its ? placeholders as $1, $2, …
+func numbered(query string) string {
 	var b strings.Builder
 	n := 0
 	for i := 0; i < len(query); i++ {
@@ -172,11 +181,7 @@ func (s *Store) q(query string) string {
 		}
 		b.WriteByte(query[i])
 	}
-	out := b.String()
-	if len(query) < 4096 { // don't cache one-off IN lists of every length
-		s.binds.Store(query, out)
-	}
-	return out
+	return b.String()
 }
 
 // tx runs fn in a write transaction committed durably.

@@ -173,7 +173,7 @@ func testExpunge(t *testing.T, s store.Store) {
 	var attemptID string
 	for _, j := range claimAll(t, s, t0) {
 		if j.Event.ID == paid {
-			out := delivered([]store.Job{j})[0]
+			out := Delivered([]store.Job{j})[0]
 			out.Attempt.ResponseBody = "secret response"
 			attemptID = out.Attempt.ID
 			complete(t, s, out)

@@ -1,0 +1,18 @@
+package main
+
+import "runtime/debug"
+
+// defaultGOGC is the garbage collector's heap growth target when GOGC is not set. hookd's
+// live heap is small (tens of MB) and it allocates for every request it answers and every one
+// it sends, so at Go's default of 100 it collects many times a second at full load. At 400 a
+// delivery costs about 15 % less CPU, for about 30 MB more resident memory (README,
+// "Performance").
+const defaultGOGC = 400
+
+// tuneGC sets defaultGOGC for the process, unless GOGC says otherwise (GOGC=100 restores Go's
+// default, GOGC=off turns the collector off, as for any Go program).
+func tuneGC(getenv func(string) string) {
+	if getenv("GOGC") == "" {
+		debug.SetGCPercent(defaultGOGC)
+	}
+}

@@ -164,7 +164,7 @@ func benchRun(ctx context.Context, cfg benchConfig, stderr io.Writer) (*benchRes
 	defer cancel()
 	res := &benchResult{LoadAvg: [2]float64{loadAvg(), 0}, Store: cfg.store, Concurrency: cfg.concurrency, PayloadBytes: cfg.payload,
 		Webhooks: cfg.webhooks, Fanout: cfg.fanout, Instances: cfg.instances, EventsPerInstance: make([]int, cfg.instances),
-		CPUs: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0), GoVersion: runtime.Version()}
+		CPUs: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0), GOGC: gcPercent(), GoVersion: runtime.Version()}
 
 	rcv, err := startReceiver()
 	if err != nil {

@@ -20,6 +20,7 @@ type benchResult struct {
 	CPUs         int    `json:"cpus"`
 	GOMAXPROCS   int    `json:"gomaxprocs"`
 	GoVersion    string `json:"go_version"`
+	GOGC         int    `json:"gogc"` // the garbage collector's target (gc.go)
 	Concurrency  int    `json:"concurrency"`
 	PayloadBytes int    `json:"payload_bytes"`
 	Webhooks     int    `json:"webhooks"`  // event types, each with Fanout webhooks
@@ -120,8 +121,8 @@ func (r *benchResult) rounded() *benchResult {
 }
 
 func (r *benchResult) writeTable(w io.Writer) {
-	fmt.Fprintf(w, "hookd bench: %s (%s); %d CPUs, GOMAXPROCS %d, %s; load average %.2f → %.2f\n",
-		r.Store, r.Durability, r.CPUs, r.GOMAXPROCS, r.GoVersion, r.LoadAvg[0], r.LoadAvg[1])
+	fmt.Fprintf(w, "hookd bench: %s (%s); %d CPUs, GOMAXPROCS %d, GOGC %d, %s; load average %.2f → %.2f\n",
+		r.Store, r.Durability, r.CPUs, r.GOMAXPROCS, r.GOGC, r.GoVersion, r.LoadAvg[0], r.LoadAvg[1])
 	hookd := "hookd"
 	if r.Instances > 1 {
 		hookd = fmt.Sprintf("%d hookd instances on one database", r.Instances)

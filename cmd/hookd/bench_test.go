@@ -41,6 +41,9 @@ func checkBench(t *testing.T, v map[string]any, wantStore string, fanout, instan
 			t.Errorf("key %q missing from %v", k, v)
 		}
 	}
+	if got := v["gogc"]; got != float64(gcPercent()) {
+		t.Errorf("gogc = %v, want the process's %d", got, gcPercent())
+	}
 	lat, _ := v["latency_ms"].(map[string]any)
 	for _, k := range []string{"p50", "p95", "p99"} {
 		if f, ok := lat[k].(float64); !ok || f <= 0 {

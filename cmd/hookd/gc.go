@@ -1,6 +1,9 @@
 package main
 
-import "runtime/debug"
+import (
+	"runtime/debug"
+	"runtime/metrics"
+)
 
 // defaultGOGC is the garbage collector's heap growth target when GOGC is not set. hookd's
 // live heap is small (tens of MB) and it allocates for every request it answers and every one
@@ -15,4 +18,14 @@ func tuneGC(getenv func(string) string) {
 	if getenv("GOGC") == "" {
 		debug.SetGCPercent(defaultGOGC)
 	}
+}
+
+// gcPercent is the process's GOGC now (-1: off).
+func gcPercent() int {
+	s := []metrics.Sample{{Name: "/gc/gogc:percent"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return -1
+	}
+	return int(s[0].Value.Uint64())
 }

@@ -45,8 +45,10 @@ type Pool struct {
 	slotFree    chan struct{}
 	stopping    atomic.Bool // Run stopped claiming: waiting jobs go back to the store
 
-	backlogged    atomic.Bool // the store has not taken maxUnwritten outcomes: claim nothing (record.go)
-	flushDeadline time.Time   // recorder only: when it gives up the outcomes left at shutdown
+	backlogged    atomic.Bool   // the store has not taken maxUnwritten outcomes: claim nothing (record.go)
+	sending       atomic.Int64  // requests on the wire, whose outcomes are yet to come (record.go)
+	linger        time.Duration // recordLinger (record.go)
+	flushDeadline time.Time     // recorder only: when it gives up the outcomes left at shutdown
 	storeErrors   ratelog.Errors
 
 	mu  sync.Mutex // guards run
@@ -67,7 +69,7 @@ func NewPool(s store.Store, sender *Sender, log *slog.Logger, m *metrics.Metrics
 	opts.BreakerCooldown = cmp.Or(opts.BreakerCooldown, DefaultBreakerCooldown)
 	opts.DisableAfter = cmp.Or(opts.DisableAfter, DefaultDisableAfter)
 	registerBreakerMetrics(m.Registry, s)
-	return &Pool{store: s, sender: sender, log: log, metrics: m, opts: opts, limit: newLimiter(opts.Workers, opts.PerWebhook, opts.PerApp, opts.PerHost),
+	return &Pool{store: s, sender: sender, log: log, metrics: m, opts: opts, limit: newLimiter(opts.Workers, opts.PerWebhook, opts.PerApp, opts.PerHost), linger: recordLinger,
 		wake: make(chan struct{}, 1), recoverWake: make(chan struct{}, 1), slotFree: make(chan struct{}, 1)}
 }
 
@@ -247,7 +249,9 @@ func (p *Pool) start(wg *sync.WaitGroup, sendCtx context.Context, j store.Job, r
 	p.metrics.InFlight.Inc()
 	wg.Go(func() {
 		for {
+			p.sending.Add(1)
 			r := p.sender.Send(sendCtx, j, cmp.Or(j.Trigger, webhook.TriggerScheduled), time.Now())
+			p.sending.Add(-1)
 			if sendCtx.Err() != nil {
 				results <- result{outcome: store.Outcome{Job: j}, release: true}
 			} else {

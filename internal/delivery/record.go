@@ -26,6 +26,12 @@ const (
 	// badAfter is how many times an outcome may fail alone while the store takes others before
 	// it is given up (logged; its delivery is sent again when its lease ends).
 	badAfter = 3
+	// While requests are on the wire, a batch of fewer than fullRecordBatch outcomes waits up
+	// to recordLinger for more: with workers busy, outcomes arrive one by one, and a
+	// transaction for each handful costs the store its round trips and a commit. The
+	// deliveries have been sent; only their records wait (not an ordered webhook's: anyOrdered).
+	fullRecordBatch = 32
+	recordLinger    = 2 * time.Millisecond
 )
 
 // unwritten is an outcome the store has not taken yet.
@@ -63,6 +69,7 @@ func (p *Pool) record(results <-chan result) {
 			if open && (r.outcome.Attempt != nil || r.release) {
 				add(r)
 			}
+			var linger <-chan time.Time
 		drain:
 			for open && len(fresh)+len(releases) < maxRecordBatch {
 				select {
@@ -72,7 +79,23 @@ func (p *Pool) record(results <-chan result) {
 						break drain
 					}
 					add(r)
+					continue
 				default:
+				}
+				if linger == nil && len(fresh) < fullRecordBatch && p.sending.Load() > 0 && !anyOrdered(fresh) {
+					linger = time.After(p.linger)
+				}
+				if linger == nil || len(fresh) >= fullRecordBatch {
+					break drain
+				}
+				select {
+				case r, ok := <-results:
+					if !ok {
+						open = false
+						break drain
+					}
+					add(r)
+				case <-linger:
 					break drain
 				}
 			}
@@ -111,6 +134,12 @@ func (p *Pool) record(results <-chan result) {
 			}
 		}
 	}
+}
+
+// anyOrdered reports whether an outcome is of an ordered webhook, whose next delivery waits
+// for it to be recorded (Store.Complete moves the line on): such a batch does not linger.
+func anyOrdered(outcomes []store.Outcome) bool {
+	return slices.ContainsFunc(outcomes, func(o store.Outcome) bool { return o.Job.Webhook != nil && o.Job.Webhook.Ordered })
 }
 
 // How long the recorder waits before writing again what the store did not take.

@@ -11,7 +11,10 @@ import (
 // text for every batch size: a database parses and plans it again each time, and a driver's
 // cache of prepared statements fills with sizes seen once. So PostgreSQL is passed a batch as
 // one array per column, unnested into rows by a statement whose text is the same for every
-// size (Dialect.Arrays), and SQLite writes it a row at a time with one prepared statement.
+// size (Dialect.Arrays). SQLite writes it in chunks of 1, 2, 4 … 64 rows (chunkRows): seven
+// texts per statement, each prepared once per connection, and a handful of statements per
+// batch instead of one a row (each costs its call through database/sql and the driver, and
+// SQLite opens and closes the table's and its indexes' cursors for it).
 
 // insertRows inserts rows of cols values each (args holds them one row after the other) with
 // insert, an "INSERT INTO table (columns)" to which the rows and then suffix are added.
@@ -27,13 +30,28 @@ func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, insert string, cols 
 		_, err = tx.ExecContext(ctx, s.q(insert+` SELECT * FROM `+rows+suffix), arrays...)
 		return err
 	}
-	query := s.q(insert + ` VALUES ` + placeholders(1, cols) + suffix)
-	for ; len(args) > 0; args = args[cols:] {
-		if _, err := tx.ExecContext(ctx, query, args[:cols]...); err != nil {
+	for len(args) > 0 {
+		n := chunkRows(len(args) / cols)
+		if _, err := tx.ExecContext(ctx, s.q(insert+` VALUES `+placeholders(n, cols)+suffix), args[:n*cols]...); err != nil {
 			return err
 		}
+		args = args[n*cols:]
 	}
 	return nil
+}
+
+// maxChunkRows is the most rows one multi-row statement of insertRows holds on SQLite.
+const maxChunkRows = 64
+
+// chunkRows is how many of n rows the next statement takes: the largest power of two up to
+// n and maxChunkRows, so that a batch of any size is written with at most a handful of
+// statements of a few distinct texts (1, 2, 4 … 64 rows), each prepared once per connection.
+func chunkRows(n int) int {
+	c := 1
+	for c*2 <= min(n, maxChunkRows) {
+		c *= 2
+	}
+	return c
 }
 
 // unnestRows turns rows of cols values (one row after the other in args) into one array per

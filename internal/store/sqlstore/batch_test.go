@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"database/sql"
 	"reflect"
+	"slices"
 	"testing"
 )
 
@@ -45,6 +46,32 @@ func TestUnnestRowsRefusesOtherTypes(t *testing.T) {
 	} {
 		if _, _, err := unnestRows(1, args); err == nil {
 			t.Errorf("unnestRows(%#v): no error", args)
+		}
+	}
+}
+
+// TestChunkRows: a batch is written in chunks of 1, 2, 4 … 64 rows, largest first, so that
+// few statement texts serve every batch size.
+func TestChunkRows(t *testing.T) {
+	for _, tc := range []struct {
+		n    int
+		want []int
+	}{
+		{1, []int{1}},
+		{3, []int{2, 1}},
+		{15, []int{8, 4, 2, 1}},
+		{64, []int{64}},
+		{70, []int{64, 4, 2}},
+		{200, []int{64, 64, 64, 8}},
+	} {
+		var got []int
+		for left := tc.n; left > 0; {
+			c := chunkRows(left)
+			got = append(got, c)
+			left -= c
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("chunks of %d = %v, want %v", tc.n, got, tc.want)
 		}
 	}
 }

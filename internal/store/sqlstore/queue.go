@@ -384,9 +384,10 @@ func (s *Store) QueueDepth(ctx context.Context) (int64, error) {
 // moveDeliveries applies the outcomes' next states and reports which ones still held their
 // lease. The queue row goes first (the lock order): a final outcome deletes it, a retry sets
 // its next time; then the delivery's log row takes the outcome, for the queue rows that
-// matched. PostgreSQL does all three in one statement (moveAll), SQLite a row at a time.
+// matched. PostgreSQL does all three in one statement (moveAll), SQLite in three per chunk
+// of outcomes (moveChunks).
 func (s *Store) moveDeliveries(ctx context.Context, tx *sql.Tx, outcomes []store.Outcome) ([]bool, error) {
-	move := s.moveEach
+	move := s.moveChunks
 	if s.d.Arrays {
 		move = s.moveAll
 	}
@@ -438,35 +439,54 @@ func MoveAllSQL() string {
 	return numbered(moveAllSQL(rows))
 }
 
-// moveEach is moveDeliveries a row at a time (without Dialect.Arrays): each delivery's queue row
-// is deleted or given its next time if its lease still holds, and then its log row written.
-func (s *Store) moveEach(ctx context.Context, tx *sql.Tx, outcomes []store.Outcome) ([]lease, error) {
+// moveChunks is moveDeliveries without Dialect.Arrays (SQLite), in chunks of outcomes
+// (chunkRows) that are each moved with three statements: the queue rows whose leases still
+// hold are deleted (final outcomes) or given their next time (retries), and then the log rows
+// of those that matched are written.
+func (s *Store) moveChunks(ctx context.Context, tx *sql.Tx, outcomes []store.Outcome) ([]lease, error) {
 	var matched []lease
-	for _, o := range outcomes {
-		var res sql.Result
-		var err error
-		if webhook.Final(o.Status) {
-			res, err = tx.ExecContext(ctx, s.q(`DELETE FROM queue WHERE delivery_id = ? AND lease = ?`), o.Job.DeliveryID, o.Job.Lease)
-		} else {
-			res, err = tx.ExecContext(ctx, s.q(`UPDATE queue SET next_at = ?, leased = 0, manual = 0 WHERE delivery_id = ? AND lease = ?`),
-				nullMS(o.NextAt), o.Job.DeliveryID, o.Job.Lease)
-		}
+	for len(outcomes) > 0 {
+		n := chunkRows(len(outcomes))
+		m, err := s.moveChunk(ctx, tx, outcomes[:n])
 		if err != nil {
 			return nil, err
 		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			if err != nil {
-				return nil, err
-			}
-			continue // an older lease: the delivery has moved on without this attempt
+		matched = append(matched, m...)
+		outcomes = outcomes[n:]
+	}
+	return matched, nil
+}
+
+func (s *Store) moveChunk(ctx context.Context, tx *sql.Tx, outcomes []store.Outcome) ([]lease, error) {
+	v := `WITH v(id, lease, status, next_at, last_at, code, ms, err) AS (VALUES ` + placeholders(len(outcomes), 8) + `) `
+	args := outcomeArgs(outcomes)
+	done, err := s.queryLeases(ctx, tx, v+`DELETE FROM queue WHERE (delivery_id, lease) IN (SELECT id, lease FROM v WHERE `+finalIn("v")+`)
+		RETURNING delivery_id, lease`, args)
+	if err != nil {
+		return nil, err
+	}
+	again, err := s.queryLeases(ctx, tx, v+`UPDATE queue SET next_at = v.next_at, leased = 0, manual = 0 FROM v
+		WHERE queue.delivery_id = v.id AND queue.lease = v.lease AND NOT `+finalIn("v")+` RETURNING queue.delivery_id, queue.lease`, args)
+	if err != nil {
+		return nil, err
+	}
+	matched := append(done, again...)
+	if len(matched) == 0 {
+		return nil, nil // every lease had moved on
+	}
+	// The log rows of the outcomes that matched: the others' ids are blanked, which no row has.
+	hit := make(map[lease]bool, len(matched))
+	for _, l := range matched {
+		hit[l] = true
+	}
+	for i, o := range outcomes {
+		if !hit[lease{id: o.Job.DeliveryID, lease: o.Job.Lease}] {
+			args[i*8] = ""
 		}
-		a := o.Attempt
-		if _, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET status = ?, attempts = attempts + 1, last_at = ?,
-			response_code = ?, response_ms = ?, last_error = ?, lease = ? WHERE id = ?`),
-			o.Status, ms(a.CreatedAt), a.StatusCode, a.DurationMS, lastError(a), o.Job.Lease, o.Job.DeliveryID); err != nil {
-			return nil, err
-		}
-		matched = append(matched, lease{id: o.Job.DeliveryID, lease: o.Job.Lease})
+	}
+	if _, err := tx.ExecContext(ctx, s.q(v+`UPDATE deliveries SET status = v.status, attempts = attempts + 1, last_at = v.last_at,
+		response_code = v.code, response_ms = v.ms, last_error = v.err, lease = v.lease FROM v WHERE deliveries.id = v.id`), args...); err != nil {
+		return nil, err
 	}
 	return matched, nil
 }

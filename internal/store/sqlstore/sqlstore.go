@@ -44,8 +44,8 @@ type Dialect struct {
 	Duplicate func(error) bool
 	// Arrays passes a batch of rows as one array per column, made rows again by unnest
 	// (PostgreSQL), in one statement whose text is the same for any batch size. Without it a
-	// batch is written a row at a time with one prepared statement (SQLite, which runs
-	// statements in-process: a row costs microseconds, no round trip). See batch.go.
+	// batch is written in chunks of a few fixed sizes, each a statement prepared once per
+	// connection (SQLite, which runs statements in-process: no round trip). See batch.go.
 	Arrays bool
 	// Partitions, when set, keeps some log tables in day partitions (monitor_retention.go).
 	Partitions Partitions

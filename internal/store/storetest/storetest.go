@@ -29,6 +29,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Idempotency", testIdempotency},
 		{"ClaimLeases", testClaimLeases},
 		{"CompleteCounters", testCompleteCounters},
+		{"CompleteBatchMix", testCompleteBatchMix},
 		{"PauseAndResume", testPauseResume},
 		{"DeleteDropsQueue", testDeleteDropsQueue},
 		{"ConcurrentClaims", testConcurrentClaims},

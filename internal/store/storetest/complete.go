@@ -1,0 +1,106 @@
+package storetest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/hookd/hookd/internal/store"
+	"github.com/hookd/hookd/internal/webhook"
+)
+
+// testCompleteBatchMix completes 70 deliveries in one batch (on SQLite, more than one
+// statement's worth: 64 + 4 + 2) that mixes successes, failures, retries and stale leases:
+// each moves as it would alone, and a stale lease moves and counts nothing.
+func testCompleteBatchMix(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	app := newApp(t, s)
+	w := newWebhook(t, s, app.ID, nil)
+	types := make([]string, 70)
+	for i := range types {
+		types[i] = "a"
+	}
+	send(t, s, app.ID, types...)
+	first, err := s.Claim(ctx, t0, time.Minute, 100)
+	if err != nil || len(first) != len(types) {
+		t.Fatalf("claim = %d, %v; want %d", len(first), err, len(types))
+	}
+	reclaimedAt := t0.Add(61 * time.Second) // the first leases have ended
+	again, err := s.Claim(ctx, reclaimedAt, time.Minute, 100)
+	if err != nil || len(again) != len(types) {
+		t.Fatalf("claim after the leases = %d, %v; want %d", len(again), err, len(types))
+	}
+	current := map[string]store.Job{}
+	for _, j := range again {
+		current[j.DeliveryID] = j
+	}
+	retryAt := t0.Add(time.Hour)
+	var outcomes []store.Outcome
+	want := map[string]string{} // delivery → status after the batch
+	var delivered, failed, stale int64
+	for i, old := range first {
+		j := current[old.DeliveryID]
+		switch {
+		case i%5 == 0: // the lease it was sent under has been taken again
+			outcomes = append(outcomes, outcome(old, 200, webhook.StatusDelivered, nil))
+			want[j.DeliveryID] = webhook.StatusPending
+			stale++
+		case i%3 == 0:
+			outcomes = append(outcomes, outcome(j, 503, webhook.StatusRetrying, &retryAt))
+			want[j.DeliveryID] = webhook.StatusRetrying
+			failed++ // a retrying delivery counts by its latest attempt
+		case i%2 == 0:
+			outcomes = append(outcomes, outcome(j, 500, webhook.StatusFailed, nil))
+			want[j.DeliveryID] = webhook.StatusFailed
+			failed++
+		default:
+			outcomes = append(outcomes, outcome(j, 200, webhook.StatusDelivered, nil))
+			want[j.DeliveryID] = webhook.StatusDelivered
+			delivered++
+		}
+	}
+	if err := s.Complete(ctx, outcomes); err != nil {
+		t.Fatal(err)
+	}
+	for _, j := range first {
+		ev, err := s.GetEvent(ctx, app.ID, j.Event.ID)
+		if err != nil || len(ev.Deliveries) != 1 {
+			t.Fatalf("event %s: %v, %+v", j.Event.ID, err, ev)
+		}
+		d := ev.Deliveries[0]
+		attempts, next := 1, (*time.Time)(nil)
+		switch want[d.ID] {
+		case webhook.StatusPending:
+			attempts, next = 0, &[]time.Time{reclaimedAt.Add(time.Minute)}[0] // still leased by the second claim
+		case webhook.StatusRetrying:
+			next = &retryAt
+		}
+		if d.Status != want[d.ID] || d.Attempts != attempts || (d.NextAt == nil) != (next == nil) || next != nil && !d.NextAt.Equal(*next) {
+			t.Errorf("delivery %s = %s, %d attempts, next %v; want %s, %d, %v", d.ID, d.Status, d.Attempts, d.NextAt, want[d.ID], attempts, next)
+		}
+	}
+	got, err := s.GetWebhook(ctx, app.ID, w.ID, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := got.Stats; st.Delivered != delivered || st.Failed != failed || st.Pending() != stale {
+		t.Errorf("stats = %d delivered, %d failed, %d pending; want %d, %d, %d", st.Delivered, st.Failed, st.Pending(), delivered, failed, stale)
+	}
+	// The retries are due at their time, the stale ones when the second lease ends, and no
+	// final one is claimed again.
+	due, err := s.Claim(ctx, retryAt, time.Minute, 100)
+	if err != nil || int64(len(due)) != stale+failed-int64(countStatus(want, webhook.StatusFailed)) {
+		t.Errorf("claim at the retry time = %d, %v; want the %d retries and %d stale", len(due), err,
+			countStatus(want, webhook.StatusRetrying), stale)
+	}
+}
+
+func countStatus(m map[string]string, status string) int {
+	n := 0
+	for _, s := range m {
+		if s == status {
+			n++
+		}
+	}
+	return n
+}

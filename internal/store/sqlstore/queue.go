@@ -457,16 +457,27 @@ func (s *Store) moveChunks(ctx context.Context, tx *sql.Tx, outcomes []store.Out
 	return matched, nil
 }
 
+// MoveChunkSQL is what moveChunk runs for n outcomes (each the row outcomeArgs makes): the
+// deletion of the final ones' queue rows, the retries' next times, and the log rows' update.
+func MoveChunkSQL(n int) [3]string {
+	v := `WITH v(id, lease, status, next_at, last_at, code, ms, err) AS (VALUES ` + placeholders(n, 8) + `) `
+	return [3]string{
+		v + `DELETE FROM queue WHERE (delivery_id, lease) IN (SELECT id, lease FROM v WHERE ` + finalIn("v") + `) RETURNING delivery_id, lease`,
+		v + `UPDATE queue SET next_at = v.next_at, leased = 0, manual = 0 FROM v
+			WHERE queue.delivery_id = v.id AND queue.lease = v.lease AND NOT ` + finalIn("v") + ` RETURNING queue.delivery_id, queue.lease`,
+		v + `UPDATE deliveries SET status = v.status, attempts = attempts + 1, last_at = v.last_at,
+			response_code = v.code, response_ms = v.ms, last_error = v.err, lease = v.lease FROM v WHERE deliveries.id = v.id`,
+	}
+}
+
 func (s *Store) moveChunk(ctx context.Context, tx *sql.Tx, outcomes []store.Outcome) ([]lease, error) {
-	v := `WITH v(id, lease, status, next_at, last_at, code, ms, err) AS (VALUES ` + placeholders(len(outcomes), 8) + `) `
+	move := MoveChunkSQL(len(outcomes))
 	args := outcomeArgs(outcomes)
-	done, err := s.queryLeases(ctx, tx, v+`DELETE FROM queue WHERE (delivery_id, lease) IN (SELECT id, lease FROM v WHERE `+finalIn("v")+`)
-		RETURNING delivery_id, lease`, args)
+	done, err := s.queryLeases(ctx, tx, move[0], args)
 	if err != nil {
 		return nil, err
 	}
-	again, err := s.queryLeases(ctx, tx, v+`UPDATE queue SET next_at = v.next_at, leased = 0, manual = 0 FROM v
-		WHERE queue.delivery_id = v.id AND queue.lease = v.lease AND NOT `+finalIn("v")+` RETURNING queue.delivery_id, queue.lease`, args)
+	again, err := s.queryLeases(ctx, tx, move[1], args)
 	if err != nil {
 		return nil, err
 	}
@@ -484,8 +495,7 @@ func (s *Store) moveChunk(ctx context.Context, tx *sql.Tx, outcomes []store.Outc
 			args[i*8] = ""
 		}
 	}
-	if _, err := tx.ExecContext(ctx, s.q(v+`UPDATE deliveries SET status = v.status, attempts = attempts + 1, last_at = v.last_at,
-		response_code = v.code, response_ms = v.ms, last_error = v.err, lease = v.lease FROM v WHERE deliveries.id = v.id`), args...); err != nil {
+	if _, err := tx.ExecContext(ctx, s.q(move[2]), args...); err != nil {
 		return nil, err
 	}
 	return matched, nil

@@ -45,10 +45,9 @@ type Pool struct {
 	slotFree    chan struct{}
 	stopping    atomic.Bool // Run stopped claiming: waiting jobs go back to the store
 
-	backlogged    atomic.Bool   // the store has not taken maxUnwritten outcomes: claim nothing (record.go)
-	sending       atomic.Int64  // requests on the wire, whose outcomes are yet to come (record.go)
-	linger        time.Duration // recordLinger (record.go)
-	flushDeadline time.Time     // recorder only: when it gives up the outcomes left at shutdown
+	backlogged    atomic.Bool  // the store has not taken maxUnwritten outcomes: claim nothing (record.go)
+	sending       atomic.Int64 // requests on the wire, whose outcomes are yet to come (record.go)
+	flushDeadline time.Time    // recorder only: when it gives up the outcomes left at shutdown
 	storeErrors   ratelog.Errors
 
 	mu  sync.Mutex // guards run
@@ -69,7 +68,7 @@ func NewPool(s store.Store, sender *Sender, log *slog.Logger, m *metrics.Metrics
 	opts.BreakerCooldown = cmp.Or(opts.BreakerCooldown, DefaultBreakerCooldown)
 	opts.DisableAfter = cmp.Or(opts.DisableAfter, DefaultDisableAfter)
 	registerBreakerMetrics(m.Registry, s)
-	return &Pool{store: s, sender: sender, log: log, metrics: m, opts: opts, limit: newLimiter(opts.Workers, opts.PerWebhook, opts.PerApp, opts.PerHost), linger: recordLinger,
+	return &Pool{store: s, sender: sender, log: log, metrics: m, opts: opts, limit: newLimiter(opts.Workers, opts.PerWebhook, opts.PerApp, opts.PerHost),
 		wake: make(chan struct{}, 1), recoverWake: make(chan struct{}, 1), slotFree: make(chan struct{}, 1)}
 }
 

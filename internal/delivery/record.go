@@ -29,7 +29,7 @@ const (
 	// While requests are on the wire, a batch of fewer than fullRecordBatch outcomes waits up
 	// to recordLinger for more: with workers busy, outcomes arrive one by one, and a
 	// transaction for each handful costs the store its round trips and a commit. The
-	// deliveries have been sent; only their records wait (not an ordered webhook's: anyOrdered).
+	// deliveries have been sent; only their records wait (never an ordered webhook's: lingers).
 	fullRecordBatch = 32
 	recordLinger    = 2 * time.Millisecond
 )
@@ -49,11 +49,15 @@ func (p *Pool) record(results <-chan result) {
 	for open := true; open || len(waiting) > 0; {
 		var fresh []store.Outcome
 		var releases []store.Job
+		ordered := false // an outcome of fresh is an ordered webhook's
 		add := func(r result) {
 			if r.release {
 				releases = append(releases, r.outcome.Job)
-			} else {
-				fresh = append(fresh, r.outcome)
+				return
+			}
+			fresh = append(fresh, r.outcome)
+			if w := r.outcome.Job.Webhook; w != nil && w.Ordered {
+				ordered = true
 			}
 		}
 		if open {
@@ -72,30 +76,30 @@ func (p *Pool) record(results <-chan result) {
 			var linger <-chan time.Time
 		drain:
 			for open && len(fresh)+len(releases) < maxRecordBatch {
+				var ok bool
 				select {
-				case r, ok := <-results:
-					if !ok {
-						open = false
+				case r, ok = <-results:
+				default:
+					// Nothing more is here: write the batch, or wait a little for the outcomes
+					// of the requests on the wire.
+					if linger == nil {
+						if !p.lingers(len(fresh), ordered) {
+							break drain
+						}
+						linger = time.After(recordLinger)
+					}
+					select {
+					case r, ok = <-results:
+					case <-linger:
 						break drain
 					}
-					add(r)
-					continue
-				default:
 				}
-				if linger == nil && len(fresh) < fullRecordBatch && p.sending.Load() > 0 && !anyOrdered(fresh) {
-					linger = time.After(p.linger)
-				}
-				if linger == nil || len(fresh) >= fullRecordBatch {
+				if !ok {
+					open = false
 					break drain
 				}
-				select {
-				case r, ok := <-results:
-					if !ok {
-						open = false
-						break drain
-					}
-					add(r)
-				case <-linger:
+				add(r)
+				if linger != nil && !p.lingers(len(fresh), ordered) {
 					break drain
 				}
 			}
@@ -136,10 +140,12 @@ func (p *Pool) record(results <-chan result) {
 	}
 }
 
-// anyOrdered reports whether an outcome is of an ordered webhook, whose next delivery waits
-// for it to be recorded (Store.Complete moves the line on): such a batch does not linger.
-func anyOrdered(outcomes []store.Outcome) bool {
-	return slices.ContainsFunc(outcomes, func(o store.Outcome) bool { return o.Job.Webhook != nil && o.Job.Webhook.Ordered })
+// lingers reports whether a batch of n outcomes waits for more (recordLinger): only while
+// requests are on the wire, below fullRecordBatch, and never with an outcome of an ordered
+// webhook (ordered), whose next delivery waits for it to be recorded (Store.Complete moves the
+// line on).
+func (p *Pool) lingers(n int, ordered bool) bool {
+	return n < fullRecordBatch && !ordered && p.sending.Load() > 0
 }
 
 // How long the recorder waits before writing again what the store did not take.

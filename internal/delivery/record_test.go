@@ -2,124 +2,125 @@ package delivery
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"slices"
-	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/hookd/hookd/internal/metrics"
 	"github.com/hookd/hookd/internal/store"
-	"github.com/hookd/hookd/internal/store/sqlite"
 	"github.com/hookd/hookd/internal/webhook"
 )
 
-// batchLog is a store that notes the size of every Complete batch.
+// batchLog is a store that notes the size of every Complete batch and takes it.
 type batchLog struct {
 	store.Store
-	mu      sync.Mutex
 	batches []int
 }
 
-func (b *batchLog) Complete(ctx context.Context, outcomes []store.Outcome) error {
-	b.mu.Lock()
+func (b *batchLog) Complete(_ context.Context, outcomes []store.Outcome) error {
 	b.batches = append(b.batches, len(outcomes))
-	b.mu.Unlock()
-	return b.Store.Complete(ctx, outcomes)
+	return nil
 }
 
-func (b *batchLog) sizes() []int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return slices.Clone(b.batches)
+// delivered is a successful outcome of a delivery of w.
+func delivered(i int, w *webhook.Webhook) result {
+	return result{outcome: store.Outcome{Job: store.Job{DeliveryID: fmt.Sprintf("dlv_%d", i), Lease: 1, Webhook: w},
+		Status: webhook.StatusDelivered, Attempt: &webhook.Attempt{StatusCode: 200, DurationMS: 1}}}
 }
 
-// TestRecorderLingersWhileRequestsAreOut: an outcome that arrives alone while other requests
-// are on the wire waits for theirs, and they are recorded in one transaction; with none on
-// the wire, or for an ordered webhook (whose next delivery waits for the record), it is
-// recorded at once. The linger is lengthened here so that the second outcome surely comes
-// within it, however slow the machine.
+// TestRecorderLingersWhileRequestsAreOut: an outcome that arrives alone while requests are on
+// the wire waits up to recordLinger for theirs, and they are recorded in one transaction; the
+// wait ends early once fullRecordBatch outcomes are in, no request is left on the wire, an
+// outcome of an ordered webhook (whose next delivery waits for the record) joins, or the
+// recorder is stopped. With no request on the wire, an outcome is recorded at once.
 func TestRecorderLingersWhileRequestsAreOut(t *testing.T) {
+	plain, ordered := &webhook.Webhook{ID: "wh_plain"}, &webhook.Webhook{ID: "wh_ordered", Ordered: true}
 	for _, tc := range []struct {
 		name    string
 		sending int64
-		ordered bool
-		want    []int
+		// then runs after the first outcome, with the recorder waiting; it returns the
+		// batches written by then.
+		then func(p *Pool, results chan<- result, b *batchLog) []int
+		want []int // written in all, once the recorder has stopped
 	}{
-		{"requests out", 1, false, []int{2}},
-		{"none out", 0, false, []int{1, 1}},
-		{"ordered", 1, true, []int{1, 1}},
+		{"none on the wire", 0, func(p *Pool, results chan<- result, b *batchLog) []int {
+			return slices.Clone(b.batches)
+		}, []int{1}},
+		{"until the linger ends", 1, func(p *Pool, results chan<- result, b *batchLog) []int {
+			results <- delivered(2, plain)
+			synctest.Wait()
+			if len(b.batches) != 0 {
+				t.Errorf("written before the linger ended: %v", b.batches)
+			}
+			time.Sleep(recordLinger)
+			synctest.Wait()
+			return slices.Clone(b.batches)
+		}, []int{2}},
+		{"a full batch", 1, func(p *Pool, results chan<- result, b *batchLog) []int {
+			for i := range fullRecordBatch - 1 {
+				results <- delivered(2+i, plain)
+			}
+			synctest.Wait()
+			return slices.Clone(b.batches)
+		}, []int{fullRecordBatch}},
+		{"nothing left on the wire", 1, func(p *Pool, results chan<- result, b *batchLog) []int {
+			p.sending.Store(0)
+			results <- delivered(2, plain)
+			synctest.Wait()
+			return slices.Clone(b.batches)
+		}, []int{2}},
+		{"an ordered webhook's outcome joins", 1, func(p *Pool, results chan<- result, b *batchLog) []int {
+			results <- delivered(2, ordered)
+			synctest.Wait()
+			return slices.Clone(b.batches)
+		}, []int{2}},
+		{"stopped", 1, func(p *Pool, results chan<- result, b *batchLog) []int {
+			close(results)
+			synctest.Wait()
+			return slices.Clone(b.batches)
+		}, []int{1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ctx := context.Background()
-			s, err := sqlite.Open(ctx, t.TempDir())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
-			now := time.Now()
-			app := &webhook.App{ID: webhook.NewID(webhook.PrefixApp, now), Name: "a", CreatedAt: now}
-			hook := &webhook.Webhook{ID: webhook.NewID(webhook.PrefixWebhook, now), AppID: app.ID, Name: "w", URL: "https://example.com",
-				Active: true, Ordered: tc.ordered, Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", CreatedAt: now, UpdatedAt: now}
-			if err := s.CreateApp(ctx, app); err != nil {
-				t.Fatal(err)
-			}
-			if err := s.CreateWebhook(ctx, hook); err != nil {
-				t.Fatal(err)
-			}
-			events := []store.NewEvent{{AppID: app.ID, Type: "a", Payload: []byte("1")}, {AppID: app.ID, Type: "a", Payload: []byte("2")}}
-			if _, err := s.CreateEvents(ctx, events, now, nil); err != nil {
-				t.Fatal(err)
-			}
-			jobs, err := s.Claim(ctx, now, time.Minute, 10)
-			if err != nil || len(jobs) == 0 {
-				t.Fatalf("claim = %d, %v", len(jobs), err)
-			}
-			if tc.ordered && len(jobs) == 1 { // an ordered line lets one go at a time: the test only needs two outcomes
-				jobs = append(jobs, jobs[0])
-			}
-			bl := &batchLog{Store: s}
-			p := NewPool(bl, nil, slog.New(slog.DiscardHandler), metrics.New(nil), Options{})
-			p.linger = time.Minute
-			p.sending.Store(tc.sending)
-			results := make(chan result, 2)
-			done := make(chan struct{})
-			go func() { defer close(done); p.record(results) }()
-			for i, j := range jobs[:2] {
-				results <- result{outcome: store.Outcome{Job: j, Status: webhook.StatusDelivered, Attempt: &webhook.Attempt{
-					ID: webhook.NewID(webhook.PrefixAttempt, now), DeliveryID: j.DeliveryID, WebhookID: hook.ID, AppID: app.ID,
-					EventID: j.Event.ID, Number: 1, Trigger: webhook.TriggerScheduled, StatusCode: 200, CreatedAt: now}}}
-				if i > 0 {
-					break
+			synctest.Test(t, func(t *testing.T) {
+				b := &batchLog{}
+				p := NewPool(b, nil, slog.New(slog.DiscardHandler), metrics.New(nil), Options{})
+				p.sending.Store(tc.sending)
+				results := make(chan result, fullRecordBatch)
+				done := make(chan struct{})
+				go func() { defer close(done); p.record(results) }()
+				results <- delivered(1, plain)
+				synctest.Wait()
+				// No time has passed: whatever is written by now was written without a wait.
+				if got := tc.then(p, results, b); !slices.Equal(got, tc.want) {
+					t.Errorf("written without waiting longer: %v, want %v", got, tc.want)
 				}
-				// The recorder has taken the first before the second comes; with no linger it
-				// writes it alone.
-				waitFor(t, func() bool { return len(results) == 0 })
-				if len(tc.want) == 2 {
-					waitFor(t, func() bool { return len(bl.sizes()) == 1 })
-				} else {
-					time.Sleep(10 * time.Millisecond)
+				if tc.name != "stopped" {
+					close(results)
 				}
-			}
-			if len(tc.want) == 1 { // the linger ends with a full batch or the minute: close to end it
-				time.Sleep(10 * time.Millisecond)
-			}
-			close(results)
-			<-done
-			if got := bl.sizes(); !slices.Equal(got, tc.want) {
-				t.Errorf("Complete batches %v, want %v", got, tc.want)
-			}
+				<-done
+				if !slices.Equal(b.batches, tc.want) {
+					t.Errorf("Complete batches %v, want %v", b.batches, tc.want)
+				}
+			})
 		})
 	}
-}
-
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met within 10 s")
+	// An ordered webhook's outcome arriving first is not held either.
+	synctest.Test(t, func(t *testing.T) {
+		b := &batchLog{}
+		p := NewPool(b, nil, slog.New(slog.DiscardHandler), metrics.New(nil), Options{})
+		p.sending.Store(1)
+		results := make(chan result, 1)
+		done := make(chan struct{})
+		go func() { defer close(done); p.record(results) }()
+		results <- delivered(1, ordered)
+		synctest.Wait()
+		if !slices.Equal(b.batches, []int{1}) {
+			t.Errorf("an ordered webhook's outcome: batches %v, want [1] at once", b.batches)
 		}
-		time.Sleep(time.Millisecond)
-	}
+		close(results)
+		<-done
+	})
 }

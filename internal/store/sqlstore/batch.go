@@ -30,12 +30,20 @@ func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, insert string, cols 
 		_, err = tx.ExecContext(ctx, s.q(insert+` SELECT * FROM `+rows+suffix), arrays...)
 		return err
 	}
-	for len(args) > 0 {
-		n := chunkRows(len(args) / cols)
-		if _, err := tx.ExecContext(ctx, s.q(insert+` VALUES `+placeholders(n, cols)+suffix), args[:n*cols]...); err != nil {
+	return inChunks(len(args)/cols, func(lo, hi int) error {
+		_, err := tx.ExecContext(ctx, s.q(insert+` VALUES `+placeholders(hi-lo, cols)+suffix), args[lo*cols:hi*cols]...)
+		return err
+	})
+}
+
+// inChunks calls fn for the consecutive ranges [lo, hi) of n rows that chunkRows sizes.
+func inChunks(n int, fn func(lo, hi int) error) error {
+	for lo := 0; lo < n; {
+		hi := lo + chunkRows(n-lo)
+		if err := fn(lo, hi); err != nil {
 			return err
 		}
-		args = args[n*cols:]
+		lo = hi
 	}
 	return nil
 }

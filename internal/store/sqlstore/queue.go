@@ -385,19 +385,25 @@ func (s *Store) QueueDepth(ctx context.Context) (int64, error) {
 // lease. The queue row goes first (the lock order): a final outcome deletes it, a retry sets
 // its next time; then the delivery's log row takes the outcome, for the queue rows that
 // matched. PostgreSQL does all three in one statement (moveAll), SQLite in three per chunk
-// of outcomes (moveChunks).
+// of outcomes (moveChunks). Of two outcomes under one lease, only the first can move its
+// delivery, as if they came one after the other: the lease has moved on for the second.
 func (s *Store) moveDeliveries(ctx context.Context, tx *sql.Tx, outcomes []store.Outcome) ([]bool, error) {
 	move := s.moveChunks
 	if s.d.Arrays {
 		move = s.moveAll
 	}
-	matched, err := move(ctx, tx, outcomes)
+	at := make(map[lease]int, len(outcomes))
+	firsts := make([]store.Outcome, 0, len(outcomes))
+	for i, o := range outcomes {
+		l := lease{id: o.Job.DeliveryID, lease: o.Job.Lease}
+		if _, seen := at[l]; !seen {
+			at[l] = i
+			firsts = append(firsts, o)
+		}
+	}
+	matched, err := move(ctx, tx, firsts)
 	if err != nil {
 		return nil, fmt.Errorf("update deliveries: %w", err)
-	}
-	at := make(map[lease]int, len(outcomes))
-	for i, o := range outcomes {
-		at[lease{id: o.Job.DeliveryID, lease: o.Job.Lease}] = i
 	}
 	moved := make([]bool, len(outcomes))
 	for _, l := range matched {
@@ -413,7 +419,7 @@ func (s *Store) moveAll(ctx context.Context, tx *sql.Tx, outcomes []store.Outcom
 	if len(outcomes) == 0 {
 		return nil, nil
 	}
-	rows, arrays, err := unnestRows(8, outcomeArgs(outcomes))
+	rows, arrays, err := unnestRows(outcomeCols, outcomeArgs(outcomes))
 	if err != nil {
 		return nil, err
 	}
@@ -435,7 +441,7 @@ func moveAllSQL(rows string) string {
 // MoveAllSQL is the statement with which a completion moves its deliveries on PostgreSQL
 // (numbered parameters: eight arrays, one per column of the outcomes), for tests of its plan.
 func MoveAllSQL() string {
-	rows, _, _ := unnestRows(8, outcomeArgs([]store.Outcome{{Attempt: &webhook.Attempt{}}}))
+	rows, _, _ := unnestRows(outcomeCols, outcomeArgs([]store.Outcome{{Attempt: &webhook.Attempt{}}}))
 	return numbered(moveAllSQL(rows))
 }
 
@@ -445,22 +451,18 @@ func MoveAllSQL() string {
 // of those that matched are written.
 func (s *Store) moveChunks(ctx context.Context, tx *sql.Tx, outcomes []store.Outcome) ([]lease, error) {
 	var matched []lease
-	for len(outcomes) > 0 {
-		n := chunkRows(len(outcomes))
-		m, err := s.moveChunk(ctx, tx, outcomes[:n])
-		if err != nil {
-			return nil, err
-		}
+	err := inChunks(len(outcomes), func(lo, hi int) error {
+		m, err := s.moveChunk(ctx, tx, outcomes[lo:hi])
 		matched = append(matched, m...)
-		outcomes = outcomes[n:]
-	}
-	return matched, nil
+		return err
+	})
+	return matched, err
 }
 
 // MoveChunkSQL is what moveChunk runs for n outcomes (each the row outcomeArgs makes): the
 // deletion of the final ones' queue rows, the retries' next times, and the log rows' update.
 func MoveChunkSQL(n int) [3]string {
-	v := `WITH v(id, lease, status, next_at, last_at, code, ms, err) AS (VALUES ` + placeholders(n, 8) + `) `
+	v := `WITH v(id, lease, status, next_at, last_at, code, ms, err) AS (VALUES ` + placeholders(n, outcomeCols) + `) `
 	return [3]string{
 		v + `DELETE FROM queue WHERE (delivery_id, lease) IN (SELECT id, lease FROM v WHERE ` + finalIn("v") + `) RETURNING delivery_id, lease`,
 		v + `UPDATE queue SET next_at = v.next_at, leased = 0, manual = 0 FROM v
@@ -470,6 +472,8 @@ func MoveChunkSQL(n int) [3]string {
 	}
 }
 
+// moveChunk moves one chunk of moveChunks with MoveChunkSQL's three statements and returns
+// the leases that held.
 func (s *Store) moveChunk(ctx context.Context, tx *sql.Tx, outcomes []store.Outcome) ([]lease, error) {
 	move := MoveChunkSQL(len(outcomes))
 	args := outcomeArgs(outcomes)
@@ -492,7 +496,7 @@ func (s *Store) moveChunk(ctx context.Context, tx *sql.Tx, outcomes []store.Outc
 	}
 	for i, o := range outcomes {
 		if !hit[lease{id: o.Job.DeliveryID, lease: o.Job.Lease}] {
-			args[i*8] = ""
+			args[i*outcomeCols] = ""
 		}
 	}
 	if _, err := tx.ExecContext(ctx, s.q(move[2]), args...); err != nil {
@@ -506,9 +510,12 @@ func finalIn(alias string) string {
 	return alias + `.status IN ('` + webhook.StatusDelivered + `', '` + webhook.StatusFailed + `')`
 }
 
+// outcomeCols is the number of values outcomeArgs gives per outcome.
+const outcomeCols = 8
+
 // outcomeArgs gives each outcome as the row (id, lease, status, next_at, last_at, code, ms, err).
 func outcomeArgs(outcomes []store.Outcome) []any {
-	args := make([]any, 0, 8*len(outcomes))
+	args := make([]any, 0, outcomeCols*len(outcomes))
 	for _, o := range outcomes {
 		a := o.Attempt
 		args = append(args, o.Job.DeliveryID, o.Job.Lease, o.Status, nullMS(o.NextAt), ms(a.CreatedAt), a.StatusCode, a.DurationMS, lastError(a))

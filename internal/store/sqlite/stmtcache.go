@@ -13,8 +13,9 @@ import (
 // driverName is the modernc driver with a per-connection cache of prepared statements.
 // database/sql prepares, runs and finalizes a statement for every call with arguments; for
 // SQLite that means parsing and planning the SQL each time, which profiles showed to be the
-// biggest single cost of ingesting and delivering events (every Complete runs one UPDATE per
-// attempt, every API request looks its key up). Cached statements are reset and reused.
+// biggest single cost of ingesting and delivering events (every batch of events or attempts
+// runs its statements, every API request looks its key up). Cached statements are reset and
+// reused.
 const driverName = "sqlite-hookd"
 
 // stmtsPerConn bounds each connection's cache; the least recently used statement goes first.

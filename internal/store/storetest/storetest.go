@@ -264,6 +264,24 @@ func testIdempotency(t *testing.T, s store.Store) {
 	if n, _ := s.QueueDepth(ctx); n != 2 {
 		t.Errorf("QueueDepth = %d, want 2", n)
 	}
+	// Several keys in one batch, one of them past its window (its record is replaced), are
+	// each kept: the batch's events are the ones the next batch finds.
+	batch := []store.NewEvent{ne, ne, ne}
+	batch[0].AppID, batch[1].IdempotencyKey, batch[2].IdempotencyKey = app.ID, "k2", "k3"
+	batch[1].AppID, batch[2].AppID = app.ID, app.ID
+	made, err := s.CreateEvents(ctx, batch, t0.Add(50*time.Hour), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found, err := s.CreateEvents(ctx, batch, t0.Add(51*time.Hour), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range batch {
+		if made[i].Duplicate || !found[i].Duplicate || found[i].Event.ID != made[i].Event.ID {
+			t.Errorf("key %s: made %+v, then found %+v; want a new event, then it again", batch[i].IdempotencyKey, made[i], found[i])
+		}
+	}
 }
 
 func testClaimLeases(t *testing.T, s store.Store) {

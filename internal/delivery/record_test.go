@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -17,12 +18,21 @@ import (
 // batchLog is a store that notes the size of every Complete batch and takes it.
 type batchLog struct {
 	store.Store
+	mu      sync.Mutex // the recorder writes, the test reads
 	batches []int
 }
 
 func (b *batchLog) Complete(_ context.Context, outcomes []store.Outcome) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	b.batches = append(b.batches, len(outcomes))
 	return nil
+}
+
+func (b *batchLog) written() []int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return slices.Clone(b.batches)
 }
 
 // delivered is a successful outcome of a delivery of w.
@@ -47,40 +57,40 @@ func TestRecorderLingersWhileRequestsAreOut(t *testing.T) {
 		want []int // written in all, once the recorder has stopped
 	}{
 		{"none on the wire", 0, func(p *Pool, results chan<- result, b *batchLog) []int {
-			return slices.Clone(b.batches)
+			return b.written()
 		}, []int{1}},
 		{"until the linger ends", 1, func(p *Pool, results chan<- result, b *batchLog) []int {
 			results <- delivered(2, plain)
 			synctest.Wait()
-			if len(b.batches) != 0 {
-				t.Errorf("written before the linger ended: %v", b.batches)
+			if got := b.written(); len(got) != 0 {
+				t.Errorf("written before the linger ended: %v", got)
 			}
 			time.Sleep(recordLinger)
 			synctest.Wait()
-			return slices.Clone(b.batches)
+			return b.written()
 		}, []int{2}},
 		{"a full batch", 1, func(p *Pool, results chan<- result, b *batchLog) []int {
 			for i := range fullRecordBatch - 1 {
 				results <- delivered(2+i, plain)
 			}
 			synctest.Wait()
-			return slices.Clone(b.batches)
+			return b.written()
 		}, []int{fullRecordBatch}},
 		{"nothing left on the wire", 1, func(p *Pool, results chan<- result, b *batchLog) []int {
 			p.sending.Store(0)
 			results <- delivered(2, plain)
 			synctest.Wait()
-			return slices.Clone(b.batches)
+			return b.written()
 		}, []int{2}},
 		{"an ordered webhook's outcome joins", 1, func(p *Pool, results chan<- result, b *batchLog) []int {
 			results <- delivered(2, ordered)
 			synctest.Wait()
-			return slices.Clone(b.batches)
+			return b.written()
 		}, []int{2}},
 		{"stopped", 1, func(p *Pool, results chan<- result, b *batchLog) []int {
 			close(results)
 			synctest.Wait()
-			return slices.Clone(b.batches)
+			return b.written()
 		}, []int{1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -101,8 +111,8 @@ func TestRecorderLingersWhileRequestsAreOut(t *testing.T) {
 					close(results)
 				}
 				<-done
-				if !slices.Equal(b.batches, tc.want) {
-					t.Errorf("Complete batches %v, want %v", b.batches, tc.want)
+				if got := b.written(); !slices.Equal(got, tc.want) {
+					t.Errorf("Complete batches %v, want %v", got, tc.want)
 				}
 			})
 		})
@@ -117,8 +127,8 @@ func TestRecorderLingersWhileRequestsAreOut(t *testing.T) {
 		go func() { defer close(done); p.record(results) }()
 		results <- delivered(1, ordered)
 		synctest.Wait()
-		if !slices.Equal(b.batches, []int{1}) {
-			t.Errorf("an ordered webhook's outcome: batches %v, want [1] at once", b.batches)
+		if got := b.written(); !slices.Equal(got, []int{1}) {
+			t.Errorf("an ordered webhook's outcome: batches %v, want [1] at once", got)
 		}
 		close(results)
 		<-done

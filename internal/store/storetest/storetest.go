@@ -266,9 +266,12 @@ func testIdempotency(t *testing.T, s store.Store) {
 	}
 	// Several keys in one batch, one of them past its window (its record is replaced), are
 	// each kept: the batch's events are the ones the next batch finds.
-	batch := []store.NewEvent{ne, ne, ne}
-	batch[0].AppID, batch[1].IdempotencyKey, batch[2].IdempotencyKey = app.ID, "k2", "k3"
-	batch[1].AppID, batch[2].AppID = app.ID, app.ID
+	keyed := func(key string) store.NewEvent {
+		e := ne
+		e.AppID, e.IdempotencyKey = app.ID, key
+		return e
+	}
+	batch := []store.NewEvent{keyed("k1"), keyed("k2"), keyed("k3")}
 	made, err := s.CreateEvents(ctx, batch, t0.Add(50*time.Hour), nil)
 	if err != nil {
 		t.Fatal(err)

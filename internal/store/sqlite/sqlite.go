@@ -36,31 +36,20 @@ func Open(ctx context.Context, dir string) (*sqlstore.Store, error) {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
 	path := filepath.Join(dir, FileName)
-	params := url.Values{}
-	// secure_delete: what is deleted or replaced (a secret sealed at upgrade, a payload or
-	// response body deleted on request or by retention) is overwritten in the file, not left
-	// in free pages.
-	// wal_autocheckpoint: the checkpointer copies the WAL into the database, not the writer,
-	// which does so only if the WAL reaches 10000 pages (40 MB): should the checkpointer fail.
-	for _, p := range []string{"journal_mode(WAL)", "busy_timeout(10000)", "synchronous(NORMAL)", "foreign_keys(ON)", "secure_delete(ON)", "wal_autocheckpoint(10000)"} {
-		params.Add("_pragma", p)
-	}
-	params.Set("_txlock", "immediate")
-	w, err := sql.Open(driverName, "file:"+path+"?"+params.Encode())
+	w, err := sql.Open(driverName, dsn(path, false))
 	if err != nil {
 		return nil, err
 	}
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
-	ck, err := sql.Open(driverName, "file:"+path+"?"+params.Encode())
+	ck, err := sql.Open(driverName, dsn(path, false))
 	if err != nil {
 		w.Close()
 		return nil, err
 	}
 	ck.SetMaxOpenConns(1)
-	params.Add("_pragma", "query_only(1)")
-	r, err := sql.Open(driverName, "file:"+path+"?"+params.Encode())
+	r, err := sql.Open(driverName, dsn(path, true))
 	if err != nil {
 		w.Close()
 		ck.Close()
@@ -81,6 +70,28 @@ func Open(ctx context.Context, dir string) (*sqlstore.Store, error) {
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
 	}
 	return s, nil
+}
+
+// dsn names the database at path with the settings every connection to it opens with.
+//   - secure_delete: what is deleted or replaced (a secret sealed at upgrade, a payload or
+//     response body deleted on request or by retention) is overwritten in the file, not left
+//     in free pages.
+//   - wal_autocheckpoint: the checkpointer copies the WAL into the database, not the writer,
+//     which does so only if the WAL reaches 10000 pages (40 MB): should the checkpointer fail.
+//   - temp_store: a multi-row statement's journal (what undoes it alone, should it fail
+//     midway) stays in memory. Otherwise one beyond 64 KiB, as a chunk of 64 attempts with
+//     its index pages is, spills to a temporary file created, written and deleted for that
+//     one statement.
+func dsn(path string, readOnly bool) string {
+	params := url.Values{}
+	for _, p := range []string{"journal_mode(WAL)", "busy_timeout(10000)", "synchronous(NORMAL)", "foreign_keys(ON)", "secure_delete(ON)", "wal_autocheckpoint(10000)", "temp_store(MEMORY)"} {
+		params.Add("_pragma", p)
+	}
+	params.Set("_txlock", "immediate")
+	if readOnly {
+		params.Add("_pragma", "query_only(1)")
+	}
+	return "file:" + path + "?" + params.Encode()
 }
 
 // unavailable recognizes SQLite's errors that mean "not now": a full disk, an I/O error, a

@@ -26,9 +26,12 @@ type pgFixture struct {
 	now time.Time
 }
 
-func newPGFixture(t *testing.T) *pgFixture {
+func newPGFixture(t *testing.T) *pgFixture { return newPGFixtureAt(t, pgtest.Schema(t)) }
+
+// newPGFixtureAt is newPGFixture on the database or schema at url.
+func newPGFixtureAt(t *testing.T, url string) *pgFixture {
 	ctx := context.Background()
-	f := &pgFixture{url: pgtest.Schema(t), now: time.Now().Truncate(time.Millisecond)}
+	f := &pgFixture{url: url, now: time.Now().Truncate(time.Millisecond)}
 	f.s = f.open(t)
 	raw, err := sql.Open("pgx", f.url)
 	if err != nil {

@@ -388,6 +388,15 @@ func crashTest(t *testing.T, survivor bool, storeArgs ...string) {
 	t.Logf("queue empty at %s", time.Since(start))
 	time.Sleep(500 * time.Millisecond) // let late duplicates show
 
+	// The counters agree with the log across the kill: each accepted event counted once, and
+	// delivered once however many times it was sent.
+	stats, _ := getHook(t, second.URL, first.token, hook["id"].(string))["delivery_stats"].(map[string]any)
+	for k, want := range map[string]float64{"successful_deliveries": crashEvents, "failed_deliveries": 0, "pending_deliveries": 0} {
+		if got := stats[k]; got != want {
+			t.Errorf("delivery_stats.%s = %v after the crash, want %v (%v)", k, got, want, stats)
+		}
+	}
+
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	lost := 0
@@ -428,6 +437,24 @@ func crashTest(t *testing.T, survivor bool, storeArgs ...string) {
 	if _, ok := rc.ids[""]; ok {
 		t.Error("a delivery came without webhook-id")
 	}
+}
+
+// getHook reads a webhook with a Bearer token.
+func getHook(t *testing.T, base, token, id string) map[string]any {
+	t.Helper()
+	req, _ := http.NewRequest("GET", base+"/api/v0/webhooks/"+id, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var v map[string]any
+	if resp.StatusCode != http.StatusOK || json.Unmarshal(raw, &v) != nil {
+		t.Fatalf("GET /api/v0/webhooks/%s = %d %s, want 200", id, resp.StatusCode, raw)
+	}
+	return v
 }
 
 // createHook creates a webhook for every event type to url, with a Bearer token.

@@ -3,7 +3,11 @@ package store
 import (
 	"context"
 	"errors"
+	"log/slog"
+	"slices"
+	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -51,4 +55,61 @@ func TestRetentionReadsOnPastKeptRows(t *testing.T) {
 	if err != nil || got != (Purged{Deliveries: 3, Events: 2}) || s.calls != 4 {
 		t.Errorf("Once = %+v, %v after %d calls; want 3 deliveries and 2 events past two windows of kept rows, 4 calls", got, err, s.calls)
 	}
+}
+
+// prepareLog records when PrepareLog was called, and fails the first call.
+type prepareLog struct {
+	Monitor
+	mu    sync.Mutex
+	calls []time.Time
+}
+
+func (p *prepareLog) PrepareLog(_ context.Context, now time.Time) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.calls = append(p.calls, now)
+	if len(p.calls) == 1 {
+		return errors.New("server gone")
+	}
+	return nil
+}
+
+func (p *prepareLog) times() []time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.calls)
+}
+
+// TestLogDaysPreparesEveryHour: the log is prepared at start and then every hour (in a bubble
+// of fake time), a failure is retried the next hour, and Run ends with its context.
+func TestLogDaysPreparesEveryHour(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := &prepareLog{}
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel() // a failed check ends the bubble's Run too
+		done := make(chan error, 1)
+		start := time.Now()
+		go func() {
+			done <- (&LogDays{Store: p, Log: slog.New(slog.DiscardHandler)}).Run(ctx)
+		}()
+		synctest.Wait()
+		if got := p.times(); len(got) != 1 || !got[0].Equal(start) {
+			t.Fatalf("prepared at %v, want once at start (%v)", got, start)
+		}
+		time.Sleep(time.Hour - time.Second)
+		synctest.Wait()
+		if got := p.times(); len(got) != 1 {
+			t.Fatalf("prepared %d times within the first hour, want 1", len(got))
+		}
+		time.Sleep(2 * time.Hour)
+		synctest.Wait()
+		got := p.times()
+		if len(got) != 3 || got[1].Sub(start) != time.Hour || got[2].Sub(start) != 2*time.Hour {
+			t.Fatalf("prepared at %v, want at start and each hour after (the failed first retried)", got)
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run = %v, want nil when its context ends", err)
+		}
+	})
 }

@@ -115,3 +115,24 @@ func TestPostgresLogDays(t *testing.T) {
 		return names
 	})
 }
+
+// TestBreakerLeavesItsBacklogAlone: see storetest.BreakerLeavesItsBacklogAlone; a trigger
+// counts the queue's updated rows in a sequence, which locks no row (a counter row would make
+// every writer of the queue wait for the others).
+func TestBreakerLeavesItsBacklogAlone(t *testing.T) {
+	f := newPGFixture(t)
+	for _, q := range []string{`CREATE SEQUENCE queue_updates`,
+		`CREATE FUNCTION count_queue_update() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM nextval('queue_updates'); RETURN NULL; END $$`,
+		`CREATE TRIGGER queue_updated AFTER UPDATE ON queue FOR EACH ROW EXECUTE FUNCTION count_queue_update()`} {
+		if _, err := f.raw.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	storetest.BreakerLeavesItsBacklogAlone(t, f.s, func(t *testing.T) int64 {
+		var n int64
+		if err := f.raw.QueryRow(`SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM queue_updates`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	})
+}

@@ -194,3 +194,32 @@ func TestPurgeReadsByPrimaryKey(t *testing.T) {
 		t.Errorf("purge of idempotency keys reads\n%s\nwant a search of idempotency_keys_created, with no scan", plan)
 	}
 }
+
+// TestBreakerLeavesItsBacklogAlone: see storetest.BreakerLeavesItsBacklogAlone; a trigger
+// counts the queue's updated rows.
+func TestBreakerLeavesItsBacklogAlone(t *testing.T) {
+	dir := t.TempDir()
+	s, err := sqlite.Open(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, sqlite.FileName)+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	for _, q := range []string{`CREATE TABLE queue_updates (n INTEGER NOT NULL)`, `INSERT INTO queue_updates VALUES (0)`,
+		`CREATE TRIGGER queue_updated AFTER UPDATE ON queue BEGIN UPDATE queue_updates SET n = n + 1; END`} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	storetest.BreakerLeavesItsBacklogAlone(t, s, func(t *testing.T) int64 {
+		var n int64
+		if err := db.QueryRow(`SELECT n FROM queue_updates`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	})
+}

@@ -42,11 +42,13 @@ func (b *browser) rowIDs(sel, attr string) []string {
 	return eval[[]string](b, `[...document.querySelectorAll(`+js(sel)+`)].map((r) => r.getAttribute(`+js(attr)+`))`)
 }
 
-// localInput is a time as the page's datetime-local inputs take it, in the browser's zone.
+// localInput is a time as the page's datetime-local inputs take it, in the browser's zone, in
+// the form the browser gives such a value back: a whole minute has no seconds
+// ("2026-12-02T19:01", not "…T19:01:00").
 func (b *browser) localInput(t time.Time) string {
 	b.t.Helper()
 	return eval[string](b, `((d) => { const p = (n) => String(n).padStart(2, '0');
-		return d.getFullYear() + '-' + p(d.getMonth() + 1) + '-' + p(d.getDate()) + 'T' + p(d.getHours()) + ':' + p(d.getMinutes()) + ':' + p(d.getSeconds()); })(new Date(`+
+		return d.getFullYear() + '-' + p(d.getMonth() + 1) + '-' + p(d.getDate()) + 'T' + p(d.getHours()) + ':' + p(d.getMinutes()) + (d.getSeconds() ? ':' + p(d.getSeconds()) : ''); })(new Date(`+
 		js(t.UTC().Format(time.RFC3339))+`))`)
 }
 

@@ -442,26 +442,25 @@ func crashTest(t *testing.T, survivor bool, storeArgs ...string) {
 // getHook reads a webhook with a Bearer token.
 func getHook(t *testing.T, base, token, id string) map[string]any {
 	t.Helper()
-	req, _ := http.NewRequest("GET", base+"/api/v0/webhooks/"+id, nil)
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	var v map[string]any
-	if resp.StatusCode != http.StatusOK || json.Unmarshal(raw, &v) != nil {
-		t.Fatalf("GET /api/v0/webhooks/%s = %d %s, want 200", id, resp.StatusCode, raw)
-	}
-	return v
+	return bearerJSON(t, "GET", base+"/api/v0/webhooks/"+id, token, nil, http.StatusOK)
 }
 
 // createHook creates a webhook for every event type to url, with a Bearer token.
 func createHook(t *testing.T, base, token, url string) map[string]any {
 	t.Helper()
-	body, _ := json.Marshal(map[string]any{"name": "crash", "url": url})
-	req, _ := http.NewRequest("POST", base+"/api/v0/webhooks", bytes.NewReader(body))
+	return bearerJSON(t, "POST", base+"/api/v0/webhooks", token, map[string]any{"name": "crash", "url": url}, http.StatusCreated)
+}
+
+// bearerJSON makes a request with a Bearer token and a JSON body (none if nil), and requires
+// the status want and a JSON object back.
+func bearerJSON(t *testing.T, method, url, token string, body any, want int) map[string]any {
+	t.Helper()
+	var r io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		r = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, url, r)
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
@@ -471,8 +470,8 @@ func createHook(t *testing.T, base, token, url string) map[string]any {
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
 	var v map[string]any
-	if resp.StatusCode != http.StatusCreated || json.Unmarshal(raw, &v) != nil {
-		t.Fatalf("POST /api/v0/webhooks = %d %s, want 201", resp.StatusCode, raw)
+	if resp.StatusCode != want || json.Unmarshal(raw, &v) != nil {
+		t.Fatalf("%s %s = %d %s, want %d", method, url, resp.StatusCode, raw, want)
 	}
 	return v
 }

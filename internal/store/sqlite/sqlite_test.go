@@ -18,17 +18,7 @@ import (
 
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store {
-		dir := t.TempDir()
-		s, err := sqlite.Open(context.Background(), dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, sqlite.FileName)+"?_pragma=busy_timeout(10000)&_pragma=query_only(1)")
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
+		s, db := openWithHandle(t, "&_pragma=query_only(1)")
 		t.Cleanup(func() { storetest.QueueMatchesLog(t, db) })
 		return s
 	})
@@ -198,17 +188,7 @@ func TestPurgeReadsByPrimaryKey(t *testing.T) {
 // TestBreakerLeavesItsBacklogAlone: see storetest.BreakerLeavesItsBacklogAlone; a trigger
 // counts the queue's updated rows.
 func TestBreakerLeavesItsBacklogAlone(t *testing.T) {
-	dir := t.TempDir()
-	s, err := sqlite.Open(context.Background(), dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, sqlite.FileName)+"?_pragma=busy_timeout(10000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	s, db := openWithHandle(t, "")
 	for _, q := range []string{`CREATE TABLE queue_updates (n INTEGER NOT NULL)`, `INSERT INTO queue_updates VALUES (0)`,
 		`CREATE TRIGGER queue_updated AFTER UPDATE ON queue BEGIN UPDATE queue_updates SET n = n + 1; END`} {
 		if _, err := db.Exec(q); err != nil {
@@ -222,4 +202,22 @@ func TestBreakerLeavesItsBacklogAlone(t *testing.T) {
 		}
 		return n
 	})
+}
+
+// openWithHandle opens a store in a fresh directory, and a database handle of the test's own
+// on its file with the extra DSN parameters more; both are closed when the test ends.
+func openWithHandle(t *testing.T, more string) (store.Store, *sql.DB) {
+	t.Helper()
+	dir := t.TempDir()
+	s, err := sqlite.Open(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, sqlite.FileName)+"?_pragma=busy_timeout(10000)"+more)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return s, db
 }

@@ -4,13 +4,8 @@ package pgtest
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"net/url"
 	"os"
 	"testing"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/hookd/hookd/internal/store/postgres"
 )
@@ -22,20 +17,7 @@ const EnvURL = "HOOKD_TEST_POSTGRES_URL"
 // ends; without the variable it skips the test.
 func Schema(tb testing.TB) string {
 	tb.Helper()
-	base := os.Getenv(EnvURL)
-	if base == "" {
-		tb.Skip(EnvURL + " is not set")
-	}
-	url, drop, err := postgres.NewSchema(context.Background(), base)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		if err := drop(); err != nil {
-			tb.Errorf("drop schema: %v", err)
-		}
-	})
-	return url
+	return fresh(tb, "schema", postgres.NewSchema)
 }
 
 // Database returns the URL of a fresh database on $HOOKD_TEST_POSTGRES_URL's server, dropped
@@ -43,37 +25,24 @@ func Schema(tb testing.TB) string {
 // the database's. Without the variable it skips the test.
 func Database(tb testing.TB) string {
 	tb.Helper()
+	return fresh(tb, "database", postgres.NewDatabase)
+}
+
+// fresh makes a schema or database with create and drops it when the test ends.
+func fresh(tb testing.TB, kind string, create func(ctx context.Context, baseURL string) (string, func() error, error)) string {
+	tb.Helper()
 	base := os.Getenv(EnvURL)
 	if base == "" {
 		tb.Skip(EnvURL + " is not set")
 	}
-	ctx := context.Background()
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	name := "hookd_" + hex.EncodeToString(b)
-	conn, err := pgx.Connect(ctx, base)
+	url, drop, err := create(context.Background(), base)
 	if err != nil {
-		tb.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() {
-		c, err := pgx.Connect(ctx, base)
-		if err != nil {
-			tb.Errorf("drop database %s: %v", name, err)
-			return
-		}
-		defer c.Close(ctx)
-		if _, err := c.Exec(ctx, "DROP DATABASE "+name+" WITH (FORCE)"); err != nil {
-			tb.Errorf("drop database %s: %v", name, err)
+		if err := drop(); err != nil {
+			tb.Errorf("drop %s: %v", kind, err)
 		}
 	})
-	u, err := url.Parse(base)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	u.Path = "/" + name
-	return u.String()
+	return url
 }
